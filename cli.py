@@ -1,0 +1,262 @@
+"""procflow's command line: a thin shell over the `engine` package.
+
+Each command parses its arguments, calls the engine and renders the result. Heavy modules load
+inside the commands that need them, so `procflow --help` stays instant.
+Exit codes: 0 clean, 1 findings or failures, 2 usage.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import sys
+from pathlib import Path
+from typing import Any, Iterator
+
+import click
+
+WORKFLOWS_OPTION = click.option(
+    "--workflows", "workflows_dir", default="workflows", show_default=True,
+    type=click.Path(file_okay=False, path_type=Path), help="Folder holding NAME.yaml workflow files.",
+)
+JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print JSON for programs.")
+
+
+def _yaml_files(paths: tuple[Path, ...]) -> Iterator[Path]:
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+        else:
+            yield path
+
+
+def _fail_usage(message: str) -> None:
+    raise click.UsageError(message)
+
+
+def _load_workflow(name: str, workflows_dir: Path) -> Any:
+    """A workflow by file path or by name in the workflows folder; findings end the command with 1."""
+    from engine import DefinitionError, load_workflow
+    from engine.report import findings_text
+
+    path = Path(name)
+    if not path.is_file():
+        path = workflows_dir / f"{name}.yaml"
+        if not path.is_file():
+            known = sorted(p.stem for p in workflows_dir.glob("*.yaml")) if workflows_dir.is_dir() else []
+            _fail_usage(f"no workflow '{name}' (looked for {path}; known: {', '.join(known) or 'none'})")
+    try:
+        return load_workflow(path)
+    except DefinitionError as exc:
+        click.echo(findings_text(exc.findings), err=True)
+        sys.exit(1)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option("0.1.0", prog_name="procflow")
+def cli() -> None:
+    """procflow: written procedures as executable, checked, diagrammed workflows."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@JSON_OPTION
+def check(paths: tuple[Path, ...], as_json: bool) -> None:
+    """Check workflow and scenario files (default: the workflows folder).
+
+    Prints every problem as FILE:LINE:COL: severity: message, all at once.
+    """
+    from engine import DefinitionError
+    from engine.report import findings_json, findings_text
+    from engine.scenario import load_scenario
+    from engine.spec import load_workflow_text
+    from engine.spec.yamlsrc import load_yaml_file
+
+    paths = paths or (Path("workflows"),)
+    findings = []
+    checked = 0
+    for file in _yaml_files(paths):
+        checked += 1
+        try:
+            src = load_yaml_file(file)
+            if isinstance(src.data, dict) and "scenario" in src.data:
+                load_scenario(file)
+            else:
+                load_workflow_text(src.text, str(file))
+        except DefinitionError as exc:
+            findings.extend(exc.findings)
+    if as_json:
+        click.echo(json.dumps({"checked": checked, "findings": findings_json(findings)}, indent=2))
+    elif findings:
+        click.echo(findings_text(findings))
+        errors = sum(f.severity == "error" for f in findings)
+        click.echo(f"{errors} error(s) in {checked} file(s)")
+    else:
+        click.echo(f"{checked} file(s) checked, no problems")
+    sys.exit(1 if any(f.severity == "error" for f in findings) else 0)
+
+
+@cli.command()
+@click.argument("workflow")
+@JSON_OPTION
+@WORKFLOWS_OPTION
+def describe(workflow: str, as_json: bool, workflows_dir: Path) -> None:
+    """Describe a workflow: statuses, events and their data, intrays, letters, assumptions."""
+    from engine.report import describe as describe_json
+    from engine.report import describe_text
+
+    wf = _load_workflow(workflow, workflows_dir)
+    click.echo(json.dumps(describe_json(wf), indent=2) if as_json else describe_text(wf))
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@JSON_OPTION
+def test(paths: tuple[Path, ...], as_json: bool) -> None:
+    """Run every scenario under PATHS; ends with 'N passed, M failed'."""
+    from engine import DefinitionError
+    from engine.report import findings_text, scenario_summary
+    from engine.scenario import load_scenario, run_scenario
+
+    results = []
+    passed = failed = 0
+    for file in _yaml_files(paths):
+        try:
+            result = run_scenario(load_scenario(file))
+        except DefinitionError as exc:
+            failed += 1
+            results.append({"file": str(file), "scenario": None, "passed": False,
+                            "failures": [f.render() for f in exc.findings]})
+            if not as_json:
+                click.echo(f"FAIL {file}\n" + findings_text(exc.findings))
+            continue
+        passed += result.passed
+        failed += not result.passed
+        results.append(result.to_json())
+        if not as_json:
+            click.echo(scenario_summary(result))
+    if as_json:
+        click.echo(json.dumps({"results": results, "passed": passed, "failed": failed}, indent=2))
+    click.echo(f"{passed} passed, {failed} failed", err=as_json)
+    sys.exit(1 if failed or not (passed + failed) else 0)
+
+
+@cli.command()
+@click.argument("target")
+@JSON_OPTION
+@WORKFLOWS_OPTION
+def simulate(target: str, as_json: bool, workflows_dir: Path) -> None:
+    """Play a scenario file step by step, or with a workflow name, simulate interactively."""
+    from engine import DefinitionError
+    from engine.report import findings_text, step_text
+    from engine.scenario import load_scenario, run_scenario
+
+    if not Path(target).is_file():
+        _interactive(_load_workflow(target, workflows_dir))
+        return
+    try:
+        result = run_scenario(load_scenario(target))
+    except DefinitionError as exc:
+        click.echo(findings_text(exc.findings), err=True)
+        sys.exit(1)
+    engine = result.engine
+    if as_json:
+        click.echo(json.dumps([engine.state(i) for i in engine.instances.values()], indent=2))
+    else:
+        click.echo(f"{result.title} ({result.file})")
+        for step in result.steps:
+            click.echo(step_text(step))
+        for inst in engine.instances.values():
+            opened = ", ".join(f"{i.code} due {i.due:%Y-%m-%d %H:%M}" for i in inst.open_intrays()) or "none"
+            click.echo(f"{inst.name}: {inst.status}; open intrays: {opened}")
+        click.echo("passed" if result.passed else f"failed: {len(result.failures)} expectation(s)")
+    sys.exit(0 if result.passed else 1)
+
+
+INTERACTIVE_HELP = """Commands:
+  EVENT [field=value ...]   fire an event (values in YAML: 2026-03-01, true, [1, 2], {reason: 8})
+  why EVENT [field=value ...]  say why an event cannot happen now
+  advance 3d | at 2026-03-05 10:00   move the clock
+  options | state | help | quit"""
+
+
+def _interactive(wf: Any) -> None:
+    from engine import Ambiguous, DefinitionError, Refused
+    from engine.clock import SimulatedClock, parse_duration, parse_moment
+    from engine.report import options_text
+    from engine.runtime import Engine
+    from engine.spec.yamlsrc import load_yaml
+
+    clock = SimulatedClock(os.environ.get("PROCFLOW_CLOCK", "2026-01-01 09:00"))
+    engine = Engine([wf], clock=clock)
+    inst = engine.create(wf.name, "main")
+    click.echo(f"{wf.title}: a new instance 'main' in status {inst.status}. Type 'help' for commands.")
+
+    def show_options() -> None:
+        click.echo(f"[{clock.now:%Y-%m-%d %H:%M}] status: {inst.status}")
+        click.echo(options_text(engine.options(inst)))
+
+    def parse_data(words: list[str]) -> dict:
+        data = {}
+        for word in words:
+            key, sep, value = word.partition("=")
+            if not sep:
+                raise ValueError(f"'{word}' should be field=value")
+            data[key] = load_yaml(value or "null", "<input>").data
+        return data
+
+    show_options()
+    for line in sys.stdin:
+        try:
+            words = shlex.split(line)
+        except ValueError as exc:
+            click.echo(f"  {exc}")
+            continue
+        if not words:
+            continue
+        cmd, rest = words[0], words[1:]
+        try:
+            if cmd in ("quit", "exit"):
+                break
+            elif cmd == "help":
+                click.echo(INTERACTIVE_HELP)
+            elif cmd == "options":
+                show_options()
+            elif cmd == "state":
+                click.echo(json.dumps(engine.state(inst), indent=2))
+            elif cmd == "advance":
+                clock.advance(parse_duration(" ".join(rest)))
+                show_options()
+            elif cmd == "at":
+                clock.set(parse_moment(" ".join(rest)))
+                show_options()
+            elif cmd == "why":
+                if not rest:
+                    raise ValueError("say which event: why EVENT")
+                reasons = engine.explain(inst, rest[0], parse_data(rest[1:]))
+                click.echo("  it can happen now" if not reasons else "\n".join(f"  - {r}" for r in reasons))
+            else:
+                outcome = engine.fire(inst, cmd, parse_data(rest))
+                click.echo(f"  {outcome.entry.from_} -> {outcome.status}"
+                           + (f"; opened {', '.join(i.code for i in outcome.opened)}" if outcome.opened else "")
+                           + (f"; closed {', '.join(i.code for i in outcome.closed)}" if outcome.closed else "")
+                           + (f"; letters {', '.join(lt.code for lt in outcome.letters)}" if outcome.letters else ""))
+                show_options()
+        except (Refused, Ambiguous) as exc:
+            click.echo("  refused: " + "; ".join(getattr(exc, "reasons", None) or [str(exc)]))
+        except DefinitionError as exc:
+            click.echo("  " + "; ".join(f.message for f in exc.findings))
+        except ValueError as exc:
+            click.echo(f"  {exc}")
+
+
+def main() -> None:
+    """Console entry point: a user's mistake never shows a traceback."""
+    try:
+        cli(standalone_mode=True)
+    except (KeyboardInterrupt, BrokenPipeError):
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

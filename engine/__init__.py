@@ -1,0 +1,49 @@
+"""procflow: written procedures as executable, checked workflows.
+
+The embedding API (the CLI uses nothing else):
+
+    from engine import load_workflow, Engine
+    coa = load_workflow("workflows/coa.yaml")
+    engine = Engine([coa], clock=SimulatedClock("2026-03-02 09:00"))
+    case = engine.create("coa", "main")
+    engine.fire(case, "save_application", {"applicant": "payer", "lodgement_date": "2026-03-01"})
+    engine.state(case)   # the JSON of the scenario spec
+
+Heavy modules (transitions, jsonschema) load only when first used.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .findings import Ambiguous, DefinitionError, Finding, ProcflowError, Refused
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .clock import SimulatedClock, SystemClock
+    from .model import Workflow
+    from .runtime import Engine, Instance
+
+__all__ = ["load_workflow", "load_workflow_text", "Engine", "Instance", "SimulatedClock", "SystemClock",
+           "Finding", "DefinitionError", "Refused", "Ambiguous", "ProcflowError"]
+
+_LAZY = {"Engine": "runtime", "Instance": "runtime", "SimulatedClock": "clock", "SystemClock": "clock"}
+
+
+def load_workflow(path: Any) -> "Workflow":
+    """Load and check a workflow file; DefinitionError lists every positioned problem."""
+    from .spec import load_workflow as load
+
+    return load(path)
+
+
+def load_workflow_text(text: str, file: str = "<input>") -> "Workflow":
+    from .spec import load_workflow_text as load
+
+    return load(text, file)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(name)

@@ -1,0 +1,435 @@
+"""Owns workflow expressions: parses policy text once against a strict whitelist and compiles it to a fast function."""
+from __future__ import annotations
+
+import ast
+import difflib
+import io
+import re
+import tokenize
+import warnings
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, Callable, Mapping, NoReturn
+
+from engine.model import Expr, FieldSpec, Pos
+
+MAX_LENGTH = 500
+MAX_DEPTH = 50
+
+_UNITS = {word: unit for unit in ("days", "hours", "weeks", "minutes") for word in (unit, unit[:-1], unit[0])}
+_PLAIN_NUMBER = re.compile(r"\d[\d_]*(\.\d*)?$")
+_DURATION = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]+)\s*$")
+_CTX_NAMES = ("today", "now", "status", "actor")
+_CONSTANT_NAMES = {"true": True, "false": False, "null": None}
+_LOOP_FUNCS = ("any", "all", "count", "min", "max", "len")
+# allowed function -> (name of the helper in the compiled globals, min args, max args, takes ctx)
+_FUNCS: dict[str, tuple[str, int, int, bool]] = {
+    "len": ("len", 1, 1, False), "any": ("any", 1, 1, False), "all": ("all", 1, 1, False),
+    "min": ("min", 1, 99, False), "max": ("max", 1, 99, False), "count": ("_count", 1, 1, False),
+    "is_open": ("_is_open", 1, 2, True), "opened_on": ("_opened_on", 1, 2, True),
+    "date": ("_date", 1, 1, False), "days": ("_days", 1, 1, False), "hours": ("_hours", 1, 1, False),
+    "weeks": ("_weeks", 1, 1, False), "minutes": ("_minutes", 1, 1, False),
+}
+_ALLOWED_FUNCS = ", ".join(sorted(_FUNCS))
+_OPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.FloorDiv: "//", ast.Div: "/", ast.Mod: "%",
+        ast.Pow: "**", ast.MatMult: "@", ast.LShift: "<<", ast.RShift: ">>", ast.BitOr: "|",
+        ast.BitXor: "^", ast.BitAnd: "&"}
+_ALLOWED_BINOPS = (ast.Add, ast.Sub, ast.Mult, ast.FloorDiv)
+_REFUSED: dict[type, tuple[str, str]] = {
+    ast.Subscript: ("indexing with [...] is not allowed", "use any(), all(), count(), min() or max() over a list"),
+    ast.Slice: ("indexing with [...] is not allowed", ""),
+    ast.Lambda: ("'lambda' is not allowed", ""),
+    ast.NamedExpr: ("assignment with ':=' is not allowed", "to compare two values, use =="),
+    ast.JoinedStr: ("f-strings are not allowed", "write plain text in quotes"),
+    ast.FormattedValue: ("f-strings are not allowed", ""),
+    ast.Starred: ("'*' unpacking is not allowed", ""),
+    ast.Dict: ("{...} is not allowed", "use a list [...]"),
+    ast.Set: ("{...} is not allowed", "use a list [...]"),
+    ast.DictComp: ("{...} is not allowed", ""),
+    ast.SetComp: ("{...} is not allowed", ""),
+    ast.GeneratorExp: ("a 'for' loop is only allowed inside " + ", ".join(f"{f}()" for f in _LOOP_FUNCS), ""),
+    ast.Await: ("'await' is not allowed", ""),
+    ast.Yield: ("'yield' is not allowed", ""),
+    ast.YieldFrom: ("'yield' is not allowed", ""),
+}
+_REFUSED[ast.ListComp] = _REFUSED[ast.GeneratorExp]
+
+
+class ExprError(Exception):
+    """An expression that cannot be accepted; `offset` is a 0-based column in the expression text."""
+
+    def __init__(self, message: str, offset: int = 0, hint: str = ""):
+        super().__init__(message)
+        self.message, self.offset, self.hint = message, offset, hint
+
+    def __str__(self) -> str:
+        return f"{self.message} ({self.hint})" if self.hint else self.message
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The names an expression may read."""
+
+    data: Mapping[str, FieldSpec] = field(default_factory=dict)  # the event's data fields
+    fields: Mapping[str, FieldSpec] = field(default_factory=dict)  # the instance's fields
+    intrays: frozenset[str] = frozenset()  # known intray codes
+
+
+# ---- run-time helpers: the only globals a compiled expression sees ----
+
+def _count(items: Any) -> int:
+    return sum(1 for item in items if item)
+
+
+def _matches(tray: Any, code: Any, about: Any) -> bool:
+    return tray.code == code and tray.closed is None and (about is None or tray.about == about)
+
+
+def _is_open(ctx: Any, code: Any, about: Any = None) -> bool:
+    return any(_matches(tray, code, about) for tray in ctx.intrays)
+
+
+def _opened_on(ctx: Any, code: Any, about: Any = None) -> date | None:
+    opened = [tray.opened for tray in ctx.intrays if _matches(tray, code, about)]
+    return _date(max(opened)) if opened else None
+
+
+def _date(value: Any) -> date | None:
+    if value is None or type(value) is date:
+        return value
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        return datetime.fromisoformat(value).date()
+    raise TypeError(f"date() needs a date or a datetime, not {type(value).__name__}")
+
+
+_DURATION_FNS: dict[str, Callable[[Any], timedelta]] = {
+    "days": lambda n: timedelta(days=n), "hours": lambda n: timedelta(hours=n),
+    "weeks": lambda n: timedelta(weeks=n), "minutes": lambda n: timedelta(minutes=n),
+}
+_HELPERS: dict[str, Any] = {
+    "__builtins__": {}, "len": len, "any": any, "all": all, "min": min, "max": max,
+    "_count": _count, "_is_open": _is_open, "_opened_on": _opened_on, "_date": _date,
+    **{f"_{name}": fn for name, fn in _DURATION_FNS.items()},
+}
+
+
+def parse_duration(text: str) -> timedelta:
+    """'35d', '48h', '2w', '30m', '7 days', '48 hours', '1 week', '15 minutes' -> timedelta."""
+    match = _DURATION.match(text) if isinstance(text, str) else None
+    unit = _UNITS.get(match.group(2).lower()) if match else None
+    if not match or not unit:
+        raise ExprError(f"not a duration: {text!r}", 0,
+                        "write a number and a unit, e.g. '35 days', '48 hours', '2 weeks' or '30 minutes'")
+    try:
+        return _DURATION_FNS[unit](float(match.group(1)) if "." in match.group(1) else int(match.group(1)))
+    except OverflowError:
+        raise ExprError(f"duration too large: {text!r}", 0) from None
+
+
+# ---- compiling ----
+
+def compile_expr(source: str | int | float | bool | None, scope: Scope, pos: Pos = None) -> Expr:
+    """Check `source` against the whitelist and compile it into `fn(data, fields, ctx)`."""
+    if source is None or isinstance(source, (bool, int, float)):
+        text = "null" if source is None else str(source).lower() if isinstance(source, bool) else repr(source)
+        return Expr(text=text, fn=lambda data, fields, ctx, _v=source: _v, names=frozenset(), pos=pos)
+    if not isinstance(source, str):
+        raise ExprError(f"not an expression: a {type(source).__name__} value", 0,
+                        "write an expression as text, e.g. 'lodgement_date + 35 days'")
+    if len(source) > MAX_LENGTH:
+        raise ExprError(f"expression too long ({len(source)} characters; at most {MAX_LENGTH})", MAX_LENGTH,
+                        "split it into simpler guards or computed fields")
+    # Line breaks (e.g. from a YAML block) are spaces; this keeps every offset the same.
+    body = source.translate({10: 32, 13: 32, 9: 32})
+    lead = len(body) - len(body.lstrip())
+    if not body.strip():
+        raise ExprError("empty expression", 0, "write an expression, e.g. 'lodgement_date + 35 days'")
+    rewritten, omap = _rewrite_durations(body[lead:].rstrip())
+    return _Compiler(source, rewritten, [lead + i for i in omap], scope).compile(pos)
+
+
+def _rewrite_durations(text: str) -> tuple[str, list[int]]:
+    """Turn `35 days` into `days(35)` outside string literals.
+
+    Returns the new text and, for each of its indexes (and its end), the index in `text`.
+    """
+    tokens: list[tokenize.TokenInfo] = []
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            tokens.append(tok)
+    except (tokenize.TokenError, SyntaxError):
+        pass  # unbalanced brackets and the like: ast.parse reports them; keep what was read
+    out: list[str] = []
+    omap: list[int] = []
+    done = 0
+    for num, unit in zip(tokens, tokens[1:]):
+        if (num.type == tokenize.NUMBER and unit.type == tokenize.NAME and unit.string.lower() in _UNITS
+                and _PLAIN_NUMBER.match(num.string) and num.start[0] == unit.start[0] == 1):
+            start, end = num.start[1], unit.end[1]
+            out.append(text[done:start])
+            omap.extend(range(done, start))
+            func = _UNITS[unit.string.lower()]
+            out.append(f"{func}({num.string})")
+            omap.extend([start] * (len(func) + 1) + list(range(start, start + len(num.string))) + [end - 1])
+            done = end
+    out.append(text[done:])
+    omap.extend(range(done, len(text) + 1))
+    return "".join(out), omap
+
+
+class _Compiler:
+    """Checks a parsed expression and rewrites it into an AST over (data, fields, ctx)."""
+
+    def __init__(self, text: str, src: str, omap: list[int], scope: Scope):
+        self.text, self.src, self.omap, self.scope = text, src, omap, scope
+        self.names: set[str] = set()
+        self.consts: dict[str, Any] = {}
+
+    # -- errors and positions --
+    def fail(self, message: str, where: ast.AST | int, hint: str = "") -> NoReturn:
+        raise ExprError(message, self.offset(where), hint)
+
+    def chars(self, col: int | None) -> int:
+        """The character index of `col`, a UTF-8 byte offset as the ast module gives."""
+        col = col or 0
+        if self.src.isascii():
+            return col
+        return len(self.src.encode("utf-8", "surrogatepass")[:col].decode("utf-8", "ignore"))
+
+    def offset(self, where: ast.AST | int) -> int:
+        """The offset in the original text of a node or of an index into the rewritten text."""
+        if isinstance(where, ast.AST):
+            where = self.chars(getattr(where, "col_offset", 0)) if getattr(where, "lineno", 1) == 1 else 0
+        return self.omap[max(0, min(where, len(self.omap) - 1))]
+
+    def attr_offset(self, node: ast.Attribute) -> int:
+        return self.chars(node.end_col_offset) - len(node.attr)
+
+    def underscore(self, name: str, where: ast.AST | int) -> None:
+        if name.startswith("_"):
+            self.fail(f"'{name}' is not allowed: names starting with an underscore are not allowed", where)
+
+    @staticmethod
+    def suggest(name: str, candidates: Any) -> str:
+        close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+        return f"did you mean '{close[0]}'?" if close else ""
+
+    # -- the whole expression --
+    def compile(self, pos: Pos) -> Expr:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # e.g. invalid escapes in a string literal
+                tree = ast.parse(self.src, mode="eval")
+        except SyntaxError as exc:
+            msg, _, rest = (exc.msg or "invalid syntax").partition(". ")
+            msg = re.sub(r"\s*\(detected at line \d+\)", "", msg)
+            col = (exc.offset or 0) - 1 if (exc.lineno or 1) == 1 else 0
+            where = self.offset(col) if col >= 0 else len(self.text.rstrip())  # no offset: at the end
+            if col < 0 and not rest:
+                rest = "it ends too soon"
+            elif "'=='" in rest or self.text[where:where + 1] == "=":
+                rest = "to compare two values, use =="
+            elif re.search(r"\d\s*$", self.text[:where]) and self.text[where:where + 1].isalpha():
+                rest = "durations read '35 days', '48 hours', '2 weeks' or '30 minutes'"
+            raise ExprError(f"not an expression: {msg}", where, rest) from None
+        except (ValueError, RecursionError, MemoryError) as exc:
+            raise ExprError(f"not an expression: {exc}", 0) from None
+        self.check_depth(tree.body)
+        body = self.expr(tree.body, {})
+        args = ast.arguments(posonlyargs=[], args=[ast.arg("data"), ast.arg("fields"), ast.arg("ctx")],
+                             kwonlyargs=[], kw_defaults=[], defaults=[])
+        wrapper = ast.Expression(ast.Lambda(args=args, body=body))
+        for node in ast.walk(wrapper):
+            if "lineno" in node._attributes:
+                node.lineno, node.col_offset, node.end_lineno, node.end_col_offset = 1, 0, 1, 0
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            code = compile(wrapper, "<expr>", "eval")
+        fn = eval(code, {**_HELPERS, **self.consts})  # compiles our checked AST; never raw text
+        return Expr(text=self.text, fn=fn, names=frozenset(self.names), pos=pos)
+
+    def check_depth(self, root: ast.AST) -> None:
+        stack = [(root, 1)]
+        while stack:
+            node, depth = stack.pop()
+            if depth > MAX_DEPTH:
+                self.fail(f"expression too deeply nested (more than {MAX_DEPTH} levels)", node,
+                          "split it into simpler guards or computed fields")
+            stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+
+    # -- nodes --
+    def expr(self, node: ast.AST, loops: dict[str, frozenset[str] | None]) -> ast.expr:
+        method = getattr(self, f"v_{type(node).__name__}", None)
+        if method is None:
+            message, hint = _REFUSED.get(type(node), (f"'{type(node).__name__}' is not allowed here", ""))
+            self.fail(message, node, hint)
+        return method(node, loops)
+
+    def v_Constant(self, node: ast.Constant, loops: dict) -> ast.expr:
+        if node.value is not None and not isinstance(node.value, (str, int, float)):
+            kind = {bytes: "bytes literals", complex: "complex numbers"}.get(type(node.value), repr(node.value))
+            self.fail(f"{kind} are not allowed" if kind != "Ellipsis" else "'...' is not allowed", node)
+        return ast.Constant(node.value)
+
+    def v_Name(self, node: ast.Name, loops: dict) -> ast.expr:
+        name, scope = node.id, self.scope
+        self.underscore(name, node)
+        if name in loops:
+            return ast.Name(f"_v_{name}", ast.Load())
+        for source, specs in (("data", scope.data), ("fields", scope.fields)):
+            if name in specs:
+                self.names.add(name)
+                return _get(ast.Name(source, ast.Load()), name)
+        if name in _CTX_NAMES:
+            return ast.Attribute(ast.Name("ctx", ast.Load()), name, ast.Load())
+        if name in _CONSTANT_NAMES:
+            return ast.Constant(_CONSTANT_NAMES[name])
+        if name in ("data", "field", "fields"):
+            self.fail(f"'{name}' must be followed by a field name, e.g. {name}.amount", node)
+        if name in _FUNCS:
+            self.fail(f"'{name}' is a function: call it, e.g. {name}(...)", node)
+        known = [*loops, *scope.data, *scope.fields, *_CTX_NAMES, *_CONSTANT_NAMES]
+        self.fail(f"unknown name '{name}'", node, self.suggest(name, known))
+
+    def v_Attribute(self, node: ast.Attribute, loops: dict) -> ast.expr:
+        attr, base = node.attr, node.value
+        self.underscore(attr, self.attr_offset(node))
+        if not isinstance(base, ast.Name):
+            self.fail("'.' is only allowed as actor.<name>, data.<name>, field.<name> or <item>.<field>",
+                      self.attr_offset(node))
+        name = base.id
+        self.underscore(name, base)
+        if name in loops:
+            known = loops[name]
+            if known is not None and attr not in known:
+                message = f"'{name}' has no field '{attr}'" if known else f"'{name}' has no fields"
+                self.fail(message, self.attr_offset(node), self.suggest(attr, known))
+            return _get(ast.Name(f"_v_{name}", ast.Load()), attr)
+        if name in ("data", "field", "fields"):
+            specs, source, what = ((self.scope.data, "data", "a data field of this event") if name == "data"
+                                   else (self.scope.fields, "fields", "a field of the instance"))
+            if attr not in specs:
+                self.fail(f"'{attr}' is not {what}", self.attr_offset(node), self.suggest(attr, specs))
+            self.names.add(attr)
+            return _get(ast.Name(source, ast.Load()), attr)
+        if name == "actor":
+            return _get(ast.Attribute(ast.Name("ctx", ast.Load()), "actor", ast.Load()), attr)
+        self.v_Name(base, loops)  # an unknown name fails here, with its hint
+        self.fail(f"'{name}' has no fields", self.attr_offset(node))
+
+    def v_BoolOp(self, node: ast.BoolOp, loops: dict) -> ast.expr:
+        return ast.BoolOp(node.op, [self.expr(v, loops) for v in node.values])
+
+    def v_UnaryOp(self, node: ast.UnaryOp, loops: dict) -> ast.expr:
+        if isinstance(node.op, ast.Invert):
+            self.fail("operator '~' is not allowed", node)
+        return ast.UnaryOp(node.op, self.expr(node.operand, loops))
+
+    def v_BinOp(self, node: ast.BinOp, loops: dict) -> ast.expr:
+        if not isinstance(node.op, _ALLOWED_BINOPS):
+            symbol = _OPS.get(type(node.op), "?")
+            hint = "use // for whole-number division" if symbol == "/" else "allowed: + - * //"
+            found = self.src.find(symbol, self.chars(node.left.end_col_offset))
+            self.fail(f"operator '{symbol}' is not allowed", found if found >= 0 else node, hint)
+        return ast.BinOp(self.expr(node.left, loops), node.op, self.expr(node.right, loops))
+
+    def v_Compare(self, node: ast.Compare, loops: dict) -> ast.expr:
+        operands = [self.expr(node.left, loops)] + [self.expr(c, loops) for c in node.comparators]
+        for i, op in enumerate(node.ops):
+            if isinstance(op, (ast.Is, ast.IsNot)) and not any(
+                    isinstance(o, ast.Constant) and (o.value is None or isinstance(o.value, bool))
+                    for o in operands[i:i + 2]):
+                self.fail("'is' only compares with None, true or false", node, "to compare two values, use ==")
+        return ast.Compare(operands[0], list(node.ops), operands[1:])
+
+    def v_IfExp(self, node: ast.IfExp, loops: dict) -> ast.expr:
+        return ast.IfExp(self.expr(node.test, loops), self.expr(node.body, loops), self.expr(node.orelse, loops))
+
+    def v_List(self, node: ast.List | ast.Tuple, loops: dict) -> ast.expr:
+        return type(node)([self.expr(e, loops) for e in node.elts], ast.Load())
+
+    v_Tuple = v_List
+
+    def v_Call(self, node: ast.Call, loops: dict) -> ast.expr:
+        func = node.func
+        for sub in ast.walk(func):
+            if isinstance(sub, ast.Name):
+                self.underscore(sub.id, sub)
+            elif isinstance(sub, ast.Attribute):
+                self.underscore(sub.attr, self.attr_offset(sub))
+        name = func.id if isinstance(func, ast.Name) else None
+        if name not in _FUNCS:
+            shown = name or ast.unparse(func)
+            self.fail(f"calls to '{shown}' are not allowed; allowed functions: {_ALLOWED_FUNCS}", func,
+                      self.suggest(shown, _FUNCS))
+        helper, least, most, takes_ctx = _FUNCS[name]
+        if node.keywords:
+            self.fail(f"{name}() takes its arguments in order, without names", node.keywords[0],
+                      "e.g. is_open('CODE', party)" if takes_ctx else "")
+        if not least <= len(node.args) <= most:
+            wanted = "1 argument" if least == most else f"{least} or {most} arguments"
+            self.fail(f"{name}() takes {'at least 1 argument' if most == 99 else wanted}, got {len(node.args)}", node)
+        args = []
+        for arg in node.args:
+            if isinstance(arg, (ast.GeneratorExp, ast.ListComp)) and name in _LOOP_FUNCS:
+                args.append(self.loop(arg, loops, as_list=name == "len"))
+            else:
+                args.append(self.expr(arg, loops))
+        if name in ("is_open", "opened_on") and self.scope.intrays:
+            code = args[0]
+            if isinstance(code, ast.Constant) and isinstance(code.value, str) and code.value not in self.scope.intrays:
+                self.fail(f"unknown intray '{code.value}'", node.args[0], self.suggest(code.value, self.scope.intrays))
+        if name in _DURATION_FNS and isinstance(args[0], ast.Constant) and type(args[0].value) in (int, float):
+            try:
+                value = _DURATION_FNS[name](args[0].value)
+            except OverflowError:
+                self.fail("duration too large", node)
+            key = f"_c{len(self.consts)}"
+            self.consts[key] = value  # computed once, here, not at every evaluation
+            return ast.Name(key, ast.Load())
+        if takes_ctx:
+            args.insert(0, ast.Name("ctx", ast.Load()))
+        return ast.Call(ast.Name(helper, ast.Load()), args, [])
+
+    def loop(self, node: ast.GeneratorExp | ast.ListComp, loops: dict, as_list: bool) -> ast.expr:
+        if len(node.generators) != 1:
+            second = self.src.rfind("for", 0, self.chars(node.generators[1].target.col_offset))
+            self.fail("only one 'for' is allowed in a loop", second)
+        gen = node.generators[0]
+        if gen.is_async:
+            self.fail("'async for' is not allowed", node)
+        if not isinstance(gen.target, ast.Name):
+            self.fail("the loop variable must be a single name, e.g. 'for r in reasons'", gen.target)
+        var = gen.target.id
+        self.underscore(var, gen.target)
+        iterable = self.expr(gen.iter, loops)
+        inner = {**loops, var: self.item_fields(gen.iter, loops)}
+        comp = ast.comprehension(ast.Name(f"_v_{var}", ast.Store()), iterable,
+                                 [self.expr(cond, inner) for cond in gen.ifs], 0)
+        kind = ast.ListComp if as_list or isinstance(node, ast.ListComp) else ast.GeneratorExp
+        return kind(self.expr(node.elt, inner), [comp])
+
+    def item_fields(self, node: ast.AST, loops: dict) -> frozenset[str] | None:
+        """The field names of the items `node` yields; empty for plain values; None when unknown."""
+        if isinstance(node, (ast.List, ast.Tuple)):
+            return frozenset()
+        spec: FieldSpec | None = None
+        if isinstance(node, ast.Name) and node.id not in loops:
+            spec = self.scope.data.get(node.id) or self.scope.fields.get(node.id)
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id not in loops:
+            specs = self.scope.data if node.value.id == "data" else self.scope.fields
+            spec = specs.get(node.attr) if node.value.id in ("data", "field", "fields") else None
+        if spec is None or spec.type != "list":
+            return None
+        if spec.record is not None:
+            return frozenset(f.name for f in spec.record)
+        return frozenset() if spec.of is not None else None
+
+
+def _get(base: ast.expr, key: str) -> ast.expr:
+    """`base.get('key')`."""
+    return ast.Call(ast.Attribute(base, "get", ast.Load()), [ast.Constant(key)], [])

@@ -1,0 +1,211 @@
+"""Immutable definitions of a workflow: statuses, events, transitions, guards, effects, catalogues.
+
+The model knows nothing of YAML, of files or of running: `engine.spec` builds it from a document,
+`engine.machine` compiles it, `engine.runtime` runs it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+# A position in a source document: (file, line, column), 1-based; None when built in code.
+Pos = tuple[str, int, int] | None
+
+FIELD_TYPES = ("text", "integer", "boolean", "date", "datetime", "choice", "list")
+
+
+@dataclass(frozen=True, slots=True)
+class Expr:
+    """A parsed, checked and compiled expression (see `engine.expr`)."""
+
+    text: str
+    fn: Any  # compiled callable(data, fields, ctx) -> value
+    names: frozenset[str]  # instance fields and event data it reads
+    pos: Pos = None
+
+    def __repr__(self) -> str:
+        return f"Expr({self.text!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    """The type of an instance field or of an event's data field."""
+
+    name: str
+    type: str
+    title: str = ""
+    required: bool = False
+    default: Expr | None = None
+    list: str | None = None  # named choice list, for type choice
+    of: FieldSpec | None = None  # item type, for a list of values
+    record: tuple[FieldSpec, ...] | None = None  # item fields, for a list of records
+    locked_after: tuple[str, ...] = ()  # events after which the field is read-only
+    source: str = ""
+    assumption: str = ""
+    pos: Pos = None
+
+    @property
+    def label(self) -> str:
+        return self.title or self.name.replace("_", " ")
+
+
+@dataclass(frozen=True, slots=True)
+class ChoiceList:
+    name: str
+    values: tuple[str, ...]
+    aliases: dict[str, str] = field(default_factory=dict)  # other spelling -> value
+    source: str = ""
+    assumption: str = ""
+    pos: Pos = None
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    name: str
+    description: str = ""
+    final: bool = False
+    group: str = ""
+    aliases: tuple[str, ...] = ()
+    source: str = ""
+    assumption: str = ""
+    pos: Pos = None
+
+
+@dataclass(frozen=True, slots=True)
+class IntrayType:
+    code: str
+    name: str
+    due: timedelta | None
+    source: str = ""
+    assumption: str = ""
+    pos: Pos = None
+
+
+@dataclass(frozen=True, slots=True)
+class LetterType:
+    code: str
+    title: str
+    source: str = ""
+    assumption: str = ""
+    pos: Pos = None
+
+
+@dataclass(frozen=True, slots=True)
+class Guard:
+    check: Expr
+    says: str
+    source: str = ""
+    assumption: str = ""
+    pos: Pos = None
+
+
+@dataclass(frozen=True, slots=True)
+class Effect:
+    """One consequence of a transition. `kind` is one of EFFECT_KINDS."""
+
+    kind: str
+    target: str  # field name (set/number/append), intray code (open/close/assign), letter code
+    value: Expr | None = None  # set: the new value
+    record: tuple[tuple[str, Expr], ...] = ()  # append: the record's fields
+    due: Expr | None = None  # open: overrides the catalogue's due period
+    about: Expr | None = None  # open/close/assign: which party the intray is about
+    assign: Expr | None = None  # open/assign: who it is routed to
+    to: tuple[str, ...] = ()  # letter: recipients
+    when: Expr | None = None  # `if:`: the effect applies only when this holds
+    source: str = ""
+    assumption: str = ""
+    pos: Pos = None
+
+
+EFFECT_KINDS = ("set", "number", "append", "open", "close", "assign", "letter")
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    event: str
+    sources: tuple[str, ...]
+    target: str | None  # None: stays in the same status
+    when: Expr | None = None  # selects this transition among the event's transitions
+    guards: tuple[Guard, ...] = ()
+    effects: tuple[Effect, ...] = ()
+    source: str = ""
+    assumption: str = ""
+    pos: Pos = None
+
+    def target_from(self, status: str) -> str:
+        return status if self.target is None else self.target
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    name: str
+    title: str
+    data: tuple[FieldSpec, ...] = ()
+    guards: tuple[Guard, ...] = ()  # apply to every transition of the event
+    transitions: tuple[Transition, ...] = ()
+    unavailable: str = ""  # said when no transition leaves the current status
+    source: str = ""
+    assumption: str = ""
+    pos: Pos = None
+
+    def data_field(self, name: str) -> FieldSpec | None:
+        for spec in self.data:
+            if spec.name == name:
+                return spec
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Workflow:
+    name: str
+    title: str
+    initial: str
+    statuses: dict[str, Status]
+    events: dict[str, Event]
+    fields: dict[str, FieldSpec]
+    lists: dict[str, ChoiceList]
+    intrays: dict[str, IntrayType]
+    letters: dict[str, LetterType]
+    description: str = ""
+    source: str = ""
+    file: str = ""
+    version: str = ""  # content hash of the file it was loaded from
+    # names of fields locked by each event: {event: (field, ...)}
+    locks: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def transitions(self) -> list[Transition]:
+        return [t for e in self.events.values() for t in e.transitions]
+
+    def assumptions(self) -> list[tuple[str, str, Pos]]:
+        """Every assumption in the workflow as (where, text, position), in document order."""
+        found: list[tuple[str, str, Pos]] = []
+
+        def add(where: str, obj: Any) -> None:
+            if getattr(obj, "assumption", ""):
+                found.append((where, obj.assumption, obj.pos))
+
+        for lst in self.lists.values():
+            add(f"list {lst.name}", lst)
+        for spec in self.fields.values():
+            add(f"field {spec.name}", spec)
+        for st in self.statuses.values():
+            add(f"status {st.name}", st)
+        for it in self.intrays.values():
+            add(f"intray {it.code}", it)
+        for lt in self.letters.values():
+            add(f"letter {lt.code}", lt)
+        for ev in self.events.values():
+            add(f"event {ev.name}", ev)
+            for spec in ev.data:
+                add(f"event {ev.name} data {spec.name}", spec)
+            for g in ev.guards:
+                add(f"event {ev.name} guard", g)
+            for i, tr in enumerate(ev.transitions, 1):
+                here = f"event {ev.name} transition {i}"
+                add(here, tr)
+                for g in tr.guards:
+                    add(f"{here} guard", g)
+                for ef in tr.effects:
+                    add(f"{here} {ef.kind} {ef.target}", ef)
+        return found

@@ -1,0 +1,172 @@
+"""Text and JSON renderings for people and programs: findings, workflow descriptions, scenario steps."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable
+
+from .findings import Finding
+from .model import FieldSpec, Workflow
+from .values import to_json
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .runtime import EventOption
+    from .scenario import ScenarioResult, StepResult
+
+
+# -- findings -------------------------------------------------------------------------------
+
+def findings_text(findings: Iterable[Finding], *, context: bool = True) -> str:
+    """`file:line:col: severity: message (hint)`, each followed by the user's line and a caret."""
+    lines: list[str] = []
+    cache: dict[str, list[str]] = {}
+    for f in findings:
+        lines.append(f.render())
+        if not (context and f.line and f.file):
+            continue
+        if f.file not in cache:
+            try:
+                cache[f.file] = Path(f.file).read_text(encoding="utf-8", errors="replace").splitlines()
+            except OSError:
+                cache[f.file] = []
+        text = cache[f.file]
+        if 0 < f.line <= len(text):
+            lines.append("    " + text[f.line - 1].rstrip())
+            lines.append("    " + " " * max(f.col - 1, 0) + "^")
+    return "\n".join(lines)
+
+
+def findings_json(findings: Iterable[Finding]) -> list[dict]:
+    return [f.to_json() for f in findings]
+
+
+# -- describe -------------------------------------------------------------------------------
+
+def _field(spec: FieldSpec) -> dict:
+    out: dict[str, Any] = {"name": spec.name, "type": spec.type}
+    if spec.title:
+        out["title"] = spec.title
+    if spec.required:
+        out["required"] = True
+    if spec.default is not None:
+        out["default"] = spec.default.text
+    if spec.list:
+        out["list"] = spec.list
+    if spec.of is not None:
+        out["of"] = _field(spec.of)
+    if spec.record is not None:
+        out["record"] = [_field(r) for r in spec.record]
+    if spec.locked_after:
+        out["locked_after"] = list(spec.locked_after)
+    return out
+
+
+def describe(wf: Workflow) -> dict:
+    """Everything a workflow declares, as JSON."""
+    return {
+        "workflow": wf.name,
+        "title": wf.title,
+        "description": wf.description,
+        "version": wf.version,
+        "initial": wf.initial,
+        "statuses": [{"name": s.name, "final": s.final, "description": s.description, "group": s.group,
+                      "source": s.source} for s in wf.statuses.values()],
+        "events": [{
+            "name": e.name, "title": e.title, "source": e.source,
+            "data": [_field(d) for d in e.data],
+            "transitions": [{"from": list(t.sources), "to": t.target, "when": t.when.text if t.when else None,
+                             "guards": [{"check": g.check.text, "says": g.says} for g in (*e.guards, *t.guards)],
+                             "source": t.source} for t in e.transitions],
+        } for e in wf.events.values()],
+        "fields": [_field(f) for f in wf.fields.values()],
+        "lists": {n: list(v.values) for n, v in wf.lists.items()},
+        "intrays": [{"code": i.code, "name": i.name, "due": _period(i.due), "source": i.source}
+                    for i in wf.intrays.values()],
+        "letters": [{"code": lt.code, "title": lt.title, "source": lt.source} for lt in wf.letters.values()],
+        "assumptions": [{"where": where, "assumption": text, "line": pos[1] if pos else None}
+                        for where, text, pos in wf.assumptions()],
+    }
+
+
+def _period(td: Any) -> str | None:
+    if td is None:
+        return None
+    hours = int(td.total_seconds() // 3600)
+    if hours % 24:
+        return f"{hours} hours"
+    return f"{hours // 24} days"
+
+
+def describe_text(wf: Workflow) -> str:
+    d = describe(wf)
+    out = [f"{wf.title} ({wf.name}, version {wf.version})"]
+    if wf.description:
+        out.append(wf.description)
+    out.append("\nStatuses:")
+    for s in d["statuses"]:
+        mark = " [final]" if s["final"] else ""
+        out.append(f"  {s['name']}{mark} — {s['description']} ({s['source']})")
+    out.append("\nEvents:")
+    for e in d["events"]:
+        out.append(f"  {e['name']}: {e['title']} ({e['source']})")
+        for f in e["data"]:
+            extra = [f["type"] + (f" of {f['list']}" if "list" in f else "")]
+            if f.get("required"):
+                extra.append("required")
+            if "default" in f:
+                extra.append(f"default {f['default']}")
+            out.append(f"      {f['name']}: {', '.join(extra)}")
+        for t in e["transitions"]:
+            target = t["to"] or "(same status)"
+            when = f" when {t['when']}" if t["when"] else ""
+            out.append(f"      {' | '.join(t['from'])} -> {target}{when}")
+    out.append("\nIntrays:")
+    for i in d["intrays"]:
+        out.append(f"  {i['code']}: {i['name']}, due {i['due'] or 'as set by the event'} ({i['source']})")
+    out.append("\nLetters:")
+    for lt in d["letters"]:
+        out.append(f"  {lt['code']}: {lt['title']} ({lt['source']})")
+    out.append(f"\nAssumptions ({len(d['assumptions'])}):")
+    for a in d["assumptions"]:
+        out.append(f"  line {a['line']}: {a['where']}: {a['assumption']}")
+    return "\n".join(out)
+
+
+# -- scenarios ------------------------------------------------------------------------------
+
+def step_text(step: "StepResult") -> str:
+    clock = to_json(step.clock).replace("T", " ")[:16]
+    head = f"[{clock}] step {step.index}"
+    if step.kind == "event":
+        if step.refused:
+            line = f"{head} {step.instance}: {step.event} refused: {step.refused}"
+        else:
+            line = f"{head} {step.instance}: {step.event}  {step.from_status} -> {step.to_status}"
+            if step.opened:
+                line += f"  opened {', '.join(step.opened)}"
+            if step.closed:
+                line += f"  closed {', '.join(step.closed)}"
+            if step.letters:
+                line += "  letters " + ", ".join(f"{lt['code']} to {'/'.join(lt['to'])}" for lt in step.letters)
+    elif step.kind in ("advance", "at"):
+        line = f"{head} clock moves to {clock}"
+    else:
+        line = f"{head} {step.instance}: check"
+    return "\n".join([line] + [f"    FAILED {f}" for f in step.failures])
+
+
+def scenario_summary(result: "ScenarioResult") -> str:
+    mark = "PASS" if result.passed else "FAIL"
+    lines = [f"{mark} {result.file}: {result.title}"]
+    lines += [f"    {f}" for f in result.failures]
+    return "\n".join(lines)
+
+
+def options_text(options: list["EventOption"]) -> str:
+    lines = []
+    for o in options:
+        if o.allowed:
+            lines.append(f"  + {o.event}: {o.title}")
+    for o in options:
+        if not o.allowed:
+            lines.append(f"  - {o.event}: {'; '.join(o.reasons)}")
+    return "\n".join(lines)

@@ -1,0 +1,433 @@
+"""Instances as plain data, and firing events on them: decide (pure) then commit (apply).
+
+`Engine.decide` computes the whole outcome of an event — the transition taken, the new fields,
+intrays, letters and history entry — without touching the instance. `Engine.commit` then swaps
+it in. A refused event, or one whose effect fails, raises before anything is committed, so the
+instance, its intrays, letters and history stay exactly as they were.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any, Callable, Iterable
+
+from .findings import Ambiguous, Refused
+from .machine import CompiledMachine, compile_machine
+from .model import Effect, Event, Expr, Guard, Transition, Workflow
+from .values import ValueProblem, coerce, to_json
+
+_EMPTY: dict = {}
+
+
+class Intray:
+    """A work item. Closing or routing one makes a new record: records are never changed in place."""
+
+    __slots__ = ("code", "opened", "due", "closed", "about", "assigned_to")
+
+    def __init__(self, code: str, opened: datetime, due: datetime, about: Any = None,
+                 assigned_to: Any = None, closed: datetime | None = None):
+        self.code = code
+        self.opened = opened
+        self.due = due
+        self.about = about
+        self.assigned_to = assigned_to
+        self.closed = closed
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed is None
+
+    def with_(self, **changes: Any) -> Intray:
+        values = {k: getattr(self, k) for k in self.__slots__}
+        values.update(changes)
+        return Intray(**values)
+
+    def to_json(self) -> dict:
+        out = {"code": self.code, "due": to_json(self.due), "state": "open" if self.closed is None else "closed",
+               "opened": to_json(self.opened), "assigned_to": self.assigned_to}
+        if self.closed is not None:
+            out["closed"] = to_json(self.closed)
+        if self.about is not None:
+            out["about"] = self.about
+        return out
+
+
+class Letter:
+    __slots__ = ("code", "to", "issued")
+
+    def __init__(self, code: str, to: tuple[str, ...], issued: datetime):
+        self.code = code
+        self.to = to
+        self.issued = issued
+
+    def to_json(self) -> dict:
+        return {"code": self.code, "to": list(self.to), "issued": to_json(self.issued)}
+
+
+class HistoryEntry:
+    __slots__ = ("at", "event", "actor", "data", "from_", "to", "source")
+
+    def __init__(self, at: datetime, event: str, actor: dict, data: dict, from_: str, to: str, source: str):
+        self.at = at
+        self.event = event
+        self.actor = actor
+        self.data = data
+        self.from_ = from_
+        self.to = to
+        self.source = source
+
+    def to_json(self) -> dict:
+        return {"at": to_json(self.at), "event": self.event, "actor": dict(self.actor), "data": to_json(self.data),
+                "from": self.from_, "to": self.to, "source": self.source}
+
+
+class Instance:
+    """One case: its status, fields, intrays, letters and history. Plain data, no machinery."""
+
+    __slots__ = ("name", "workflow", "status", "fields", "intrays", "letters", "history", "locked")
+
+    def __init__(self, name: str, workflow: Workflow):
+        self.name = name
+        self.workflow = workflow
+        self.status = workflow.initial
+        self.fields: dict[str, Any] = {}
+        self.intrays: list[Intray] = []
+        self.letters: list[Letter] = []
+        self.history: list[HistoryEntry] = []
+        self.locked: dict[str, str] = _EMPTY  # field -> title of the event that locked it
+
+    def open_intrays(self) -> list[Intray]:
+        return [i for i in self.intrays if i.closed is None]
+
+    def overdue(self, now: datetime) -> list[Intray]:
+        """Open intrays strictly past their due moment (R48)."""
+        return [i for i in self.intrays if i.closed is None and now > i.due]
+
+
+class Context:
+    """What expressions see besides data and fields: the clock, the status, the actor, the intrays."""
+
+    __slots__ = ("today", "now", "status", "actor", "intrays")
+
+    def __init__(self, now: datetime, status: str, actor: dict, intrays: list[Intray]):
+        self.now = now
+        self.today = now.date()
+        self.status = status
+        self.actor = actor
+        self.intrays = intrays
+
+
+class Outcome:
+    """An accepted event, computed but not yet applied."""
+
+    __slots__ = ("instance", "transition", "status", "fields", "intrays", "letters", "entry",
+                 "opened", "closed", "numbers", "locked")
+
+    def __init__(self, instance: Instance, transition: Transition, status: str, fields: dict,
+                 intrays: list[Intray], letters: list[Letter], entry: HistoryEntry, opened: list[Intray],
+                 closed: list[Intray], numbers: dict, locked: dict[str, str]):
+        self.instance = instance
+        self.transition = transition
+        self.status = status
+        self.fields = fields
+        self.intrays = intrays
+        self.letters = letters
+        self.entry = entry
+        self.opened = opened
+        self.closed = closed
+        self.numbers = numbers
+        self.locked = locked
+
+
+class EventOption:
+    """An event as offered now: whether it can be fired, and if not, why."""
+
+    __slots__ = ("event", "title", "allowed", "reasons")
+
+    def __init__(self, event: str, title: str, allowed: bool, reasons: list[str]):
+        self.event = event
+        self.title = title
+        self.allowed = allowed
+        self.reasons = reasons
+
+
+def _holds(check: Expr, data: dict, fields: dict, ctx: Context) -> bool:
+    try:
+        return bool(check.fn(data, fields, ctx))
+    except Exception:  # a value the guard needs is missing or of another type: it does not hold
+        return False
+
+
+class Engine:
+    """Holds workflows, their compiled machines, the instances and the clock."""
+
+    def __init__(self, workflows: Iterable[Workflow] = (), clock: Callable[[], datetime] | None = None):
+        from .clock import SystemClock
+
+        self.clock: Callable[[], datetime] = clock or SystemClock()
+        self.workflows: dict[str, Workflow] = {}
+        self.machines: dict[str, CompiledMachine] = {}
+        self.instances: dict[str, Instance] = {}
+        self.sequences: dict[tuple[str, str], int] = {}
+        self._lock_maps: dict[tuple[int, str], dict[str, str]] = {}
+        for wf in workflows:
+            self.add_workflow(wf)
+
+    # -- set-up ---------------------------------------------------------------------------
+    def add_workflow(self, workflow: Workflow) -> None:
+        self.workflows[workflow.name] = workflow
+        self.machines[workflow.name] = compile_machine(workflow)
+
+
+    def create(self, workflow: str, name: str | None = None) -> Instance:
+        wf = self.workflows.get(workflow)
+        if wf is None:
+            raise Refused("create", [f"unknown workflow '{workflow}' (known: {', '.join(self.workflows) or 'none'})"])
+        name = name or f"{workflow}-{len(self.instances) + 1}"
+        if name in self.instances:
+            raise Refused("create", [f"an instance called '{name}' already exists"])
+        inst = Instance(name, wf)
+        self.instances[name] = inst
+        return inst
+
+    def instance(self, name: str) -> Instance:
+        try:
+            return self.instances[name]
+        except KeyError:
+            raise Refused("instance", [f"no instance called '{name}'"]) from None
+
+    # -- firing ---------------------------------------------------------------------------
+    def fire(self, inst: Instance, event: str, data: dict | None = None, actor: dict | None = None) -> Outcome:
+        """Decide and commit: the event happens entirely, or Refused/Ambiguous and nothing changes."""
+        outcome = self.decide(inst, event, data, actor)
+        self.commit(outcome)
+        return outcome
+
+    def decide(self, inst: Instance, event_name: str, data: dict | None = None,
+               actor: dict | None = None) -> Outcome:
+        """The outcome of an event on an instance, computed without changing anything."""
+        wf = inst.workflow
+        event = wf.events.get(event_name)
+        if event is None:
+            raise Refused(event_name, [f"unknown event '{event_name}' in workflow {wf.name}"])
+        candidates = self.machines[wf.name].table.get((event_name, inst.status))
+        if not candidates:
+            raise Refused(event_name, [self._unavailable(event, inst.status)])
+        now = self.clock()
+        ctx = Context(now, inst.status, actor if actor is not None else _EMPTY, inst.intrays)
+        values = self._data(event, data, inst.fields, ctx, wf)
+        fields = inst.fields
+        failed = [g.says for g in event.guards if not _holds(g.check, values, fields, ctx)]
+        if failed:
+            raise Refused(event_name, failed)
+        chosen: list[Transition] = []
+        for tr in candidates:
+            if tr.when is not None and not _holds(tr.when, values, fields, ctx):
+                continue
+            bad = [g.says for g in tr.guards if not _holds(g.check, values, fields, ctx)]
+            if bad:
+                failed.extend(s for s in bad if s not in failed)
+            else:
+                chosen.append(tr)
+        if len(chosen) > 1:
+            raise Ambiguous(event_name, [f"{t.sources[0]} -> {t.target_from(inst.status)} ({t.source})"
+                                         for t in chosen])
+        if not chosen:
+            raise Refused(event_name, failed or [f"{event.title}: no rule applies with this data while the "
+                                                 f"status is {inst.status}"])
+        return self._apply(inst, event, chosen[0], values, ctx)
+
+    def commit(self, o: Outcome) -> None:
+        """Apply a decided outcome. Nothing here can fail."""
+        inst = o.instance
+        inst.status = o.status
+        inst.fields = o.fields
+        inst.intrays = o.intrays
+        if o.letters:
+            inst.letters.extend(o.letters)
+        inst.history.append(o.entry)
+        inst.locked = o.locked
+        if o.numbers:
+            self.sequences.update(o.numbers)
+
+    def _unavailable(self, event: Event, status: str) -> str:
+        return event.unavailable or f"{event.title} cannot be done while the status is {status}"
+
+    def _data(self, event: Event, data: dict | None, fields: dict, ctx: Context, wf: Workflow) -> dict:
+        """The event's data, typed, with defaults filled in; Refused for unknown, missing or bad values."""
+        data = data or _EMPTY
+        values: dict[str, Any] = {}
+        for spec in event.data:
+            raw = data.get(spec.name)
+            if raw is None:
+                if spec.default is not None:
+                    try:
+                        raw = spec.default.fn(values, fields, ctx)
+                    except Exception as exc:  # defaults only read the clock and fields
+                        raise Refused(event.name, [f"the default of {spec.label} could not be worked out: {exc}"])
+                elif spec.required:
+                    raise Refused(event.name, [f"{spec.label} is required"])
+                else:
+                    values[spec.name] = None
+                    continue
+            try:
+                values[spec.name] = coerce(spec, raw, wf.lists)
+            except ValueProblem as exc:
+                raise Refused(event.name, [str(exc)]) from None
+        if len(data) > len(values) or any(k not in values for k in data):
+            unknown = [k for k in data if event.data_field(k) is None]
+            known = ", ".join(d.name for d in event.data) or "none"
+            raise Refused(event.name, [f"{event.name} has no data field '{unknown[0]}' (its fields are {known})"])
+        return values
+
+    def _apply(self, inst: Instance, event: Event, tr: Transition, values: dict, ctx: Context) -> Outcome:
+        wf = inst.workflow
+        fields = dict(inst.fields)
+        intrays = inst.intrays
+        copied = False
+        letters: list[Letter] = []
+        opened: list[Intray] = []
+        closed: list[Intray] = []
+        numbers: dict[tuple[str, str], int] = {}
+        now = ctx.now
+        for ef in tr.effects:
+            if ef.when is not None and not self._eval(ef, ef.when, values, fields, ctx):
+                continue
+            kind = ef.kind
+            if kind == "set":
+                self._set(inst, event, ef, fields, self._eval(ef, ef.value, values, fields, ctx))
+            elif kind == "open":
+                if not copied:
+                    intrays = ctx.intrays = list(intrays)
+                    copied = True
+                item = Intray(ef.target, now, self._due(wf, ef, values, fields, ctx),
+                              about=self._eval(ef, ef.about, values, fields, ctx) if ef.about else None,
+                              assigned_to=self._eval(ef, ef.assign, values, fields, ctx) if ef.assign else None)
+                intrays.append(item)
+                opened.append(item)
+            elif kind == "close" or kind == "assign":
+                about = self._eval(ef, ef.about, values, fields, ctx) if ef.about else None
+                who = self._eval(ef, ef.assign, values, fields, ctx) if kind == "assign" else None
+                for i, item in enumerate(intrays):
+                    if item.closed is None and item.code == ef.target and (ef.about is None or item.about == about):
+                        if not copied:
+                            intrays = ctx.intrays = list(intrays)
+                            copied = True
+                        if kind == "close":
+                            intrays[i] = item.with_(closed=now)
+                            closed.append(intrays[i])
+                        else:
+                            intrays[i] = item.with_(assigned_to=who)
+            elif kind == "letter":
+                letters.append(Letter(ef.target, ef.to, now))
+            elif kind == "number":
+                key = (wf.name, ef.target)
+                number = self.sequences.get(key, 0) + 1
+                numbers[key] = number
+                self._set(inst, event, ef, fields, number)
+            elif kind == "append":
+                record = {k: self._eval(ef, v, values, fields, ctx) for k, v in ef.record}
+                record = {k: v for k, v in record.items() if v is not None}
+                self._set(inst, event, ef, fields, [*(fields.get(ef.target) or ()), record])
+        status = tr.target_from(inst.status)
+        locked = inst.locked
+        if event.name in wf.locks:
+            locked = self._locked_after(inst, event)
+        entry = HistoryEntry(now, event.name, ctx.actor, values, inst.status, status, tr.source)
+        return Outcome(inst, tr, status, fields, intrays, letters, entry, opened, closed, numbers, locked)
+
+    def _eval(self, ef: Effect, expr: Expr, values: dict, fields: dict, ctx: Context) -> Any:
+        try:
+            return expr.fn(values, fields, ctx)
+        except Exception as exc:
+            where = f" ({ef.source})" if ef.source else ""
+            raise Refused(ef.kind, [f"the {ef.kind} {ef.target} effect could not be worked out{where}: "
+                                       f"'{expr.text}' failed ({type(exc).__name__}: {exc})"]) from None
+
+    def _set(self, inst: Instance, event: Event, ef: Effect, fields: dict, value: Any) -> None:
+        name = ef.target
+        spec = inst.workflow.fields[name]
+        if name in inst.locked and fields.get(name) != value:
+            raise Refused(event.name, [f"{spec.label} cannot be changed after {inst.locked[name]}"])
+        try:
+            fields[name] = coerce(spec, value, inst.workflow.lists)
+        except ValueProblem as exc:
+            where = f" ({ef.source})" if ef.source else ""
+            raise Refused(event.name, [f"{exc}{where}"]) from None
+
+    def _due(self, wf: Workflow, ef: Effect, values: dict, fields: dict, ctx: Context) -> datetime:
+        if ef.due is None:  # the builder made sure the catalogue has a due period then
+            return ctx.now + wf.intrays[ef.target].due  # type: ignore[operator]
+        due = self._eval(ef, ef.due, values, fields, ctx)
+        if isinstance(due, datetime):
+            return due
+        if isinstance(due, date):
+            return datetime.combine(due, ctx.now.time())
+        if isinstance(due, timedelta):
+            return ctx.now + due
+        raise Refused("open", [f"the due of intray {ef.target} is not a date: '{ef.due.text}' gave {due!r}"])
+
+    def _locked_after(self, inst: Instance, event: Event) -> dict[str, str]:
+        """The fields locked once this event has happened; shared between instances where possible."""
+        key = (id(inst.locked), event.name)
+        found = self._lock_maps.get(key)
+        if found is None:
+            found = dict(inst.locked)
+            for name in inst.workflow.locks[event.name]:
+                found.setdefault(name, f"'{event.title}' ({event.source})")
+            self._lock_maps[key] = found
+        return found
+
+    # -- asking ---------------------------------------------------------------------------
+    def explain(self, inst: Instance, event: str, data: dict | None = None, actor: dict | None = None) -> list[str]:
+        """Why this event cannot happen now with this data: the refusing guards' sentences ([] if it can)."""
+        try:
+            self.decide(inst, event, data, actor)
+        except (Refused, Ambiguous) as exc:
+            return getattr(exc, "reasons", None) or [str(exc)]
+        return []
+
+    def options(self, inst: Instance, actor: dict | None = None) -> list[EventOption]:
+        """Every event of the workflow: can it be fired now (for some data), and if not, why not."""
+        return [self.option(inst, name, actor) for name in inst.workflow.events]
+
+    def option(self, inst: Instance, event_name: str, actor: dict | None = None) -> EventOption:
+        """Whether the event can fire now for some data: the guards that read no event data must hold."""
+        wf = inst.workflow
+        event = wf.events[event_name]
+        candidates = self.machines[wf.name].table.get((event_name, inst.status))
+        if not candidates:
+            return EventOption(event_name, event.title, False, [self._unavailable(event, inst.status)])
+        data_names = {d.name for d in event.data}
+        ctx = Context(self.clock(), inst.status, actor if actor is not None else _EMPTY, inst.intrays)
+
+        def fixed(guards: Iterable[Guard]) -> list[str]:
+            return [g.says for g in guards
+                    if not (g.check.names & data_names) and not _holds(g.check, _EMPTY, inst.fields, ctx)]
+
+        reasons = fixed(event.guards)
+        if reasons:
+            return EventOption(event_name, event.title, False, reasons)
+        all_reasons: list[str] = []
+        for tr in candidates:
+            if tr.when is not None and not (tr.when.names & data_names) and not _holds(tr.when, _EMPTY, inst.fields, ctx):
+                continue
+            bad = fixed(tr.guards)
+            if not bad:
+                return EventOption(event_name, event.title, True, [])
+            all_reasons.extend(b for b in bad if b not in all_reasons)
+        return EventOption(event_name, event.title, False,
+                           all_reasons or [self._unavailable(event, inst.status)])
+
+    def state(self, inst: Instance) -> dict:
+        """The instance as the JSON of the scenario spec."""
+        return {
+            "instance": inst.name,
+            "workflow": inst.workflow.name,
+            "version": inst.workflow.version,
+            "status": inst.status,
+            "fields": to_json(inst.fields),
+            "intrays": [i.to_json() for i in inst.intrays],
+            "letters": [lt.to_json() for lt in inst.letters],
+            "history": [h.to_json() for h in inst.history],
+        }
+

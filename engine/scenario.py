@@ -1,0 +1,385 @@
+"""Scenario files: load them (with positions and checks), play them, compare the expectations."""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Callable
+
+from .clock import SimulatedClock, parse_duration, parse_moment
+from .findings import Ambiguous, DefinitionError, Finding, Refused
+from .model import Workflow
+from .runtime import Engine, Instance, Intray, Outcome
+from .values import ValueProblem, coerce, normalise_name, to_json
+
+MAIN = "main"
+DEFAULT_CLOCK = "2026-01-01 09:00"
+
+
+@dataclass
+class Step:
+    index: int
+    line: int
+    raw: dict
+    instance: str
+    workflow: str | None  # the workflow of the instance (known at load time)
+
+
+@dataclass
+class Scenario:
+    file: str
+    title: str
+    clock: str
+    steps: list[Step]
+    workflows: dict[str, Workflow]
+
+
+@dataclass
+class StepResult:
+    index: int
+    line: int
+    kind: str  # event | advance | at | check | query
+    instance: str
+    clock: datetime
+    event: str = ""
+    from_status: str = ""
+    to_status: str = ""
+    opened: list[str] = field(default_factory=list)
+    closed: list[str] = field(default_factory=list)
+    letters: list[dict] = field(default_factory=list)
+    refused: str = ""
+    failures: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {"step": self.index, "line": self.line, "kind": self.kind, "instance": self.instance,
+                "clock": to_json(self.clock), "event": self.event or None, "from": self.from_status or None,
+                "to": self.to_status or None, "opened": self.opened, "closed": self.closed,
+                "letters": self.letters, "refused": self.refused or None, "failures": self.failures}
+
+
+@dataclass
+class ScenarioResult:
+    file: str
+    title: str
+    steps: list[StepResult]
+    engine: Engine
+
+    @property
+    def failures(self) -> list[str]:
+        return [f for s in self.steps for f in s.failures]
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+    def to_json(self) -> dict:
+        return {"file": self.file, "scenario": self.title, "passed": self.passed,
+                "steps": len(self.steps), "failures": self.failures}
+
+
+# -- loading --------------------------------------------------------------------------------
+
+WorkflowFinder = Callable[[str], Workflow | None]
+
+
+def find_workflow_file(name: str, near: Path) -> Path | None:
+    """`workflows/NAME.yaml` in the scenario's folder or the nearest folder above it, else the current one."""
+    for folder in [near, *near.parents, Path.cwd()]:
+        candidate = folder / "workflows" / f"{name}.yaml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_scenario(path: str | Path, finder: WorkflowFinder | None = None) -> Scenario:
+    """A checked scenario, or DefinitionError with every finding (file:line:col) at once."""
+    from .spec import load_workflow
+    from .spec.schema import check_schema
+    from .spec.yamlsrc import load_yaml_file
+
+    path = Path(path)
+    src = load_yaml_file(path)
+    findings = check_schema(src, "scenario")
+    if findings:
+        raise DefinitionError(findings)
+    doc = src.data
+    cache: dict[str, Workflow | None] = {}
+
+    def workflow(name: str) -> Workflow | None:
+        if name not in cache:
+            if finder is not None:
+                cache[name] = finder(name)
+            else:
+                wf_file = find_workflow_file(name, path.resolve().parent)
+                cache[name] = load_workflow(wf_file) if wf_file else None
+        return cache[name]
+
+    def err(p: tuple, message: str, hint: str = "", key: bool = False) -> None:
+        line, col = src.pos(p, key=key)
+        findings.append(Finding(src.file, line, col, message, code="scenario", hint=hint))
+
+    kinds: dict[str, str] = {}
+    main_wf = doc.get("workflow")
+    if main_wf is not None:
+        if workflow(main_wf) is None:
+            err(("workflow",), f"unknown workflow '{main_wf}'", "no workflows/" + main_wf + ".yaml was found")
+        else:
+            kinds[MAIN] = main_wf
+    clock = doc.get("clock", DEFAULT_CLOCK)
+    try:
+        parse_moment(clock)
+    except ValueError as exc:
+        err(("clock",), str(exc))
+    steps = []
+    for i, raw in enumerate(doc["steps"]):
+        p = ("steps", i)
+        name = raw.get("instance", MAIN)
+        actions = [k for k in ("event", "advance", "at", "query") if k in raw]
+        if len(actions) > 1:
+            err(p, f"a step does one thing; this one has {' and '.join(actions)}")
+        if not actions and "expect" not in raw:
+            err(p, "a step needs an event, advance, at, query or expect")
+        if "workflow" in raw:
+            if workflow(raw["workflow"]) is None:
+                err(p + ("workflow",), f"unknown workflow '{raw['workflow']}'")
+            elif name in kinds and kinds[name] != raw["workflow"]:
+                err(p + ("workflow",), f"instance '{name}' is already a {kinds[name]}")
+            else:
+                kinds[name] = raw["workflow"]
+        wf_name = kinds.get(name)
+        wf = workflow(wf_name) if wf_name else None
+        if wf is None and ("event" in raw or "expect" in raw) and "query" not in raw and "workflow" not in raw:
+            err(p, f"instance '{name}' has no workflow yet: name it with `workflow:` on its first step")
+        if wf is not None:
+            _check_step(wf, raw, p, err)
+        if "query" in raw:
+            err(p + ("query",), f"unknown query '{raw['query']}'", "no workflow declares queries yet")
+        for key in ("advance", "at"):
+            if key in raw:
+                try:
+                    parse_duration(raw[key]) if key == "advance" else parse_moment(raw[key])
+                except ValueError as exc:
+                    err(p + (key,), str(exc))
+        steps.append(Step(i + 1, src.pos(p)[0], raw, name, wf_name))
+    if findings:
+        raise DefinitionError(findings)
+    loaded = {n: w for n, w in cache.items() if w is not None}
+    return Scenario(src.file, doc["scenario"], clock, steps, loaded)
+
+
+def _check_step(wf: Workflow, raw: dict, p: tuple, err: Callable[..., None]) -> None:
+    from .spec.build import _did_you_mean
+
+    expect = raw.get("expect", {})
+    if "event" in raw:
+        event = wf.events.get(raw["event"])
+        if event is None:
+            err(p + ("event",), f"unknown event '{raw['event']}' in workflow {wf.name}",
+                _did_you_mean(raw["event"], wf.events))
+        else:
+            for key, value in (raw.get("data") or {}).items():
+                spec = event.data_field(key)
+                if spec is None:
+                    err(p + ("data", key), f"event {event.name} has no data field '{key}'",
+                        _did_you_mean(key, [d.name for d in event.data]) or
+                        f"its fields are {', '.join(d.name for d in event.data) or 'none'}", key=True)
+                elif "error" not in expect:
+                    try:
+                        coerce(spec, value, wf.lists)
+                    except ValueProblem as exc:
+                        err(p + ("data", key), str(exc))
+    for key in ("allowed", "not_allowed"):
+        for j, ev in enumerate(expect.get(key, [])):
+            if ev not in wf.events:
+                err(p + ("expect", key, j), f"unknown event '{ev}'", _did_you_mean(ev, wf.events))
+    if "status" in expect and _status(wf, expect["status"]) is None:
+        err(p + ("expect", "status"), f"unknown status '{expect['status']}' in workflow {wf.name}",
+            _did_you_mean(expect["status"], wf.statuses))
+    for key in expect.get("fields", {}):
+        if key not in wf.fields:
+            err(p + ("expect", "fields", key), f"unknown field '{key}' in workflow {wf.name}",
+                _did_you_mean(key, wf.fields), key=True)
+    for key in ("intrays", "opened", "closed", "overdue"):
+        spec = expect.get(key, [])
+        for j, code in enumerate(spec):
+            if code not in wf.intrays:
+                err(p + ("expect", key, code if isinstance(spec, dict) else j), f"unknown intray '{code}'",
+                    _did_you_mean(code, wf.intrays), key=isinstance(spec, dict))
+    for j, letter in enumerate(expect.get("letters", [])):
+        code = letter if isinstance(letter, str) else letter["code"]
+        if code not in wf.letters:
+            err(p + ("expect", "letters", j), f"unknown letter '{code}'", _did_you_mean(code, wf.letters))
+
+
+def _status(wf: Workflow, name: str) -> str | None:
+    name = normalise_name(name)
+    if name in wf.statuses:
+        return name
+    for status in wf.statuses.values():
+        if name in status.aliases:
+            return status.name
+    return None
+
+
+# -- playing --------------------------------------------------------------------------------
+
+def run_scenario(scenario: Scenario) -> ScenarioResult:
+    clock = SimulatedClock(parse_moment(scenario.clock))
+    engine = Engine(scenario.workflows.values(), clock=clock)
+    results = []
+    for step in scenario.steps:
+        results.append(_play(engine, clock, scenario, step))
+    return ScenarioResult(scenario.file, scenario.title, results, engine)
+
+
+def _play(engine: Engine, clock: SimulatedClock, scenario: Scenario, step: Step) -> StepResult:
+    raw = step.raw
+    expect = raw.get("expect", {})
+    where = f"{scenario.file}:{step.line}"
+    kind = next((k for k in ("event", "advance", "at", "query") if k in raw), "check")
+    result = StepResult(step.index, step.line, kind, step.instance, clock.now)
+    if step.instance not in engine.instances and step.workflow:
+        engine.create(step.workflow, step.instance)
+    inst = engine.instances.get(step.instance)
+    outcome: Outcome | None = None
+    if kind == "advance":
+        clock.advance(parse_duration(raw["advance"]))
+    elif kind == "at":
+        clock.set(parse_moment(raw["at"]))
+    elif kind == "event":
+        assert inst is not None
+        before = engine.state(inst)
+        result.event = raw["event"]
+        result.from_status = inst.status
+        try:
+            outcome = engine.fire(inst, raw["event"], raw.get("data"), raw.get("actor"))
+        except (Refused, Ambiguous) as exc:
+            result.refused = "; ".join(getattr(exc, "reasons", None) or [str(exc)])
+            if isinstance(exc, Ambiguous):
+                result.refused = str(exc)
+            if "error" not in expect:
+                result.failures.append(f"{where}: step {step.index} ({raw['event']}) was refused: {result.refused}")
+            elif expect["error"].lower() not in result.refused.lower():
+                result.failures.append(f"{where}: step {step.index} ({raw['event']}): expected the error "
+                                       f"'{expect['error']}', got: {result.refused}")
+            if engine.state(inst) != before:
+                result.failures.append(f"{where}: step {step.index}: a refused event changed the instance")
+            result.to_status = inst.status
+            result.clock = clock.now
+            return result
+        result.to_status = inst.status
+        result.opened = [i.code for i in outcome.opened]
+        result.closed = [i.code for i in outcome.closed]
+        result.letters = [lt.to_json() for lt in outcome.letters]
+        if "error" in expect:
+            result.failures.append(f"{where}: step {step.index} ({raw['event']}): expected it to be refused "
+                                   f"with '{expect['error']}', but it was accepted")
+    result.clock = clock.now
+    if inst is not None:
+        result.failures += [f"{where}: step {step.index}: {m}" for m in _compare(engine, inst, expect, outcome)]
+    return result
+
+
+def _compare(engine: Engine, inst: Instance, expect: dict, outcome: Outcome | None) -> list[str]:
+    wf = inst.workflow
+    problems = []
+    if "status" in expect:
+        want = _status(wf, expect["status"])
+        if inst.status != want:
+            problems.append(f"expected status '{expect['status']}', found '{inst.status}'")
+    for name, want in expect.get("fields", {}).items():
+        spec = wf.fields[name]
+        got = inst.fields.get(name)
+        try:
+            typed = coerce(spec, want, wf.lists)
+        except ValueProblem:
+            typed = want
+        if to_json(got) != to_json(typed):
+            problems.append(f"expected field {name} = {to_json(want)!r}, found {to_json(got)!r}")
+    now = engine.clock()
+    if "intrays" in expect:
+        problems += _codes("open intrays", expect["intrays"], inst.open_intrays())
+    if "opened" in expect:
+        problems += _codes("intrays opened by this step", expect["opened"], outcome.opened if outcome else [])
+    if "closed" in expect:
+        problems += _codes("intrays closed by this step", expect["closed"], outcome.closed if outcome else [])
+    if "overdue" in expect:
+        problems += _codes("overdue intrays", expect["overdue"], inst.overdue(now))
+    if "letters" in expect:
+        wanted = expect["letters"]
+        with_to = {x["code"] for x in wanted if isinstance(x, dict) and "to" in x}
+        want = Counter(_letter_key(x) for x in wanted)
+        issued = outcome.letters if outcome else []
+        got = Counter((lt.code, tuple(sorted(lt.to))) if lt.code in with_to else (lt.code,) for lt in issued)
+        if want != got:
+            shown = ", ".join(f"{lt.code} to {'/'.join(lt.to)}" for lt in issued) or "none"
+            problems.append(f"expected letters {_show_letters(wanted)}, issued: {shown}")
+    for name in expect.get("allowed", []):
+        option = engine.option(inst, name)
+        if not option.allowed:
+            problems.append(f"expected {name} to be allowed, but: {'; '.join(option.reasons)}")
+    for name in expect.get("not_allowed", []):
+        if engine.option(inst, name).allowed:
+            problems.append(f"expected {name} not to be allowed, but it is")
+    return problems
+
+
+def _letter_key(x: Any) -> tuple:
+    if isinstance(x, str):
+        return (x,)
+    if "to" not in x:
+        return (x["code"],)
+    return (x["code"], tuple(sorted(x["to"])))
+
+
+def _show_letters(expected: list) -> str:
+    return ", ".join(x if isinstance(x, str) else f"{x['code']} to {'/'.join(x.get('to', []))}" for x in expected) \
+        or "none"
+
+
+def _codes(what: str, want: Any, got: list[Intray]) -> list[str]:
+    got_codes = Counter(i.code for i in got)
+    shown = ", ".join(f"{i.code} (due {to_json(i.due)})" for i in got) or "none"
+    if isinstance(want, list):
+        if Counter(want) != got_codes:
+            return [f"expected {what} {', '.join(want) or 'none'}, found {shown}"]
+        return []
+    want_codes = Counter({code: len(spec) if isinstance(spec, list) else 1 for code, spec in want.items()})
+    if want_codes != got_codes:
+        return [f"expected {what} {', '.join(want) or 'none'}, found {shown}"]
+    problems = []
+    for code, spec in want.items():
+        specs = spec if isinstance(spec, list) else [spec]
+        items = [i for i in got if i.code == code]
+        unmatched = list(items)
+        for s in specs:
+            hit = next((i for i in unmatched if _intray_matches(s, i)), None)
+            if hit is None:
+                problems.append(f"expected {code} {_show_spec(s)} among {what}, found {shown}")
+            else:
+                unmatched.remove(hit)
+    return problems
+
+
+def _intray_matches(spec: Any, item: Intray) -> bool:
+    if spec is None:
+        return True
+    if isinstance(spec, dict):
+        if "assigned_to" in spec and spec["assigned_to"] != item.assigned_to:
+            return False
+        if "about" in spec and spec["about"] != item.about:
+            return False
+        spec = spec.get("due")
+        if spec is None:
+            return True
+    text = str(spec).strip()
+    if len(text) == 10:  # a date matches any time that day
+        return item.due.date() == date.fromisoformat(text)
+    return item.due == parse_moment(text)
+
+
+def _show_spec(spec: Any) -> str:
+    if isinstance(spec, dict):
+        return "with " + ", ".join(f"{k} {v}" for k, v in spec.items())
+    return f"due {spec}"

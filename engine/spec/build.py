@@ -1,0 +1,317 @@
+"""From a schema-valid workflow document to the model, checking every reference and expression.
+
+All problems are collected as positioned findings and raised together as one DefinitionError.
+"""
+from __future__ import annotations
+
+import ast
+import difflib
+import hashlib
+from dataclasses import replace
+from typing import Any
+
+from ..clock import parse_duration
+from ..expr import ExprError, Scope, compile_expr
+from ..findings import DefinitionError, Finding
+from ..model import (
+    ChoiceList,
+    Effect,
+    Event,
+    Expr,
+    FieldSpec,
+    Guard,
+    IntrayType,
+    LetterType,
+    Status,
+    Transition,
+    Workflow,
+)
+from .yamlsrc import Path, Source
+
+
+def _did_you_mean(name: str, known: Any) -> str:
+    close = difflib.get_close_matches(str(name), [str(k) for k in known], n=1)
+    return f"did you mean '{close[0]}'?" if close else ""
+
+
+class _Builder:
+    def __init__(self, src: Source):
+        self.src = src
+        self.findings: list[Finding] = []
+
+    # -- findings -------------------------------------------------------------------------
+    def error(self, path: Path, message: str, hint: str = "", *, key: bool = False, code: str = "reference",
+              col_offset: int = 0) -> None:
+        line, col = self.src.pos(path, key=key)
+        self.findings.append(Finding(self.src.file, line, col + col_offset, message, code=code, hint=hint))
+
+    def position(self, path: Path) -> tuple[str, int, int]:
+        line, col = self.src.pos(path)
+        return (self.src.file, line, col)
+
+    def ref(self, path: Path, name: Any, known: Any, what: str, **kw: Any) -> bool:
+        if name in known:
+            return True
+        self.error(path, f"unknown {what} '{name}'", _did_you_mean(name, known), **kw)
+        return False
+
+    # -- expressions ----------------------------------------------------------------------
+    def expr(self, path: Path, text: Any, scope: Scope, what: str) -> Expr | None:
+        try:
+            compiled = compile_expr(text, scope, self.position(path))
+        except ExprError as exc:
+            # a quoted expression starts one column later than the YAML value
+            line_text = self.src.line_text(self.src.pos(path)[0])
+            col = self.src.pos(path)[1]
+            quoted = col - 1 < len(line_text) and line_text[col - 1] in "'\""
+            self.error(path, f"{what}: {exc.message}", exc.hint, code="expression",
+                       col_offset=exc.offset + (1 if quoted else 0))
+            return None
+        self.check_literals(path, compiled, scope, what)
+        return compiled
+
+    def check_literals(self, path: Path, compiled: Expr, scope: Scope, what: str) -> None:
+        """A choice field compared with a value its list does not hold is a mistake."""
+        if not isinstance(compiled.text, str):
+            return
+        try:
+            tree = ast.parse(compiled.text, mode="eval")
+        except SyntaxError:
+            return  # durations make the text non-Python; expr.py has already checked it
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Compare):
+                continue
+            operands = [node.left, *node.comparators]
+            names = [o.id for o in operands if isinstance(o, ast.Name)]
+            literals: list[str] = []
+            for o in operands:
+                if isinstance(o, ast.Constant) and isinstance(o.value, str):
+                    literals.append(o.value)
+                elif isinstance(o, (ast.List, ast.Tuple)):
+                    literals += [e.value for e in o.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+            for name in names:
+                allowed = self.allowed_values(name, scope)
+                if allowed is None:
+                    continue
+                for lit in literals:
+                    if lit not in allowed:
+                        self.error(path, f"{what}: '{lit}' is not a value of {name}",
+                                   _did_you_mean(lit, allowed) or f"its values are {', '.join(map(str, allowed))}",
+                                   code="expression")
+
+    def allowed_values(self, name: str, scope: Scope) -> tuple | None:
+        if name == "status":
+            return tuple(self.status_names)
+        spec = scope.data.get(name) or scope.fields.get(name)
+        if spec is None or spec.type != "choice" or spec.list not in self.lists:
+            return None
+        return self.lists[spec.list].values
+
+    # -- parts ----------------------------------------------------------------------------
+    def field_spec(self, path: Path, name: str, raw: dict, *, instance: bool) -> FieldSpec:
+        ftype = raw["type"]
+        if ftype == "choice":
+            if "list" not in raw:
+                self.error(path, f"field '{name}' is a choice and needs `list:` naming one of the lists",
+                           code="schema")
+            else:
+                self.ref(path + ("list",), raw["list"], self.lists, "list")
+        elif "list" in raw:
+            self.error(path + ("list",), f"`list:` is only for choice fields ('{name}' is {ftype})", key=True)
+        if ftype == "list" and ("of" in raw) == ("record" in raw):
+            self.error(path, f"list field '{name}' needs either `of:` (a list of values) or `record:` (a list of records)",
+                       code="schema")
+        of = self.field_spec(path + ("of",), name, raw["of"], instance=instance) if "of" in raw else None
+        record = None
+        if "record" in raw:
+            record = tuple(self.field_spec(path + ("record", k), k, v, instance=instance)
+                           for k, v in raw["record"].items())
+        if instance and ("required" in raw or "default" in raw):
+            key = "required" if "required" in raw else "default"
+            self.error(path + (key,), f"`{key}:` is for event data, not instance fields", key=True, code="schema")
+        locked = raw.get("locked_after", ())
+        locked = (locked,) if isinstance(locked, str) else tuple(locked)
+        if locked and not instance:
+            self.error(path + ("locked_after",), "`locked_after:` is for instance fields", key=True, code="schema")
+        return FieldSpec(
+            name=name, type=ftype, title=raw.get("title", ""), required=bool(raw.get("required", False)),
+            list=raw.get("list"), of=of, record=record, locked_after=locked,
+            source=raw.get("source", ""), assumption=raw.get("assumption", ""), pos=self.position(path),
+        )
+
+    def guard(self, path: Path, raw: dict, scope: Scope) -> Guard | None:
+        check = self.expr(path + ("check",), raw["check"], scope, "guard")
+        if check is None:
+            return None
+        return Guard(check=check, says=raw["says"], source=raw.get("source", ""),
+                     assumption=raw.get("assumption", ""), pos=self.position(path))
+
+    def guards(self, path: Path, raw: dict, scope: Scope) -> tuple[Guard, ...]:
+        built = (self.guard(path + ("guards", i), g, scope) for i, g in enumerate(raw.get("guards", [])))
+        return tuple(g for g in built if g is not None)
+
+    def effect(self, path: Path, raw: dict, scope: Scope) -> list[Effect]:
+        common: dict[str, Any] = {
+            "source": raw.get("source", ""), "assumption": raw.get("assumption", ""), "pos": self.position(path),
+        }
+        if "if" in raw:
+            common["when"] = self.expr(path + ("if",), raw["if"], scope, "condition (if)")
+
+        def opt(key: str, what: str) -> Expr | None:
+            return self.expr(path + (key,), raw[key], scope, what) if key in raw else None
+
+        if "set" in raw:
+            out = []
+            for name, value in raw["set"].items():
+                p = path + ("set", name)
+                if not self.ref(p, name, self.fields, "field", key=True):
+                    continue
+                compiled = self.expr(p, value, scope, f"value of {name}")
+                if compiled is not None:
+                    spec = self.fields[name]
+                    if spec.type == "choice" and isinstance(value, str):
+                        self.check_set_literal(p, name, value, spec)
+                    out.append(Effect(kind="set", target=name, value=compiled, **common))
+            return out
+        if "number" in raw:
+            name = raw["number"]
+            if self.ref(path + ("number",), name, self.fields, "field") and self.fields[name].type != "integer":
+                self.error(path + ("number",), f"field '{name}' must be an integer to be numbered")
+            return [Effect(kind="number", target=name, **common)]
+        if "append" in raw:
+            (name, rec), = raw["append"].items()
+            p = path + ("append", name)
+            if not self.ref(p, name, self.fields, "field", key=True):
+                return []
+            spec = self.fields[name]
+            if spec.type != "list" or spec.record is None:
+                self.error(p, f"field '{name}' must be a list of records to append to", key=True)
+                return []
+            known = {f.name for f in spec.record}
+            record = []
+            for k, v in rec.items():
+                if self.ref(p + (k,), k, known, f"field of the {name} records", key=True):
+                    compiled = self.expr(p + (k,), v, scope, f"value of {name}.{k}")
+                    if compiled is not None:
+                        record.append((k, compiled))
+            return [Effect(kind="append", target=name, record=tuple(record), **common)]
+        if "open" in raw:
+            code = raw["open"]
+            self.ref(path + ("open",), code, self.intrays, "intray")
+            if code in self.intrays and self.intrays[code].due is None and "due" not in raw:
+                self.error(path + ("open",), f"intray {code} has no due period in the catalogue; give `due:` here")
+            return [Effect(kind="open", target=code, due=opt("due", "due"), about=opt("about", "about"),
+                           assign=opt("assign", "assign"), **common)]
+        if "close" in raw:
+            code = raw["close"]
+            self.ref(path + ("close",), code, self.intrays, "intray")
+            return [Effect(kind="close", target=code, about=opt("about", "about"), **common)]
+        if "assign" in raw:
+            code = raw["assign"]
+            self.ref(path + ("assign",), code, self.intrays, "intray")
+            return [Effect(kind="assign", target=code, assign=opt("to", "assign to"), **common)]
+        if "letter" in raw:
+            code = raw["letter"]
+            self.ref(path + ("letter",), code, self.letters, "letter")
+            return [Effect(kind="letter", target=code, to=tuple(raw["to"]), **common)]
+        raise AssertionError("schema admits no other effect")  # pragma: no cover
+
+    def check_set_literal(self, path: Path, name: str, value: str, spec: FieldSpec) -> None:
+        try:
+            tree = ast.parse(value, mode="eval")
+        except SyntaxError:
+            return
+        if isinstance(tree.body, ast.Constant) and isinstance(tree.body.value, str) and spec.list in self.lists:
+            allowed = self.lists[spec.list].values
+            if tree.body.value not in allowed:
+                self.error(path, f"'{tree.body.value}' is not a value of {name}", _did_you_mean(tree.body.value, allowed))
+
+    def event(self, name: str, raw: dict) -> Event:
+        path: Path = ("events", name)
+        default_scope = Scope(data={}, fields=self.fields, intrays=frozenset(self.intrays))
+        specs = []
+        for k, v in raw.get("data", {}).items():
+            spec = self.field_spec(path + ("data", k), k, v, instance=False)
+            if "default" in v:
+                spec = replace(spec, default=self.expr(path + ("data", k, "default"), v["default"], default_scope,
+                                                       "default"))
+            specs.append(spec)
+        data = tuple(specs)
+        data_map = {d.name: d for d in data}
+        scope = Scope(data=data_map, fields=self.fields, intrays=frozenset(self.intrays))
+        guards = self.guards(path, raw, scope)
+        transitions = []
+        for i, tr in enumerate(raw["transitions"]):
+            tpath = path + ("transitions", i)
+            sources = (tr["from"],) if isinstance(tr["from"], str) else tuple(tr["from"])
+            for j, s in enumerate(sources):
+                self.ref(tpath + ("from",) if isinstance(tr["from"], str) else tpath + ("from", j),
+                         s, self.status_names, "status")
+            target = tr.get("to")
+            if target is not None:
+                self.ref(tpath + ("to",), target, self.status_names, "status")
+            when = self.expr(tpath + ("when",), tr["when"], scope, "when") if "when" in tr else None
+            tguards = self.guards(tpath, tr, scope)
+            effects = tuple(e for k, raw_e in enumerate(tr.get("effects", []))
+                            for e in self.effect(tpath + ("effects", k), raw_e, scope))
+            transitions.append(Transition(
+                event=name, sources=sources, target=target, when=when, guards=tguards, effects=effects,
+                source=tr["source"], assumption=tr.get("assumption", ""), pos=self.position(tpath),
+            ))
+        return Event(name=name, title=raw["title"], data=data, guards=guards, transitions=tuple(transitions),
+                     unavailable=raw.get("unavailable", ""), source=raw["source"],
+                     assumption=raw.get("assumption", ""), pos=self.position(path))
+
+    def build(self) -> Workflow:
+        doc = self.src.data
+        self.lists = {
+            n: ChoiceList(name=n, values=tuple(v["values"]), aliases=dict(v.get("aliases", {})),
+                          source=v.get("source", ""), assumption=v.get("assumption", ""),
+                          pos=self.position(("lists", n)))
+            for n, v in doc.get("lists", {}).items()
+        }
+        for n, lst in self.lists.items():
+            for alias, value in lst.aliases.items():
+                self.ref(("lists", n, "aliases", alias), value, lst.values, f"value of list {n}")
+        self.statuses = {
+            n: Status(name=n, description=v.get("description", ""), final=bool(v.get("final", False)),
+                      group=v.get("group", ""), aliases=tuple(v.get("aliases", ())), source=v["source"],
+                      assumption=v.get("assumption", ""), pos=self.position(("statuses", n)))
+            for n, v in doc["statuses"].items()
+        }
+        self.status_names = list(self.statuses)
+        self.ref(("initial",), doc["initial"], self.statuses, "status")
+        self.fields = {n: self.field_spec(("fields", n), n, v, instance=True) for n, v in doc.get("fields", {}).items()}
+        self.intrays = {}
+        for code, v in doc.get("intrays", {}).items():
+            due = None
+            if "due" in v:
+                try:
+                    due = parse_duration(v["due"])
+                except ValueError as exc:
+                    self.error(("intrays", code, "due"), str(exc), code="schema")
+            self.intrays[code] = IntrayType(code=code, name=v["name"], due=due, source=v["source"],
+                                            assumption=v.get("assumption", ""), pos=self.position(("intrays", code)))
+        self.letters = {code: LetterType(code=code, title=v["title"], source=v["source"],
+                                         assumption=v.get("assumption", ""), pos=self.position(("letters", code)))
+                        for code, v in doc.get("letters", {}).items()}
+        events = {name: self.event(name, raw) for name, raw in doc["events"].items()}
+        locks: dict[str, list[str]] = {}
+        for fname, spec in self.fields.items():
+            for ev in spec.locked_after:
+                if self.ref(("fields", fname, "locked_after"), ev, events, "event"):
+                    locks.setdefault(ev, []).append(fname)
+        if self.findings:
+            raise DefinitionError(self.findings)
+        return Workflow(
+            name=doc["workflow"], title=doc["title"], initial=doc["initial"], statuses=self.statuses,
+            events=events, fields=self.fields, lists=self.lists, intrays=self.intrays, letters=self.letters,
+            description=doc.get("description", ""), source=doc.get("source", ""), file=self.src.file,
+            version=hashlib.sha256(self.src.text.encode()).hexdigest()[:12],
+            locks={k: tuple(v) for k, v in locks.items()},
+        )
+
+
+def build_workflow(src: Source) -> Workflow:
+    """The model of a schema-valid document, or DefinitionError with every finding."""
+    return _Builder(src).build()

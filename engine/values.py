@@ -1,0 +1,153 @@
+"""Typed values: turning what a user keyed (YAML, JSON, the CLI) into checked values, and back to JSON."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Callable
+
+from .model import ChoiceList, FieldSpec
+
+TYPOGRAPHIC_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
+
+
+class ValueProblem(ValueError):
+    """A value does not fit its field; the message names the field and what was expected."""
+
+
+def normalise_name(text: str) -> str:
+    """Names as staff type them: the typographic apostrophe is the same as '."""
+    return text.translate(TYPOGRAPHIC_APOSTROPHES)
+
+
+def _text(spec: FieldSpec, value: Any, lists: dict[str, ChoiceList]) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    raise ValueProblem(f"{spec.label} should be text, not {_show(value)}")
+
+
+def _integer(spec: FieldSpec, value: Any, lists: dict[str, ChoiceList]) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
+        return int(value)
+    raise ValueProblem(f"{spec.label} should be a whole number, not {_show(value)}")
+
+
+def _boolean(spec: FieldSpec, value: Any, lists: dict[str, ChoiceList]) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise ValueProblem(f"{spec.label} should be true or false, not {_show(value)}")
+
+
+def _date(spec: FieldSpec, value: Any, lists: dict[str, ChoiceList]) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ValueProblem(f"{spec.label} should be a date such as 2026-03-01, not {_show(value)}")
+
+
+def _datetime(spec: FieldSpec, value: Any, lists: dict[str, ChoiceList]) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.strip().replace(" ", "T", 1))
+        except ValueError:
+            pass
+    raise ValueProblem(f"{spec.label} should be a date and time such as 2026-03-01 09:00, not {_show(value)}")
+
+
+def _choice(spec: FieldSpec, value: Any, lists: dict[str, ChoiceList]) -> Any:
+    choices = lists[spec.list] if spec.list else None
+    if choices is None:
+        return value
+    if value in choices.values:
+        return value
+    if isinstance(value, str):
+        name = normalise_name(value)
+        if name in choices.values:
+            return name
+        if name in choices.aliases:
+            return choices.aliases[name]
+    shown = ", ".join(str(v) for v in choices.values)
+    raise ValueProblem(f"{spec.label} should be one of {shown}, not {_show(value)}")
+
+
+def _list(spec: FieldSpec, value: Any, lists: dict[str, ChoiceList]) -> list:
+    if not isinstance(value, list):
+        raise ValueProblem(f"{spec.label} should be a list, not {_show(value)}")
+    if spec.record is not None:
+        return [coerce_record(spec, item, lists) for item in value]
+    if spec.of is not None:
+        return [coerce(spec.of, item, lists) for item in value]
+    return list(value)
+
+
+def coerce_record(spec: FieldSpec, item: Any, lists: dict[str, ChoiceList]) -> dict:
+    """One record of a list of records: known keys only, required ones present."""
+    assert spec.record is not None
+    if not isinstance(item, dict):
+        raise ValueProblem(f"each item of {spec.label} should be a record, not {_show(item)}")
+    known = {f.name: f for f in spec.record}
+    unknown = [k for k in item if k not in known]
+    if unknown:
+        raise ValueProblem(
+            f"{spec.label} has no field '{unknown[0]}' (its fields are {', '.join(known)})"
+        )
+    out: dict[str, Any] = {}
+    for name, sub in known.items():
+        got = item.get(name)
+        if got is None:
+            if sub.required:
+                raise ValueProblem(f"each item of {spec.label} needs {sub.label}")
+            continue
+        out[name] = coerce(sub, got, lists)
+    return out
+
+
+_COERCE: dict[str, Callable[[FieldSpec, Any, dict[str, ChoiceList]], Any]] = {
+    "text": _text,
+    "integer": _integer,
+    "boolean": _boolean,
+    "date": _date,
+    "datetime": _datetime,
+    "choice": _choice,
+    "list": _list,
+}
+
+
+def coerce(spec: FieldSpec, value: Any, lists: dict[str, ChoiceList]) -> Any:
+    """The value as the field's type, or ValueProblem. None stays None."""
+    if value is None:
+        return None
+    return _COERCE[spec.type](spec, value, lists)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        return repr(value)
+    if value is None:
+        return "nothing"
+    return f"{value!r} ({type(value).__name__})"
+
+
+def to_json(value: Any) -> Any:
+    """Dates and times as ISO text; records and lists recursively; everything else as is."""
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): to_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_json(v) for v in value]
+    return value
