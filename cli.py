@@ -30,6 +30,20 @@ def _yaml_files(paths: tuple[Path, ...]) -> Iterator[Path]:
             yield path
 
 
+def _is_scenario(path: Path) -> bool:
+    """A scenario file has a top-level `scenario:` key; anything else is taken for a workflow."""
+    if not path.is_file():
+        return False
+    from engine import DefinitionError
+    from engine.spec.yamlsrc import load_yaml_file
+
+    try:
+        data = load_yaml_file(path).data
+    except DefinitionError:
+        return path.suffix in (".yaml", ".yml") and "scenario" in path.read_text(errors="replace")[:2000]
+    return isinstance(data, dict) and "scenario" in data
+
+
 def _fail_usage(message: str) -> None:
     raise click.UsageError(message)
 
@@ -69,8 +83,7 @@ def check(paths: tuple[Path, ...], as_json: bool) -> None:
     from engine import DefinitionError
     from engine.report import findings_json, findings_text
     from engine.scenario import load_scenario
-    from engine.spec import load_workflow_text
-    from engine.spec.yamlsrc import load_yaml_file
+    from engine.spec import load_workflow
 
     paths = paths or (Path("workflows"),)
     findings = []
@@ -78,11 +91,10 @@ def check(paths: tuple[Path, ...], as_json: bool) -> None:
     for file in _yaml_files(paths):
         checked += 1
         try:
-            src = load_yaml_file(file)
-            if isinstance(src.data, dict) and "scenario" in src.data:
+            if _is_scenario(file):
                 load_scenario(file)
             else:
-                load_workflow_text(src.text, str(file))
+                load_workflow(file)
         except DefinitionError as exc:
             findings.extend(exc.findings)
     if as_json:
@@ -151,7 +163,7 @@ def simulate(target: str, as_json: bool, workflows_dir: Path) -> None:
     from engine.report import findings_text, step_text
     from engine.scenario import load_scenario, run_scenario
 
-    if not Path(target).is_file():
+    if not _is_scenario(Path(target)):
         _interactive(_load_workflow(target, workflows_dir))
         return
     try:

@@ -289,45 +289,48 @@ class Engine:
         closed: list[Intray] = []
         numbers: dict[tuple[str, str], int] = {}
         now = ctx.now
-        for ef in tr.effects:
-            if ef.when is not None and not self._eval(ef, ef.when, values, fields, ctx):
-                continue
-            kind = ef.kind
-            if kind == "set":
-                self._set(inst, event, ef, fields, self._eval(ef, ef.value, values, fields, ctx))
-            elif kind == "open":
-                if not copied:
-                    intrays = ctx.intrays = list(intrays)
-                    copied = True
-                item = Intray(ef.target, now, self._due(wf, ef, values, fields, ctx),
-                              about=self._eval(ef, ef.about, values, fields, ctx) if ef.about else None,
-                              assigned_to=self._eval(ef, ef.assign, values, fields, ctx) if ef.assign else None)
-                intrays.append(item)
-                opened.append(item)
-            elif kind == "close" or kind == "assign":
-                about = self._eval(ef, ef.about, values, fields, ctx) if ef.about else None
-                who = self._eval(ef, ef.assign, values, fields, ctx) if kind == "assign" else None
-                for i, item in enumerate(intrays):
-                    if item.closed is None and item.code == ef.target and (ef.about is None or item.about == about):
-                        if not copied:
-                            intrays = ctx.intrays = list(intrays)
-                            copied = True
-                        if kind == "close":
-                            intrays[i] = item.with_(closed=now)
-                            closed.append(intrays[i])
-                        else:
-                            intrays[i] = item.with_(assigned_to=who)
-            elif kind == "letter":
-                letters.append(Letter(ef.target, ef.to, now))
-            elif kind == "number":
-                key = (wf.name, ef.target)
-                number = self.sequences.get(key, 0) + 1
-                numbers[key] = number
-                self._set(inst, event, ef, fields, number)
-            elif kind == "append":
-                record = {k: self._eval(ef, v, values, fields, ctx) for k, v in ef.record}
-                record = {k: v for k, v in record.items() if v is not None}
-                self._set(inst, event, ef, fields, [*(fields.get(ef.target) or ()), record])
+        try:
+            for ef in tr.effects:
+                if ef.when is not None and not self._eval(ef, ef.when, values, fields, ctx):
+                    continue
+                kind = ef.kind
+                if kind == "set":
+                    self._set(inst, event, ef, fields, self._eval(ef, ef.value, values, fields, ctx))
+                elif kind == "open":
+                    if not copied:
+                        intrays = ctx.intrays = list(intrays)
+                        copied = True
+                    item = Intray(ef.target, now, self._due(wf, ef, values, fields, ctx),
+                                  about=self._eval(ef, ef.about, values, fields, ctx) if ef.about else None,
+                                  assigned_to=self._eval(ef, ef.assign, values, fields, ctx) if ef.assign else None)
+                    intrays.append(item)
+                    opened.append(item)
+                elif kind == "close" or kind == "assign":
+                    about = self._eval(ef, ef.about, values, fields, ctx) if ef.about else None
+                    who = self._eval(ef, ef.assign, values, fields, ctx) if kind == "assign" else None
+                    for i, item in enumerate(intrays):
+                        if item.closed is None and item.code == ef.target and (ef.about is None or item.about == about):
+                            if not copied:
+                                intrays = ctx.intrays = list(intrays)
+                                copied = True
+                            if kind == "close":
+                                intrays[i] = item.with_(closed=now)
+                                closed.append(intrays[i])
+                            else:
+                                intrays[i] = item.with_(assigned_to=who)
+                elif kind == "letter":
+                    letters.append(Letter(ef.target, ef.to, now))
+                elif kind == "number":
+                    key = (wf.name, ef.target)
+                    number = self.sequences.get(key, 0) + 1
+                    numbers[key] = number
+                    self._set(inst, event, ef, fields, number)
+                elif kind == "append":
+                    record = {k: self._eval(ef, v, values, fields, ctx) for k, v in ef.record}
+                    record = {k: v for k, v in record.items() if v is not None}
+                    self._set(inst, event, ef, fields, [*(fields.get(ef.target) or ()), record])
+        except Refused as exc:  # name the event, not the effect
+            raise Refused(event.name, exc.reasons) from None
         status = tr.target_from(inst.status)
         locked = inst.locked
         if event.name in wf.locks:

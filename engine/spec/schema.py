@@ -62,9 +62,10 @@ def _validator(name: str) -> Draft202012Validator:
 
 def check_schema(src: Source, schema_name: str = "workflow") -> list[Finding]:
     """Every way the document departs from the schema, as findings at the places concerned."""
+    describer = _Describer(src)
     findings: list[Finding] = []
     for error in _validator(schema_name).iter_errors(src.data):
-        findings.extend(_Describer(src).describe(error))
+        findings.extend(describer.describe(error))
     unique = list(dict.fromkeys(findings))
     return sorted(unique, key=lambda f: (f.line, f.col, f.message))
 

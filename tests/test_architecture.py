@@ -1,0 +1,79 @@
+"""The structure holds: one direction of dependencies, transitions in one module, a light CLI start."""
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ENGINE = ROOT / "engine"
+
+# each module may import only from the layers at or below it
+LAYERS = {
+    "findings": 0, "model": 0, "clock": 0,
+    "values": 1, "expr": 1, "spec": 2,
+    "machine": 3, "runtime": 4,
+    "scenario": 5, "report": 5,
+}
+
+
+def _layer(module: str) -> int | None:
+    head = module.split(".")[0]
+    return LAYERS.get(head)
+
+
+def _engine_imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    rel = path.relative_to(ENGINE).with_suffix("")
+    package = list(rel.parts[:-1])
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - (node.level - 1)] if node.level > 1 else package
+                name = ".".join([*base, node.module] if node.module else base)
+                found.add(name or (node.names[0].name))
+            elif node.module and node.module.startswith("engine."):
+                found.add(node.module.removeprefix("engine."))
+        elif isinstance(node, ast.Import):
+            found |= {a.name.removeprefix("engine.") for a in node.names if a.name.startswith("engine.")}
+    return {f for f in found if f}
+
+
+def test_dependencies_point_one_way():
+    wrong = []
+    for path in ENGINE.rglob("*.py"):
+        if path.name == "__init__.py" and path.parent == ENGINE:
+            continue
+        mine = _layer(".".join(path.relative_to(ENGINE).with_suffix("").parts))
+        assert mine is not None, f"{path} has no layer in LAYERS"
+        for imported in _engine_imports(path):
+            theirs = _layer(imported)
+            if theirs is not None and theirs > mine:
+                wrong.append(f"{path.relative_to(ROOT)} imports {imported}")
+    assert not wrong, wrong
+
+
+def test_transitions_is_wrapped_in_one_module():
+    users = [p.relative_to(ROOT).as_posix() for p in [*ENGINE.rglob("*.py"), ROOT / "cli.py"]
+             if "transitions" in {n.split(".")[0] for n in _top_imports(p)}]
+    assert users == ["engine/machine.py"]
+
+
+def _top_imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            names.add(node.module)
+    return names
+
+
+def test_cli_start_up_imports_nothing_heavy():
+    code = ("import sys, cli; heavy = [m for m in ('transitions', 'jsonschema', 'networkx', 'graphviz', 'yaml') "
+            "if m in sys.modules]; print(','.join(heavy))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""

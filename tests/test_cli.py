@@ -1,0 +1,94 @@
+"""The command line: exit codes, JSON output, the closing line of `test`, interactive simulation."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+FIX = ROOT / "tests" / "fixtures"
+MINI = str(FIX / "workflows" / "mini.yaml")
+PATH = str(FIX / "scenarios" / "mini_path.yaml")
+
+
+def run(*args: str, input: str | None = None):
+    return CliRunner().invoke(cli, list(args), input=input)
+
+
+def test_usage_error_exits_2():
+    assert run("check", "no/such/path").exit_code == 2
+    assert run("frobnicate").exit_code == 2
+    assert run("describe", "nosuchworkflow", "--workflows", str(FIX / "workflows")).exit_code == 2
+
+
+def test_check_json():
+    result = run("check", MINI, "--json")
+    assert result.exit_code == 0
+    assert json.loads(result.output) == {"checked": 1, "findings": []}
+
+
+def test_describe_json_lists_everything():
+    result = run("describe", MINI, "--json")
+    doc = json.loads(result.output)
+    assert [s["name"] for s in doc["statuses"]] == ["New", "Open", "Granted", "Refused"]
+    save = next(e for e in doc["events"] if e["name"] == "save")
+    assert {"name": "lodgement_date", "type": "date", "default": "today", "title": "Lodgement Date"} in save["data"]
+    assert [i["code"] for i in doc["intrays"]] == ["WORK", "WAIT"]
+    assert doc["intrays"][0]["due"] == "2 days"
+
+
+def test_describe_by_name():
+    result = run("describe", "mini", "--workflows", str(FIX / "workflows"))
+    assert result.exit_code == 0 and "Statuses:" in result.output and "Assumptions (0)" in result.output
+
+
+def test_test_command_ends_with_counts():
+    result = run("test", str(FIX / "scenarios"))
+    assert result.exit_code == 0
+    assert result.output.strip().splitlines()[-1] == "1 passed, 0 failed"
+
+
+def test_test_json():
+    result = CliRunner().invoke(cli, ["test", PATH, "--json"])
+    doc = json.loads(result.stdout)
+    assert doc["passed"] == 1 and doc["results"][0]["passed"] is True
+
+
+def test_simulate_json_gives_final_state_of_each_instance():
+    result = CliRunner().invoke(cli, ["simulate", PATH, "--json"])
+    assert result.exit_code == 0
+    [state] = json.loads(result.stdout)
+    assert state["instance"] == "main" and state["status"] == "Refused"
+    assert set(state) == {"instance", "workflow", "version", "status", "fields", "intrays", "letters", "history"}
+    assert [h["event"] for h in state["history"]] == ["save", "wait", "decide"]
+
+
+def test_simulate_text_shows_steps():
+    result = run("simulate", PATH)
+    assert "step 1 main: save  New -> Open  opened WORK" in result.output
+    assert "refused: the Lodgement Date" not in result.output
+    assert result.output.strip().endswith("passed")
+
+
+def test_interactive_simulation():
+    session = "\n".join([
+        "save applicant=payer lodgement_date=2026-03-05",   # in the future: refused
+        "why save applicant=payer",
+        "save applicant=payer",
+        "why save",
+        "decide outcome=Granted",
+        "state",
+        "quit",
+    ])
+    result = run("simulate", MINI, input=session + "\n")
+    out = result.output
+    assert result.exit_code == 0
+    assert "refused: the Lodgement Date cannot be in the future" in out
+    assert "it can happen now" in out
+    assert "New -> Open; opened WORK" in out
+    assert "The application has already been saved" in out
+    assert "Open -> Granted; closed WORK; letters L1" in out
+    assert '"status": "Granted"' in out

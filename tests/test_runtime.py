@@ -1,0 +1,193 @@
+"""The runtime: atomic events, guards and refusals, ambiguity, locks, intrays, history, explain."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from engine import Ambiguous, Refused, load_workflow_text
+from engine.clock import SimulatedClock
+from engine.runtime import Engine
+
+
+def saved(engine):
+    case = engine.create("mini", "main")
+    engine.fire(case, "save", {"applicant": "payer", "lodgement_date": "2026-03-01"})
+    return case
+
+
+def test_save_sets_fields_numbers_and_opens_intray(engine):
+    case = saved(engine)
+    assert case.status == "Open"
+    assert case.fields["number"] == 1
+    assert case.fields["lodgement_date"] == date(2026, 3, 1)
+    assert case.fields["due_date"] == date(2026, 4, 5)
+    [work] = case.open_intrays()
+    assert (work.code, work.due) == ("WORK", datetime(2026, 3, 4, 9, 0))
+
+
+def test_numbers_are_unique_across_instances(engine):
+    first, second = saved(engine), engine.create("mini", "other")
+    engine.fire(second, "save", {"applicant": "payee"})
+    assert (first.fields["number"], second.fields["number"]) == (1, 2)
+
+
+def test_default_is_today(engine):
+    case = engine.create("mini")
+    engine.fire(case, "save", {"applicant": "payee"})
+    assert case.fields["lodgement_date"] == date(2026, 3, 2)
+
+
+@pytest.mark.parametrize("data, says", [
+    ({"applicant": "payer", "lodgement_date": "2026-03-03"}, "cannot be in the future"),
+    ({"lodgement_date": "2026-03-01"}, "required"),
+    ({"applicant": "nobody"}, "should be one of payee, payer"),
+    ({"applicant": "payer", "lodgement_date": "1 March"}, "should be a date"),
+    ({"applicant": "payer", "colour": "red"}, "no data field 'colour'"),
+])
+def test_refusals_change_nothing(engine, data, says):
+    case = engine.create("mini", "main")
+    before = engine.state(case)
+    with pytest.raises(Refused) as info:
+        engine.fire(case, "save", data)
+    assert says in str(info.value)
+    assert engine.state(case) == before
+    assert engine.sequences == {}
+
+
+def test_boundary_today_is_accepted(engine):
+    case = engine.create("mini")
+    engine.fire(case, "save", {"applicant": "payer", "lodgement_date": "2026-03-02"})
+    assert case.status == "Open"
+
+
+def test_locked_field_cannot_change(engine):
+    case = saved(engine)
+    before = engine.state(case)
+    with pytest.raises(Refused, match="cannot be changed after 'Save the application'"):
+        engine.fire(case, "change", {"applicant": "payee"})
+    assert engine.state(case) == before
+    engine.fire(case, "change", {"applicant": "payer", "note": "same value is fine"})
+    assert case.fields["notes"] == [{"text": "same value is fine", "at": datetime(2026, 3, 2, 9, 0)}]
+
+
+def test_unavailable_event_says_why(engine):
+    case = saved(engine)
+    assert engine.explain(case, "save", {"applicant": "payer"}) == ["The application has already been saved"]
+    option = engine.option(case, "save")
+    assert not option.allowed
+
+
+def test_when_selects_and_guard_refuses_with_its_sentence(engine):
+    case = saved(engine)
+    engine.fire(case, "wait", {"party": "payee"})
+    assert engine.explain(case, "decide", {"outcome": "Granted"}) == ["nothing may be awaited when granting"]
+    assert engine.explain(case, "decide", {"outcome": "Refused"}) == []
+    assert engine.option(case, "decide").allowed  # Refused is still possible
+
+
+def test_one_intray_per_party(engine):
+    case = saved(engine)
+    engine.fire(case, "wait", {"party": "payee"})
+    engine.fire(case, "wait", {"party": "payer", "due": "2026-03-20"})
+    with pytest.raises(Refused, match="one wait per party"):
+        engine.fire(case, "wait", {"party": "payee"})
+    waits = sorted((i.about, i.due) for i in case.open_intrays() if i.code == "WAIT")
+    assert waits == [("payee", datetime(2026, 3, 9, 9, 0)), ("payer", datetime(2026, 3, 20, 9, 0))]
+
+
+def test_closing_keeps_the_record_and_the_old_one_untouched(engine):
+    case = saved(engine)
+    old = case.intrays[0]
+    engine.fire(case, "decide", {"outcome": "Refused"})
+    assert old.closed is None  # records are never changed in place
+    assert [(i.code, i.closed) for i in case.intrays] == [("WORK", datetime(2026, 3, 2, 9, 0))]
+    assert case.open_intrays() == []
+
+
+def test_overdue_only_strictly_after_due(engine):
+    case = saved(engine)
+    clock = engine.clock
+    clock.set(datetime(2026, 3, 4, 9, 0))
+    assert case.overdue(clock()) == []
+    clock.advance(timedelta(minutes=1))
+    assert [i.code for i in case.overdue(clock())] == ["WORK"]
+
+
+def test_history_entry_per_accepted_event(engine):
+    case = saved(engine)
+    engine.fire(case, "decide", {"outcome": "Grant"}, actor={"role": "officer"})
+    entries = engine.state(case)["history"]
+    assert [(h["event"], h["from"], h["to"]) for h in entries] == [("save", "New", "Open"),
+                                                                   ("decide", "Open", "Granted")]
+    assert entries[1]["actor"] == {"role": "officer"}
+    assert entries[1]["data"] == {"outcome": "Granted"}  # the alias was resolved
+    assert entries[0]["at"] == "2026-03-02T09:00:00"
+
+
+def test_letters_are_issued_with_recipients(engine):
+    case = saved(engine)
+    outcome = engine.fire(case, "decide", {"outcome": "Granted"})
+    assert [(lt.code, lt.to) for lt in outcome.letters] == [("L1", ("applicant",))]
+    assert engine.state(case)["letters"] == [{"code": "L1", "to": ["applicant"], "issued": "2026-03-02T09:00:00"}]
+
+
+AMBIGUOUS = """
+workflow: amb
+title: two doors
+initial: A
+statuses: {A: {source: s}, B: {source: s}, C: {source: s}}
+events:
+  go:
+    title: Go
+    source: s
+    data: {n: {type: integer, required: true}}
+    transitions:
+      - {from: A, to: B, when: n > 1, source: rule one}
+      - {from: A, to: C, when: n > 2, source: rule two}
+"""
+
+
+def test_two_passing_transitions_is_an_error_naming_both():
+    wf = load_workflow_text(AMBIGUOUS)
+    engine = Engine([wf], clock=SimulatedClock("2026-01-01 09:00"))
+    case = engine.create("amb")
+    with pytest.raises(Ambiguous) as info:
+        engine.fire(case, "go", {"n": 3})
+    assert "rule one" in str(info.value) and "rule two" in str(info.value)
+    assert case.status == "A" and case.history == []
+    engine.fire(case, "go", {"n": 2})
+    assert case.status == "B"
+
+
+FAILING_EFFECT = """
+workflow: eff
+title: an effect that fails
+initial: A
+fields: {d: {type: date, source: s}, n: {type: integer, source: s}}
+statuses: {A: {source: s}, B: {source: s}}
+intrays: {X: {name: X, due: 1d, source: s}}
+events:
+  go:
+    title: Go
+    source: s
+    data: {n: {type: integer}}
+    transitions:
+      - from: A
+        to: B
+        source: s
+        effects:
+          - open: X
+          - set: {n: n}
+          - set: {d: n + 1 days}
+"""
+
+
+def test_a_failing_effect_changes_nothing():
+    wf = load_workflow_text(FAILING_EFFECT)
+    engine = Engine([wf], clock=SimulatedClock("2026-01-01 09:00"))
+    case = engine.create("eff")
+    before = engine.state(case)
+    with pytest.raises(Refused, match="go refused: the set d effect could not be worked out"):
+        engine.fire(case, "go", {"n": 1})  # an integer is not a date: the last effect fails
+    assert engine.state(case) == before
