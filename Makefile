@@ -30,8 +30,8 @@ demo: install
 	$(BIN)/procflow describe coa | tail -n 25
 
 test: install-test
+	$(BIN)/ruff check engine cli.py tests bench
 	$(BIN)/pytest
-	$(BIN)/procflow test scenarios
 
 bench: install
 	$(BIN)/python bench/run.py

@@ -23,10 +23,11 @@ import gc
 import itertools
 import statistics
 import tracemalloc
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from time import perf_counter_ns
-from typing import Any, Callable
+from typing import Any
 
 from transitions import EventData, Machine
 

@@ -28,14 +28,14 @@ __all__ = ["load_workflow", "load_workflow_text", "Engine", "Instance", "Simulat
 _LAZY = {"Engine": "runtime", "Instance": "runtime", "SimulatedClock": "clock", "SystemClock": "clock"}
 
 
-def load_workflow(path: Any) -> "Workflow":
+def load_workflow(path: Any) -> Workflow:
     """Load and check a workflow file; DefinitionError lists every positioned problem."""
     from .spec import load_workflow as load
 
     return load(path)
 
 
-def load_workflow_text(text: str, file: str = "<input>") -> "Workflow":
+def load_workflow_text(text: str, file: str = "<input>") -> Workflow:
     from .spec import load_workflow_text as load
 
     return load(text, file)

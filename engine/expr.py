@@ -7,9 +7,10 @@ import io
 import re
 import tokenize
 import warnings
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Callable, Mapping, NoReturn
+from typing import Any, NoReturn
 
 from engine.model import Expr, FieldSpec, Pos
 
@@ -18,7 +19,6 @@ MAX_DEPTH = 50
 
 _UNITS = {word: unit for unit in ("days", "hours", "weeks", "minutes") for word in (unit, unit[:-1], unit[0])}
 _PLAIN_NUMBER = re.compile(r"\d[\d_]*(\.\d*)?$")
-_DURATION = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]+)\s*$")
 _CTX_NAMES = ("today", "now", "status", "actor")
 _CONSTANT_NAMES = {"true": True, "false": False, "null": None}
 _LOOP_FUNCS = ("any", "all", "count", "min", "max", "len")
@@ -106,19 +106,6 @@ _HELPERS: dict[str, Any] = {
 }
 
 
-def parse_duration(text: str) -> timedelta:
-    """'35d', '48h', '2w', '30m', '7 days', '48 hours', '1 week', '15 minutes' -> timedelta."""
-    match = _DURATION.match(text) if isinstance(text, str) else None
-    unit = _UNITS.get(match.group(2).lower()) if match else None
-    if not match or not unit:
-        raise ExprError(f"not a duration: {text!r}", 0,
-                        "write a number and a unit, e.g. '35 days', '48 hours', '2 weeks' or '30 minutes'")
-    try:
-        return _DURATION_FNS[unit](float(match.group(1)) if "." in match.group(1) else int(match.group(1)))
-    except OverflowError:
-        raise ExprError(f"duration too large: {text!r}", 0) from None
-
-
 # ---- compiling ----
 
 def compile_expr(source: str | int | float | bool | None, scope: Scope, pos: Pos = None) -> Expr:
@@ -155,7 +142,7 @@ def _rewrite_durations(text: str) -> tuple[str, list[int]]:
     out: list[str] = []
     omap: list[int] = []
     done = 0
-    for num, unit in zip(tokens, tokens[1:]):
+    for num, unit in zip(tokens, tokens[1:], strict=False):
         if (num.type == tokenize.NUMBER and unit.type == tokenize.NAME and unit.string.lower() in _UNITS
                 and _PLAIN_NUMBER.match(num.string) and num.start[0] == unit.start[0] == 1):
             start, end = num.start[1], unit.end[1]

@@ -1,8 +1,9 @@
 """Text and JSON renderings for people and programs: findings, workflow descriptions, scenario steps."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 from .findings import Finding
 from .model import FieldSpec, Workflow
@@ -133,7 +134,7 @@ def describe_text(wf: Workflow) -> str:
 
 # -- scenarios ------------------------------------------------------------------------------
 
-def step_text(step: "StepResult") -> str:
+def step_text(step: StepResult) -> str:
     clock = to_json(step.clock).replace("T", " ")[:16]
     head = f"[{clock}] step {step.index}"
     if step.kind == "event":
@@ -154,14 +155,14 @@ def step_text(step: "StepResult") -> str:
     return "\n".join([line] + [f"    FAILED {f}" for f in step.failures])
 
 
-def scenario_summary(result: "ScenarioResult") -> str:
+def scenario_summary(result: ScenarioResult) -> str:
     mark = "PASS" if result.passed else "FAIL"
     lines = [f"{mark} {result.file}: {result.title}"]
     lines += [f"    {f}" for f in result.failures]
     return "\n".join(lines)
 
 
-def options_text(options: list["EventOption"]) -> str:
+def options_text(options: list[EventOption]) -> str:
     lines = []
     for o in options:
         if o.allowed:

@@ -7,8 +7,9 @@ instance, its intrays, letters and history stay exactly as they were.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from .findings import Ambiguous, Refused
 from .machine import CompiledMachine, compile_machine
@@ -263,7 +264,7 @@ class Engine:
                     try:
                         raw = spec.default.fn(values, fields, ctx)
                     except Exception as exc:  # defaults only read the clock and fields
-                        raise Refused(event.name, [f"the default of {spec.label} could not be worked out: {exc}"])
+                        raise Refused(event.name, [f"the default of {spec.label} could not be worked out: {exc}"]) from None
                 elif spec.required:
                     raise Refused(event.name, [f"{spec.label} is required"])
                 else:

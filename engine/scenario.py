@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from .clock import SimulatedClock, parse_duration, parse_moment
 from .findings import Ambiguous, DefinitionError, Finding, Refused

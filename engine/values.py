@@ -1,8 +1,9 @@
 """Typed values: turning what a user keyed (YAML, JSON, the CLI) into checked values, and back to JSON."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any, Callable
+from typing import Any
 
 from .model import ChoiceList, FieldSpec
 

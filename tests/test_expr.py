@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.expr import ExprError, Scope, compile_expr, parse_duration
+from engine.expr import ExprError, Scope, compile_expr
 from engine.model import Expr, FieldSpec
 
 
@@ -366,22 +366,6 @@ def test_durations_inside_string_literals_are_untouched():
 
 def test_text_keeps_the_original_spelling():
     assert compile_expr("today + 7 days", SCOPE).text == "today + 7 days"
-
-
-@pytest.mark.parametrize("text, expected", [
-    ("35d", timedelta(days=35)), ("48h", timedelta(hours=48)), ("2w", timedelta(weeks=2)),
-    ("30m", timedelta(minutes=30)), ("7 days", timedelta(days=7)), ("48 hours", timedelta(hours=48)),
-    ("1 week", timedelta(weeks=1)), ("15 minutes", timedelta(minutes=15)), ("1 day", timedelta(days=1)),
-    (" 3 Weeks ", timedelta(weeks=3)), ("1.5 hours", timedelta(minutes=90)),
-])
-def test_parse_duration(text, expected):
-    assert parse_duration(text) == expected
-
-
-@pytest.mark.parametrize("text", ["", "days", "35", "35 fortnights", "-3 days", "3 days ago", "d35"])
-def test_parse_duration_refuses(text):
-    with pytest.raises(ExprError, match="not a duration"):
-        parse_duration(text)
 
 
 # ---------- sandbox and speed ----------

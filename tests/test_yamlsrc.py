@@ -369,7 +369,7 @@ def test_file_with_byte_order_mark(tmp_path: FsPath):
 
 def test_non_utf8_bytes(tmp_path: FsPath):
     path = tmp_path / "latin.yaml"
-    path.write_bytes("a: 1\nb: caf".encode() + b"\xe9\n")
+    path.write_bytes(b"a: 1\nb: caf" + b"\xe9\n")
     with pytest.raises(DefinitionError) as caught:
         load_yaml_file(path)
     [finding] = caught.value.findings

@@ -203,9 +203,12 @@ class _Builder:
             return [Effect(kind="open", target=code, due=opt("due", "due"), about=opt("about", "about"),
                            assign=opt("assign", "assign"), **common)]
         if "close" in raw:
-            code = raw["close"]
-            self.ref(path + ("close",), code, self.intrays, "intray")
-            return [Effect(kind="close", target=code, about=opt("about", "about"), **common)]
+            codes = [raw["close"]] if isinstance(raw["close"], str) else raw["close"]
+            about = opt("about", "about")
+            for j, code in enumerate(codes):
+                self.ref(path + ("close",) if isinstance(raw["close"], str) else path + ("close", j),
+                         code, self.intrays, "intray")
+            return [Effect(kind="close", target=code, about=about, **common) for code in codes]
         if "assign" in raw:
             code = raw["assign"]
             self.ref(path + ("assign",), code, self.intrays, "intray")

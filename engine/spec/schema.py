@@ -4,7 +4,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -48,14 +48,14 @@ _PATTERN_WORDS = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def schema(name: str) -> dict:
     """The JSON Schema engine/schemas/<name>.schema.json."""
     resource = resources.files("engine") / "schemas" / f"{name}.schema.json"
     return json.loads(resource.read_text(encoding="utf-8"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _validator(name: str) -> Draft202012Validator:
     return Draft202012Validator(schema(name))
 

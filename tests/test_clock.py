@@ -1,0 +1,44 @@
+"""Clocks and periods: what a scenario's `advance:` and an intray's `due:` accept."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from engine.clock import SimulatedClock, parse_duration, parse_moment
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("35d", timedelta(days=35)), ("48h", timedelta(hours=48)), ("2w", timedelta(weeks=2)),
+    ("30m", timedelta(minutes=30)), ("7 days", timedelta(days=7)), ("48 hours", timedelta(hours=48)),
+    ("1 week", timedelta(weeks=1)), ("15 minutes", timedelta(minutes=15)), ("1 day", timedelta(days=1)),
+])
+def test_parse_duration(text, expected):
+    assert parse_duration(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "days", "35", "35 fortnights", "-3 days", "3 days ago", "d35"])
+def test_parse_duration_refuses(text):
+    with pytest.raises(ValueError, match="is not a period"):
+        parse_duration(text)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("2026-03-02 09:00", datetime(2026, 3, 2, 9, 0)),
+    ("2026-03-02T09:00:30", datetime(2026, 3, 2, 9, 0, 30)),
+    ("2026-03-02", datetime(2026, 3, 2, 0, 0)),
+])
+def test_parse_moment(text, expected):
+    assert parse_moment(text) == expected
+
+
+def test_parse_moment_refuses():
+    with pytest.raises(ValueError, match="is not a moment"):
+        parse_moment("next Tuesday")
+
+
+def test_simulated_clock_moves_only_when_told():
+    clock = SimulatedClock("2026-03-02 09:00")
+    assert clock() == clock() == datetime(2026, 3, 2, 9, 0)
+    clock.advance(timedelta(days=3))
+    assert clock() == datetime(2026, 3, 5, 9, 0)
