@@ -29,6 +29,7 @@ _FUNCS: dict[str, tuple[str, int, int, bool]] = {
     "is_open": ("_is_open", 1, 2, True), "opened_on": ("_opened_on", 1, 2, True),
     "date": ("_date", 1, 1, False), "days": ("_days", 1, 1, False), "hours": ("_hours", 1, 1, False),
     "weeks": ("_weeks", 1, 1, False), "minutes": ("_minutes", 1, 1, False),
+    "matches": ("_fullmatch", 2, 2, False),
 }
 _ALLOWED_FUNCS = ", ".join(sorted(_FUNCS))
 _OPS = {ast.Div: "/", ast.Mod: "%", ast.Pow: "**", ast.MatMult: "@", ast.LShift: "<<", ast.RShift: ">>",
@@ -64,6 +65,8 @@ class Scope:
     data: Mapping[str, FieldSpec] = field(default_factory=dict)  # the event's data fields
     fields: Mapping[str, FieldSpec] = field(default_factory=dict)  # the instance's fields
     intrays: frozenset[str] = frozenset()  # known intray codes
+    # named queries over instances: name -> (number of parameters, field names of the records found)
+    queries: Mapping[str, tuple[int, frozenset[str]]] = field(default_factory=dict)
 
 
 # ---- run-time helpers: the only globals a compiled expression sees ----
@@ -85,6 +88,10 @@ def _opened_on(ctx: Any, code: Any, about: Any = None) -> date | None:
     return _date(max(opened)) if opened else None
 
 
+def _fullmatch(pattern: re.Pattern[str], value: Any) -> bool:
+    return isinstance(value, str) and pattern.fullmatch(value) is not None
+
+
 def _date(value: Any) -> date | None:
     if isinstance(value, datetime):
         return value.date()
@@ -101,7 +108,7 @@ _DURATION_FNS: dict[str, Callable[[Any], timedelta]] = {
 }
 _HELPERS: dict[str, Any] = {
     "__builtins__": {}, "len": len, "any": any, "all": all, "min": min, "max": max,
-    "_count": _count, "_is_open": _is_open, "_opened_on": _opened_on, "_date": _date,
+    "_count": _count, "_fullmatch": _fullmatch, "_is_open": _is_open, "_opened_on": _opened_on, "_date": _date,
     **{f"_{name}": fn for name, fn in _DURATION_FNS.items()},
 }
 
@@ -338,6 +345,8 @@ class _Compiler:
             elif isinstance(sub, ast.Attribute):
                 self.underscore(sub.attr, self.attr_offset(sub))
         name = func.id if isinstance(func, ast.Name) else None
+        if name in self.scope.queries and name not in loops:
+            return self.query_call(node, name, loops)
         if name not in _FUNCS:
             shown = name or ast.unparse(func)
             self.fail(f"calls to '{shown}' are not allowed; allowed functions: {_ALLOWED_FUNCS}", func,
@@ -359,6 +368,8 @@ class _Compiler:
             code = args[0]
             if isinstance(code, ast.Constant) and isinstance(code.value, str) and code.value not in self.scope.intrays:
                 self.fail(f"unknown intray '{code.value}'", node.args[0], self.suggest(code.value, self.scope.intrays))
+        if name == "matches":
+            return self.matches(node, args)
         if name in _DURATION_FNS and isinstance(args[0], ast.Constant) and type(args[0].value) in (int, float):
             try:
                 value = _DURATION_FNS[name](args[0].value)
@@ -370,6 +381,31 @@ class _Compiler:
         if takes_ctx:
             args.insert(0, ast.Name("ctx", ast.Load()))
         return ast.Call(ast.Name(helper, ast.Load()), args, [])
+
+    def matches(self, node: ast.Call, args: list[ast.expr]) -> ast.expr:
+        """`matches(value, 'pattern')`: the pattern is a literal, compiled once, here."""
+        pattern = args[1]
+        if not (isinstance(pattern, ast.Constant) and isinstance(pattern.value, str)):
+            self.fail("matches() needs its pattern written out in quotes", node.args[1])
+        try:
+            compiled = re.compile(pattern.value)
+        except re.error as exc:
+            self.fail(f"matches(): the pattern is not a valid regular expression: {exc}", node.args[1])
+        key = f"_c{len(self.consts)}"
+        self.consts[key] = compiled
+        return ast.Call(ast.Name("_fullmatch", ast.Load()), [ast.Name(key, ast.Load()), args[0]], [])
+
+    def query_call(self, node: ast.Call, name: str, loops: dict) -> ast.expr:
+        """`NAME(arg, ...)` of a declared query: the records it finds, via ctx.query."""
+        count, _ = self.scope.queries[name]
+        if node.keywords:
+            self.fail(f"{name}() takes its arguments in order, without names", node.keywords[0])
+        if len(node.args) > count:
+            self.fail(f"{name}() takes at most {count} argument{'s' if count != 1 else ''}, got {len(node.args)}",
+                      node)
+        args = [self.expr(a, loops) for a in node.args]
+        query = ast.Attribute(ast.Name("ctx", ast.Load()), "query", ast.Load())
+        return ast.Call(query, [ast.Constant(name), *args], [])
 
     def loop(self, node: ast.GeneratorExp | ast.ListComp, loops: dict, as_list: bool) -> ast.expr:
         if len(node.generators) != 1:
@@ -393,6 +429,8 @@ class _Compiler:
         """The field names of the items `node` yields; empty for plain values; None when unknown."""
         if isinstance(node, (ast.List, ast.Tuple)):
             return frozenset()
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in self.scope.queries:
+            return self.scope.queries[node.func.id][1]
         spec: FieldSpec | None = None
         if isinstance(node, ast.Name) and node.id not in loops:
             spec = self.scope.data.get(node.id) or self.scope.fields.get(node.id)

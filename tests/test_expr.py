@@ -426,3 +426,53 @@ TOKENS = ["amount", "reasons", "r", "r.reason", "x", "for", "in", "if", "else", 
 @given(st.lists(st.sampled_from(TOKENS), max_size=25))
 def test_random_token_soup_compiles_or_raises_expr_error(tokens):
     _compiles_or_expr_error(" ".join(tokens))
+
+
+# ---------- matches() and queries (rules across instances) ----------
+
+class _QueryCtx:
+    def __init__(self, found):
+        self.found = found
+        self.calls = []
+
+    def query(self, name, *args):
+        self.calls.append((name, args))
+        return self.found
+
+
+QSCOPE = Scope(data={"site": FieldSpec(name="site", type="text")},
+               fields={"email": FieldSpec(name="email", type="text")},
+               queries={"officers_at": (2, frozenset({"name", "status"}))})
+
+
+@pytest.mark.parametrize("value, expected", [("a@b.au", True), ("a@b", False), (None, False), ("x a@b.au", False)])
+def test_matches_uses_a_literal_pattern_compiled_once(value, expected):
+    expr = compile_expr(r"matches(email, '[^@\s]+@[^@\s]+\.[a-z]+')", QSCOPE)
+    assert expr.fn({}, {"email": value}, None) is expected
+
+
+@pytest.mark.parametrize("text, says", [
+    ("matches(email, email)", "pattern written out in quotes"),
+    ("matches(email, '[')", "not a valid regular expression"),
+])
+def test_matches_refusals(text, says):
+    with pytest.raises(ExprError, match=says):
+        compile_expr(text, QSCOPE)
+
+
+def test_query_call_passes_its_arguments_and_yields_records():
+    expr = compile_expr("any(o.name == 'J Citizen' for o in officers_at(site, today))", QSCOPE)
+    ctx = _QueryCtx([{"name": "A"}, {"name": "J Citizen"}])
+    ctx.today = "T"
+    assert expr.fn({"site": "Brisbane"}, {}, ctx) is True
+    assert ctx.calls == [("officers_at", ("Brisbane", "T"))]
+
+
+@pytest.mark.parametrize("text, says", [
+    ("any(o.nmae == 'x' for o in officers_at(site))", "'o' has no field 'nmae'"),
+    ("officers_at(site, today, today)", "at most 2 arguments"),
+    ("officers_at(site=site)", "without names"),
+])
+def test_query_call_refusals(text, says):
+    with pytest.raises(ExprError, match=says):
+        compile_expr(text, QSCOPE)
