@@ -97,7 +97,7 @@ def check(paths: tuple[Path, ...], as_json: bool) -> None:
             else:
                 load_workflow(file)
         except DefinitionError as exc:
-            findings.extend(exc.findings)
+            findings.extend(f for f in exc.findings if f not in findings)  # a scenario reports its workflow's too
     if as_json:
         click.echo(json.dumps({"checked": checked, "findings": findings_json(findings)}, indent=2))
     elif findings:

@@ -5,7 +5,9 @@ a loader: `Finding.render()` is the one plain-text form, `file:line:col: severit
 """
 from __future__ import annotations
 
+import difflib
 from dataclasses import asdict, dataclass
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,3 +65,9 @@ class Ambiguous(ProcflowError):
             f"{event}: more than one transition can be taken ({' and '.join(transitions)}); "
             "the workflow must make their guards exclusive"
         )
+
+
+def did_you_mean(name: Any, known: Any) -> str:
+    """A hint naming the closest known name, or ''."""
+    close = difflib.get_close_matches(str(name), [str(k) for k in known], n=1)
+    return f"did you mean '{close[0]}'?" if close else ""

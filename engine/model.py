@@ -112,13 +112,15 @@ class Effect:
     about: Expr | None = None  # open/close/assign: which party the intray is about
     assign: Expr | None = None  # open/assign: who it is routed to
     to: tuple[str, ...] = ()  # letter: recipients
+    targets: Expr | None = None  # update: a query call naming the other instances to change
+    sets: tuple[tuple[str, Expr], ...] = ()  # update: their fields' new values
     when: Expr | None = None  # `if:`: the effect applies only when this holds
     source: str = ""
     assumption: str = ""
     pos: Pos = None
 
 
-EFFECT_KINDS = ("set", "number", "append", "open", "close", "assign", "letter")
+EFFECT_KINDS = ("set", "number", "append", "open", "close", "assign", "letter", "update")
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +159,34 @@ class Event:
 
 
 @dataclass(frozen=True, slots=True)
+class Query:
+    """A named search over the instances of the workflow that declares it."""
+
+    name: str
+    title: str
+    workflow: str  # the workflow whose instances are searched (the one declaring it)
+    params: tuple[FieldSpec, ...]
+    match: tuple[tuple[str, str], ...] = ()  # (field, param): equality served by an index
+    where: Expr | None = None
+    order_by: tuple[str, ...] = ()
+    source: str = ""
+    assumption: str = ""
+    pos: Pos = None
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """An event the clock fires every day at a time, on each instance where it can happen."""
+
+    name: str
+    event: str
+    at: str  # "HH:MM"
+    source: str = ""
+    assumption: str = ""
+    pos: Pos = None
+
+
+@dataclass(frozen=True, slots=True)
 class Workflow:
     name: str
     title: str
@@ -173,6 +203,9 @@ class Workflow:
     version: str = ""  # content hash of the file it was loaded from
     # names of fields locked by each event: {event: (field, ...)}
     locks: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    queries: dict[str, Query] = field(default_factory=dict)
+    schedules: dict[str, Schedule] = field(default_factory=dict)
+    requires: frozenset[str] = frozenset()  # other workflows whose queries it calls
 
     def transitions(self) -> list[Transition]:
         return [t for e in self.events.values() for t in e.transitions]
@@ -195,6 +228,10 @@ class Workflow:
             add(f"intray {it.code}", it)
         for lt in self.letters.values():
             add(f"letter {lt.code}", lt)
+        for q in self.queries.values():
+            add(f"query {q.name}", q)
+        for sc in self.schedules.values():
+            add(f"schedule {sc.name}", sc)
         for ev in self.events.values():
             add(f"event {ev.name}", ev)
             for spec in ev.data:

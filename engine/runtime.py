@@ -13,7 +13,7 @@ from typing import Any
 
 from .findings import Ambiguous, Refused
 from .machine import CompiledMachine, compile_machine
-from .model import Effect, Event, Expr, Guard, Transition, Workflow
+from .model import Effect, Event, Expr, Guard, Query, Transition, Workflow
 from .values import ValueProblem, coerce, to_json
 
 _EMPTY: dict = {}
@@ -107,25 +107,32 @@ class Instance:
 class Context:
     """What expressions see besides data and fields: the clock, the status, the actor, the intrays."""
 
-    __slots__ = ("today", "now", "status", "actor", "intrays")
+    __slots__ = ("today", "now", "status", "actor", "intrays", "engine")
 
-    def __init__(self, now: datetime, status: str, actor: dict, intrays: list[Intray]):
+    def __init__(self, now: datetime, status: str, actor: dict, intrays: list[Intray], engine: Engine | None = None):
         self.now = now
         self.today = now.date()
         self.status = status
         self.actor = actor
         self.intrays = intrays
+        self.engine = engine
+
+    def query(self, name: str, *args: Any) -> list[dict]:
+        """The records a declared query finds among the engine's instances (see Engine.run_query)."""
+        assert self.engine is not None
+        return self.engine.run_query(name, args, self.now)
 
 
 class Outcome:
     """An accepted event, computed but not yet applied."""
 
     __slots__ = ("instance", "transition", "status", "fields", "intrays", "letters", "entry",
-                 "opened", "closed", "numbers", "locked")
+                 "opened", "closed", "numbers", "locked", "others")
 
     def __init__(self, instance: Instance, transition: Transition, status: str, fields: dict,
                  intrays: list[Intray], letters: list[Letter], entry: HistoryEntry, opened: list[Intray],
-                 closed: list[Intray], numbers: dict, locked: dict[str, str]):
+                 closed: list[Intray], numbers: dict, locked: dict[str, str],
+                 others: list[tuple[Instance, dict, HistoryEntry]] | None = None):
         self.instance = instance
         self.transition = transition
         self.status = status
@@ -137,6 +144,7 @@ class Outcome:
         self.closed = closed
         self.numbers = numbers
         self.locked = locked
+        self.others = others  # other instances changed by `update:` effects: (instance, fields, entry)
 
 
 class EventOption:
@@ -170,6 +178,11 @@ class Engine:
         self.instances: dict[str, Instance] = {}
         self.sequences: dict[tuple[str, str], int] = {}
         self._lock_maps: dict[tuple[int, str], dict[str, str]] = {}
+        self.queries: dict[str, Query] = {}
+        self._by_workflow: dict[str, dict[str, Instance]] = {}
+        # (workflow, field) -> value -> {instance name: instance}, for the fields queries `match` on
+        self._indexes: dict[tuple[str, str], dict[Any, dict[str, Instance]]] = {}
+        self._indexed: dict[str, tuple[str, ...]] = {}
         for wf in workflows:
             self.add_workflow(wf)
 
@@ -177,6 +190,12 @@ class Engine:
     def add_workflow(self, workflow: Workflow) -> None:
         self.workflows[workflow.name] = workflow
         self.machines[workflow.name] = compile_machine(workflow)
+        self._by_workflow.setdefault(workflow.name, {})
+        for query in workflow.queries.values():
+            self.queries[query.name] = query
+            for field_name, _ in query.match:
+                self._indexes.setdefault((workflow.name, field_name), {})
+        self._indexed[workflow.name] = tuple(f for (w, f) in self._indexes if w == workflow.name)
 
 
     def create(self, workflow: str, name: str | None = None) -> Instance:
@@ -188,6 +207,7 @@ class Engine:
             raise Refused("create", [f"an instance called '{name}' already exists"])
         inst = Instance(name, wf)
         self.instances[name] = inst
+        self._by_workflow[wf.name][name] = inst
         return inst
 
     def instance(self, name: str) -> Instance:
@@ -214,7 +234,7 @@ class Engine:
         if not candidates:
             raise Refused(event_name, [self._unavailable(event, inst.status)])
         now = self.clock()
-        ctx = Context(now, inst.status, actor if actor is not None else _EMPTY, inst.intrays)
+        ctx = Context(now, inst.status, actor if actor is not None else _EMPTY, inst.intrays, self)
         values = self._data(event, data, inst.fields, ctx, wf)
         fields = inst.fields
         failed = [g.says for g in event.guards if not _holds(g.check, values, fields, ctx)]
@@ -240,6 +260,9 @@ class Engine:
     def commit(self, o: Outcome) -> None:
         """Apply a decided outcome. Nothing here can fail."""
         inst = o.instance
+        indexed = self._indexed.get(inst.workflow.name)
+        if indexed:
+            self._reindex(inst, o.fields, indexed)
         inst.status = o.status
         inst.fields = o.fields
         inst.intrays = o.intrays
@@ -249,6 +272,24 @@ class Engine:
         inst.locked = o.locked
         if o.numbers:
             self.sequences.update(o.numbers)
+        if o.others:
+            for other, fields, entry in o.others:
+                indexed = self._indexed.get(other.workflow.name)
+                if indexed:
+                    self._reindex(other, fields, indexed)
+                other.fields = fields
+                other.history.append(entry)
+
+    def _reindex(self, inst: Instance, fields: dict, indexed: tuple[str, ...]) -> None:
+        old = inst.fields
+        for name in indexed:
+            before, after = old.get(name), fields.get(name)
+            if before != after:
+                index = self._indexes[(inst.workflow.name, name)]
+                if before is not None:
+                    index.get(before, {}).pop(inst.name, None)
+                if after is not None:
+                    index.setdefault(after, {})[inst.name] = inst
 
     def _unavailable(self, event: Event, status: str) -> str:
         return event.unavailable or f"{event.title} cannot be done while the status is {status}"
@@ -289,6 +330,7 @@ class Engine:
         opened: list[Intray] = []
         closed: list[Intray] = []
         numbers: dict[tuple[str, str], int] = {}
+        others: list[tuple[Instance, dict, HistoryEntry]] | None = None
         now = ctx.now
         try:
             for ef in tr.effects:
@@ -330,6 +372,8 @@ class Engine:
                     record = {k: self._eval(ef, v, values, fields, ctx) for k, v in ef.record}
                     record = {k: v for k, v in record.items() if v is not None}
                     self._set(inst, event, ef, fields, [*(fields.get(ef.target) or ()), record])
+                elif kind == "update":
+                    others = self._update(inst, event, tr, ef, values, fields, ctx, others)
         except Refused as exc:  # name the event, not the effect
             raise Refused(event.name, exc.reasons) from None
         status = tr.target_from(inst.status)
@@ -337,7 +381,115 @@ class Engine:
         if event.name in wf.locks:
             locked = self._locked_after(inst, event)
         entry = HistoryEntry(now, event.name, ctx.actor, values, inst.status, status, tr.source)
-        return Outcome(inst, tr, status, fields, intrays, letters, entry, opened, closed, numbers, locked)
+        return Outcome(inst, tr, status, fields, intrays, letters, entry, opened, closed, numbers, locked, others)
+
+    def _update(self, inst: Instance, event: Event, tr: Transition, ef: Effect, values: dict, fields: dict,
+                ctx: Context, others: list | None) -> list:
+        """`update:`: the new fields of every other instance the query finds, each with a history entry."""
+        assert ef.targets is not None
+        found = self._eval(ef, ef.targets, values, fields, ctx)
+        new_values = [(name, self._eval(ef, expr, values, fields, ctx)) for name, expr in ef.sets]
+        others = list(others or ())
+        for record in found:
+            other = self.instances[record["instance"]]
+            if other is inst:
+                continue
+            target_fields = next((f for o, f, _ in others if o is other), None)
+            if target_fields is None:
+                target_fields = dict(other.fields)
+                data = {"by": inst.name, "event": event.name}
+                entry = HistoryEntry(ctx.now, event.name, ctx.actor, data, other.status, other.status,
+                                     ef.source or tr.source)
+                others.append((other, target_fields, entry))
+            for name, value in new_values:
+                spec = other.workflow.fields[name]
+                try:
+                    target_fields[name] = coerce(spec, value, other.workflow.lists)
+                except ValueProblem as exc:
+                    raise Refused(event.name, [f"{exc} (on {other.name})"]) from None
+        return others
+
+    # -- queries --------------------------------------------------------------------------
+    def run_query(self, name: str, args: tuple | list, now: datetime | None = None) -> list[dict]:
+        """The records (fields, status, instance name) a declared query finds, in its order."""
+        query = self.queries.get(name)
+        if query is None:
+            raise Refused(name, [f"unknown query '{name}' (known: {', '.join(self.queries) or 'none'})"])
+        return self.search(name, dict(zip([p.name for p in query.params], args, strict=False)), now)
+
+    def search(self, name: str, given: dict, now: datetime | None = None) -> list[dict]:
+        """A declared query with its parameters by name (as a scenario step or the CLI gives them)."""
+        query = self.queries.get(name)
+        if query is None:
+            raise Refused(name, [f"unknown query '{name}' (known: {', '.join(self.queries) or 'none'})"])
+        return self._search(query, self.query_params(query, given), now or self.clock())
+
+    def query_params(self, query: Query, given: dict) -> dict:
+        wf = self.workflows[query.workflow]
+        unknown = [k for k in given if k not in {p.name for p in query.params}]
+        if unknown:
+            raise Refused(query.name, [f"query {query.name} has no parameter '{unknown[0]}'"])
+        params = {}
+        for spec in query.params:
+            value = given.get(spec.name)
+            if value is None and spec.required:
+                raise Refused(query.name, [f"{spec.label} is required to search"])
+            try:
+                params[spec.name] = coerce(spec, value, wf.lists)
+            except ValueProblem as exc:
+                raise Refused(query.name, [str(exc)]) from None
+        return params
+
+    def _search(self, query: Query, params: dict, now: datetime) -> list[dict]:
+        wf_name = query.workflow
+        if query.match:
+            field_name, param = query.match[0]
+            candidates: Iterable[Instance] = self._indexes[(wf_name, field_name)].get(params[param], _EMPTY).values()
+            rest = query.match[1:]
+        else:
+            candidates = self._by_workflow.get(wf_name, _EMPTY).values()
+            rest = ()
+        found = []
+        for inst in candidates:
+            f = inst.fields
+            if any(f.get(field_name) != params[param] for field_name, param in rest):
+                continue
+            if query.where is not None and not _holds(query.where, params, f,
+                                                      Context(now, inst.status, _EMPTY, inst.intrays)):
+                continue
+            found.append({**f, "status": inst.status, "instance": inst.name})
+        for key in reversed(query.order_by):
+            found.sort(key=lambda r, k=key: (r.get(k) is None, r.get(k) if r.get(k) is not None else 0))
+        return found
+
+    # -- the clock ------------------------------------------------------------------------
+    def advance(self, to: datetime) -> list[Outcome]:
+        """Move a simulated clock to `to`, firing every schedule whose time comes on the way, in order."""
+        clock = self.clock
+        start = clock()
+        due: list[tuple[datetime, str, str]] = []
+        for wf in self.workflows.values():
+            for sched in wf.schedules.values():
+                hour, minute = (int(x) for x in sched.at.split(":"))
+                day = start.date()
+                while True:
+                    moment = datetime(day.year, day.month, day.day, hour, minute)
+                    if moment > to:
+                        break
+                    if moment > start:
+                        due.append((moment, wf.name, sched.event))
+                    day += timedelta(days=1)
+        fired = []
+        system = {"role": "system"}
+        for moment, wf_name, event in sorted(due):
+            clock.set(moment)  # type: ignore[attr-defined]
+            for inst in list(self._by_workflow.get(wf_name, _EMPTY).values()):
+                try:
+                    fired.append(self.fire(inst, event, None, system))
+                except (Refused, Ambiguous):
+                    continue
+        clock.set(to)  # type: ignore[attr-defined]
+        return fired
 
     def _eval(self, ef: Effect, expr: Expr, values: dict, fields: dict, ctx: Context) -> Any:
         try:
@@ -402,7 +554,7 @@ class Engine:
         if not candidates:
             return EventOption(event_name, event.title, False, [self._unavailable(event, inst.status)])
         data_names = {d.name for d in event.data}
-        ctx = Context(self.clock(), inst.status, actor if actor is not None else _EMPTY, inst.intrays)
+        ctx = Context(self.clock(), inst.status, actor if actor is not None else _EMPTY, inst.intrays, self)
 
         def fixed(guards: Iterable[Guard]) -> list[str]:
             return [g.says for g in guards

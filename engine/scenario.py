@@ -10,7 +10,8 @@ from typing import Any
 
 from .clock import SimulatedClock, parse_duration, parse_moment
 from .findings import Ambiguous, DefinitionError, Finding, Refused
-from .model import Workflow
+from .findings import did_you_mean as _did_you_mean
+from .model import Query, Workflow
 from .runtime import Engine, Instance, Intray, Outcome
 from .values import ValueProblem, coerce, normalise_name, to_json
 
@@ -50,13 +51,15 @@ class StepResult:
     closed: list[str] = field(default_factory=list)
     letters: list[dict] = field(default_factory=list)
     refused: str = ""
+    found: list[str] = field(default_factory=list)  # a query step's results
     failures: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return {"step": self.index, "line": self.line, "kind": self.kind, "instance": self.instance,
                 "clock": to_json(self.clock), "event": self.event or None, "from": self.from_status or None,
                 "to": self.to_status or None, "opened": self.opened, "closed": self.closed,
-                "letters": self.letters, "refused": self.refused or None, "failures": self.failures}
+                "letters": self.letters, "refused": self.refused or None, "found": self.found,
+                "failures": self.failures}
 
 
 @dataclass
@@ -87,9 +90,9 @@ WorkflowFinder = Callable[[str], Workflow | None]
 def find_workflow_file(name: str, near: Path) -> Path | None:
     """`workflows/NAME.yaml` in the scenario's folder or the nearest folder above it, else the current one."""
     for folder in [near, *near.parents, Path.cwd()]:
-        candidate = folder / "workflows" / f"{name}.yaml"
-        if candidate.is_file():
-            return candidate
+        candidates = sorted((folder / "workflows").glob(f"{name}.yaml"))
+        if candidates:
+            return candidates[0]
     return None
 
 
@@ -119,6 +122,27 @@ def load_scenario(path: str | Path, finder: WorkflowFinder | None = None) -> Sce
     def err(p: tuple, message: str, hint: str = "", key: bool = False) -> None:
         line, col = src.pos(p, key=key)
         findings.append(Finding(src.file, line, col, message, code="scenario", hint=hint))
+
+    def folder() -> Path | None:
+        for wf in cache.values():
+            if wf is not None and wf.file:
+                return Path(wf.file).parent
+        found = find_workflow_file("*", path.resolve().parent)
+        return found.parent if found else None
+
+    def known_queries() -> dict[str, str]:
+        from .spec import sibling_queries
+
+        where = folder()
+        sigs = sibling_queries(where / "_") if where else {}
+        return {name: sig.owner for name, sig in sigs.items()}
+
+    def query_owner(name: str) -> Workflow | None:
+        for wf in cache.values():
+            if wf is not None and name in wf.queries:
+                return wf
+        owner = known_queries().get(name)
+        return workflow(owner) if owner else None
 
     kinds: dict[str, str] = {}
     main_wf = doc.get("workflow")
@@ -155,7 +179,11 @@ def load_scenario(path: str | Path, finder: WorkflowFinder | None = None) -> Sce
         if wf is not None:
             _check_step(wf, raw, p, err)
         if "query" in raw:
-            err(p + ("query",), f"unknown query '{raw['query']}'", "no workflow declares queries yet")
+            owner = query_owner(raw["query"])
+            if owner is None:
+                err(p + ("query",), f"unknown query '{raw['query']}'", _did_you_mean(raw["query"], known_queries()))
+            else:
+                _check_query(owner.queries[raw["query"]], raw, p, err)
         for key in ("advance", "at"):
             if key in raw:
                 try:
@@ -163,15 +191,33 @@ def load_scenario(path: str | Path, finder: WorkflowFinder | None = None) -> Sce
                 except ValueError as exc:
                     err(p + (key,), str(exc))
         steps.append(Step(i + 1, src.pos(p)[0], raw, name, wf_name))
+    pending = [w for w in cache.values() if w is not None]
+    while pending:  # the workflows whose queries the loaded ones call
+        for name in pending.pop().requires:
+            if name not in cache:
+                required = workflow(name)
+                if required is None:
+                    err(("workflow",), f"workflow '{name}' is needed for its queries but was not found")
+                else:
+                    pending.append(required)
     if findings:
         raise DefinitionError(findings)
     loaded = {n: w for n, w in cache.items() if w is not None}
     return Scenario(src.file, doc["scenario"], clock, steps, loaded)
 
 
-def _check_step(wf: Workflow, raw: dict, p: tuple, err: Callable[..., None]) -> None:
-    from .spec.build import _did_you_mean
+def _check_query(query: Query, raw: dict, p: tuple, err: Callable[..., None]) -> None:
+    names = [q.name for q in query.params]
+    for key in raw.get("data") or {}:
+        if key not in names:
+            err(p + ("data", key), f"query {query.name} has no parameter '{key}'",
+                _did_you_mean(key, names) or f"its parameters are {', '.join(names) or 'none'}", key=True)
+    unexpected = [k for k in raw.get("expect", {}) if k != "results"]
+    if unexpected:
+        err(p + ("expect", unexpected[0]), f"a query step can only expect `results`, not `{unexpected[0]}`", key=True)
 
+
+def _check_step(wf: Workflow, raw: dict, p: tuple, err: Callable[..., None]) -> None:
     expect = raw.get("expect", {})
     if "event" in raw:
         event = wf.events.get(raw["event"])
@@ -245,9 +291,27 @@ def _play(engine: Engine, clock: SimulatedClock, scenario: Scenario, step: Step)
     inst = engine.instances.get(step.instance)
     outcome: Outcome | None = None
     if kind == "advance":
-        clock.advance(parse_duration(raw["advance"]))
+        engine.advance(clock.now + parse_duration(raw["advance"]))
     elif kind == "at":
-        clock.set(parse_moment(raw["at"]))
+        engine.advance(parse_moment(raw["at"]))
+    elif kind == "query":
+        result.event = raw["query"]
+        try:
+            found = engine.search(raw["query"], raw.get("data") or {})
+        except Refused as exc:
+            result.refused = "; ".join(exc.reasons)
+            if "error" not in expect:
+                result.failures.append(f"{where}: step {step.index} (query {raw['query']}) was refused: "
+                                       f"{result.refused}")
+            elif expect["error"].lower() not in result.refused.lower():
+                result.failures.append(f"{where}: step {step.index}: expected the error '{expect['error']}', "
+                                       f"got: {result.refused}")
+            return result
+        result.found = [r["instance"] for r in found]
+        if "results" in expect and result.found != list(expect["results"]):
+            result.failures.append(f"{where}: step {step.index} (query {raw['query']}): expected results "
+                                   f"{expect['results']}, found {result.found}")
+        return result
     elif kind == "event":
         assert inst is not None
         before = engine.state(inst)

@@ -1,12 +1,21 @@
-"""Workflow documents: YAML with positions -> schema check -> semantic checks -> model (or findings)."""
+"""Workflow documents: YAML with positions -> schema check -> semantic checks -> model (or findings).
+
+The workflow files of one folder form a project: an expression in one may call the queries
+another declares, so loading a file also reads its siblings' query declarations.
+"""
 from __future__ import annotations
 
 from pathlib import Path as _FsPath
+from typing import TYPE_CHECKING
 
 from ..model import Workflow
 
+if TYPE_CHECKING:  # pragma: no cover
+    from .build import QuerySig
+    from .yamlsrc import Source
 
-def _build(src) -> Workflow:  # type: ignore[no-untyped-def]
+
+def _build(src: Source, external: dict[str, QuerySig] | None = None) -> Workflow:
     from ..findings import DefinitionError
     from .build import build_workflow
     from .schema import check_schema
@@ -14,7 +23,26 @@ def _build(src) -> Workflow:  # type: ignore[no-untyped-def]
     findings = check_schema(src, "workflow")
     if findings:
         raise DefinitionError(findings)
-    return build_workflow(src)
+    return build_workflow(src, external)
+
+
+def sibling_queries(path: str | _FsPath) -> dict[str, QuerySig]:
+    """The queries declared by the other workflow files in the same folder (unreadable ones are skipped:
+    they are reported when they themselves are checked)."""
+    from ..findings import DefinitionError
+    from .build import signatures
+    from .yamlsrc import load_yaml_file
+
+    path = _FsPath(path)
+    found: dict[str, QuerySig] = {}
+    for other in sorted(path.parent.glob("*.yaml")):
+        if other.resolve() == path.resolve():
+            continue
+        try:
+            found.update(signatures(load_yaml_file(other).data))
+        except DefinitionError:
+            continue
+    return found
 
 
 def load_workflow_text(text: str, file: str = "<input>") -> Workflow:
@@ -28,4 +56,4 @@ def load_workflow(path: str | _FsPath) -> Workflow:
     """Load a workflow file; every problem comes back as a positioned finding."""
     from .yamlsrc import load_yaml_file
 
-    return _build(load_yaml_file(path))
+    return _build(load_yaml_file(path), sibling_queries(path))

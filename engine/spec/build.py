@@ -5,14 +5,15 @@ All problems are collected as positioned findings and raised together as one Def
 from __future__ import annotations
 
 import ast
-import difflib
 import hashlib
-from dataclasses import replace
+import re
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..clock import parse_duration
 from ..expr import ExprError, Scope, compile_expr
 from ..findings import DefinitionError, Finding
+from ..findings import did_you_mean as _did_you_mean
 from ..model import (
     ChoiceList,
     Effect,
@@ -22,22 +23,45 @@ from ..model import (
     Guard,
     IntrayType,
     LetterType,
+    Query,
+    Schedule,
     Status,
     Transition,
     Workflow,
 )
 from .yamlsrc import Path, Source
 
+RECORD_KEYS = ("status", "instance")  # what a query's records hold besides the fields
 
-def _did_you_mean(name: str, known: Any) -> str:
-    close = difflib.get_close_matches(str(name), [str(k) for k in known], n=1)
-    return f"did you mean '{close[0]}'?" if close else ""
+
+@dataclass(frozen=True)
+class QuerySig:
+    """What a caller needs to know of a query: who declares it, its parameters, its records' fields."""
+
+    owner: str
+    params: int
+    fields: frozenset[str]  # the owner's instance fields (what `update:` may set)
+
+    @property
+    def record(self) -> frozenset[str]:
+        return self.fields | frozenset(RECORD_KEYS)
+
+
+def signatures(doc: Any) -> dict[str, QuerySig]:
+    """The queries a schema-valid workflow document declares, as callers see them."""
+    if not isinstance(doc, dict) or not isinstance(doc.get("queries"), dict):
+        return {}
+    fields = frozenset(doc.get("fields") or {})
+    return {name: QuerySig(str(doc.get("workflow")), len(q.get("params") or {}), fields)
+            for name, q in doc["queries"].items() if isinstance(q, dict)}
 
 
 class _Builder:
-    def __init__(self, src: Source):
+    def __init__(self, src: Source, external: dict[str, QuerySig]):
         self.src = src
         self.findings: list[Finding] = []
+        self.sigs = {**external, **signatures(src.data)}
+        self.query_scope = {name: (sig.params, sig.record) for name, sig in self.sigs.items()}
 
     # -- findings -------------------------------------------------------------------------
     def error(self, path: Path, message: str, hint: str = "", *, key: bool = False, code: str = "reference",
@@ -217,7 +241,55 @@ class _Builder:
             code = raw["letter"]
             self.ref(path + ("letter",), code, self.letters, "letter")
             return [Effect(kind="letter", target=code, to=tuple(raw["to"]), **common)]
+        if "update" in raw:
+            return self.update_effect(path, raw, scope, common)
         raise AssertionError("schema admits no other effect")  # pragma: no cover
+
+    def update_effect(self, path: Path, raw: dict, scope: Scope, common: dict) -> list[Effect]:
+        """`update: QUERY(args)` with `set:`: change the fields of the instances the query finds."""
+        targets = self.expr(path + ("update",), raw["update"], scope, "update")
+        try:
+            call = ast.parse(str(raw["update"]), mode="eval").body
+        except SyntaxError:
+            call = None
+        name = call.func.id if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) else None
+        if name not in self.sigs:
+            if targets is not None:
+                self.error(path + ("update",), "`update:` needs a call to a declared query, e.g. "
+                           "applications_on_case(case_number)", _did_you_mean(str(name), self.sigs))
+            return []
+        sig = self.sigs[name]
+        sets = []
+        for field_name, value in raw["set"].items():
+            p = path + ("set", field_name)
+            if self.ref(p, field_name, sig.fields, f"field of workflow {sig.owner}", key=True):
+                compiled = self.expr(p, value, scope, f"value of {field_name}")
+                if compiled is not None:
+                    sets.append((field_name, compiled))
+        return [Effect(kind="update", target=sig.owner, targets=targets, sets=tuple(sets), **common)]
+
+    def query(self, name: str, raw: dict) -> Query:
+        path: Path = ("queries", name)
+        params = tuple(self.field_spec(path + ("params", k), k, v, instance=False)
+                       for k, v in (raw.get("params") or {}).items())
+        names = {p.name for p in params}
+        match = []
+        for field_name, param in (raw.get("match") or {}).items():
+            ok = self.ref(path + ("match", field_name), field_name, self.fields, "field", key=True)
+            if self.ref(path + ("match", field_name), param, names, "parameter") and ok:
+                match.append((field_name, param))
+        where = None
+        if "where" in raw:
+            scope = Scope(data={p.name: p for p in params}, fields=self.fields, intrays=frozenset(self.intrays))
+            where = self.expr(path + ("where",), raw["where"], scope, "where")
+        order = raw.get("order_by", ())
+        order = (order,) if isinstance(order, str) else tuple(order)
+        for i, field_name in enumerate(order):
+            self.ref(path + ("order_by",) if isinstance(raw.get("order_by"), str) else path + ("order_by", i),
+                     field_name, [*self.fields, *RECORD_KEYS], "field")
+        return Query(name=name, title=raw["title"], workflow=self.src.data["workflow"], params=params,
+                     match=tuple(match), where=where, order_by=order, source=raw["source"],
+                     assumption=raw.get("assumption", ""), pos=self.position(path))
 
     def check_set_literal(self, path: Path, name: str, value: str, spec: FieldSpec) -> None:
         try:
@@ -231,7 +303,7 @@ class _Builder:
 
     def event(self, name: str, raw: dict) -> Event:
         path: Path = ("events", name)
-        default_scope = Scope(data={}, fields=self.fields, intrays=frozenset(self.intrays))
+        default_scope = Scope(data={}, fields=self.fields, intrays=frozenset(self.intrays), queries=self.query_scope)
         specs = []
         for k, v in raw.get("data", {}).items():
             spec = self.field_spec(path + ("data", k), k, v, instance=False)
@@ -241,7 +313,7 @@ class _Builder:
             specs.append(spec)
         data = tuple(specs)
         data_map = {d.name: d for d in data}
-        scope = Scope(data=data_map, fields=self.fields, intrays=frozenset(self.intrays))
+        scope = Scope(data=data_map, fields=self.fields, intrays=frozenset(self.intrays), queries=self.query_scope)
         guards = self.guards(path, raw, scope)
         transitions = []
         for i, tr in enumerate(raw["transitions"]):
@@ -298,7 +370,13 @@ class _Builder:
         self.letters = {code: LetterType(code=code, title=v["title"], source=v["source"],
                                          assumption=v.get("assumption", ""), pos=self.position(("letters", code)))
                         for code, v in doc.get("letters", {}).items()}
+        queries = {name: self.query(name, raw) for name, raw in (doc.get("queries") or {}).items()}
         events = {name: self.event(name, raw) for name, raw in doc["events"].items()}
+        schedules = {}
+        for name, raw in (doc.get("schedules") or {}).items():
+            self.ref(("schedules", name, "event"), raw["event"], events, "event")
+            schedules[name] = Schedule(name=name, event=raw["event"], at=raw["at"], source=raw["source"],
+                                       assumption=raw.get("assumption", ""), pos=self.position(("schedules", name)))
         locks: dict[str, list[str]] = {}
         for fname, spec in self.fields.items():
             for ev in spec.locked_after:
@@ -311,10 +389,19 @@ class _Builder:
             events=events, fields=self.fields, lists=self.lists, intrays=self.intrays, letters=self.letters,
             description=doc.get("description", ""), source=doc.get("source", ""), file=self.src.file,
             version=hashlib.sha256(self.src.text.encode()).hexdigest()[:12],
-            locks={k: tuple(v) for k, v in locks.items()},
+            locks={k: tuple(v) for k, v in locks.items()}, queries=queries, schedules=schedules,
+            requires=self.requires(doc["workflow"]),
         )
 
+    def requires(self, me: str) -> frozenset[str]:
+        """The other workflows whose queries this document calls."""
+        called = set(re.findall(r"\b([A-Za-z_]\w*)\s*\(", self.src.text))
+        return frozenset(sig.owner for name, sig in self.sigs.items() if name in called and sig.owner != me)
 
-def build_workflow(src: Source) -> Workflow:
-    """The model of a schema-valid document, or DefinitionError with every finding."""
-    return _Builder(src).build()
+
+def build_workflow(src: Source, external: dict[str, QuerySig] | None = None) -> Workflow:
+    """The model of a schema-valid document, or DefinitionError with every finding.
+
+    `external`: the queries other workflows declare, which this one's expressions may call.
+    """
+    return _Builder(src, external or {}).build()
