@@ -96,9 +96,22 @@ def find_workflow_file(name: str, near: Path) -> Path | None:
     return None
 
 
+_LOADED: dict[tuple[Path, int, int], Workflow] = {}
+
+
+def _load_cached(path: Path) -> Workflow:
+    """Workflows are immutable: one load serves every scenario while the file is unchanged."""
+    from .spec import load_workflow
+
+    stat = path.stat()
+    key = (path.resolve(), stat.st_mtime_ns, stat.st_size)
+    if key not in _LOADED:
+        _LOADED[key] = load_workflow(path)
+    return _LOADED[key]
+
+
 def load_scenario(path: str | Path, finder: WorkflowFinder | None = None) -> Scenario:
     """A checked scenario, or DefinitionError with every finding (file:line:col) at once."""
-    from .spec import load_workflow
     from .spec.schema import check_schema
     from .spec.yamlsrc import load_yaml_file
 
@@ -116,7 +129,7 @@ def load_scenario(path: str | Path, finder: WorkflowFinder | None = None) -> Sce
                 cache[name] = finder(name)
             else:
                 wf_file = find_workflow_file(name, path.resolve().parent)
-                cache[name] = load_workflow(wf_file) if wf_file else None
+                cache[name] = _load_cached(wf_file) if wf_file else None
         return cache[name]
 
     def err(p: tuple, message: str, hint: str = "", key: bool = False) -> None:
