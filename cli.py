@@ -186,6 +186,88 @@ def simulate(target: str, as_json: bool, workflows_dir: Path) -> None:
     sys.exit(0 if result.passed else 1)
 
 
+@cli.command()
+@click.argument("name")
+@click.argument("criteria", nargs=-1)
+@click.option("--scenario", "scenario_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Search the instances a scenario leaves.")
+@click.option("--store", "store_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Search a store: the JSON list of instances that `simulate --json` prints.")
+@JSON_OPTION
+@WORKFLOWS_OPTION
+def query(name: str, criteria: tuple[str, ...], scenario_file: Path | None, store_file: Path | None,
+          as_json: bool, workflows_dir: Path) -> None:
+    """Run a declared query (e.g. SCO records at a COA Site) with CRITERIA as field=value."""
+    from engine import DefinitionError, Refused
+    from engine.report import findings_text
+
+    if (scenario_file is None) == (store_file is None):
+        _fail_usage("give exactly one of --scenario FILE or --store FILE")
+    try:
+        given = _parse_pairs(criteria)
+    except ValueError as exc:
+        _fail_usage(str(exc))
+    try:
+        if scenario_file is not None:
+            from engine.scenario import load_scenario, run_scenario
+
+            engine = run_scenario(load_scenario(scenario_file)).engine
+        else:
+            engine = _engine_from_store(store_file, workflows_dir)  # type: ignore[arg-type]
+        found = engine.search(name, given)
+    except DefinitionError as exc:
+        click.echo(findings_text(exc.findings), err=True)
+        sys.exit(1)
+    except Refused as exc:
+        click.echo("; ".join(exc.reasons), err=True)
+        sys.exit(1)
+    if as_json:
+        from engine.values import to_json
+
+        click.echo(json.dumps([to_json(r) for r in found], indent=2))
+    else:
+        for record in found:
+            click.echo(f"{record['instance']}  ({record['status']})")
+        click.echo(f"{len(found)} found")
+
+
+def _parse_pairs(words: tuple[str, ...] | list[str]) -> dict:
+    """field=value words, each value read as YAML (2026-03-01, true, [1, 2], {reason: 8})."""
+    from engine.spec.yamlsrc import load_yaml
+
+    data = {}
+    for word in words:
+        key, sep, value = word.partition("=")
+        if not sep or not key:
+            raise ValueError(f"'{word}' should be field=value")
+        data[key] = load_yaml(value or "null", "<input>").data
+    return data
+
+
+def _engine_from_store(store_file: Path, workflows_dir: Path) -> Any:
+    """An engine holding the instances of a store file, with the workflows they run on."""
+    from engine.clock import SystemClock
+    from engine.runtime import Engine
+
+    try:
+        states = json.loads(store_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise click.ClickException(f"{store_file}: not a store (a JSON list of instances): {exc}") from None
+    if not isinstance(states, list) or not all(isinstance(s, dict) for s in states):
+        raise click.ClickException(f"{store_file}: a store is a JSON list of instances")
+    engine = Engine(clock=SystemClock())
+    names = {s.get("workflow") for s in states}
+    for wf_name in sorted(n for n in names if isinstance(n, str)):
+        wf = _load_workflow(wf_name, workflows_dir)
+        engine.add_workflow(wf)
+        for required in wf.requires:
+            if required not in engine.workflows:
+                engine.add_workflow(_load_workflow(required, workflows_dir))
+    for state in states:
+        engine.restore(state)
+    return engine
+
+
 INTERACTIVE_HELP = """Commands:
   EVENT [field=value ...]   fire an event (values in YAML: 2026-03-01, true, [1, 2], {reason: 8})
   why EVENT [field=value ...]  say why an event cannot happen now
@@ -198,7 +280,6 @@ def _interactive(wf: Any) -> None:
     from engine.clock import SimulatedClock, parse_duration, parse_moment
     from engine.report import options_text
     from engine.runtime import Engine
-    from engine.spec.yamlsrc import load_yaml
 
     clock = SimulatedClock(os.environ.get("PROCFLOW_CLOCK", "2026-01-01 09:00"))
     engine = Engine([wf], clock=clock)
@@ -209,14 +290,7 @@ def _interactive(wf: Any) -> None:
         click.echo(f"[{clock.now:%Y-%m-%d %H:%M}] status: {inst.status}")
         click.echo(options_text(engine.options(inst)))
 
-    def parse_data(words: list[str]) -> dict:
-        data = {}
-        for word in words:
-            key, sep, value = word.partition("=")
-            if not sep:
-                raise ValueError(f"'{word}' should be field=value")
-            data[key] = load_yaml(value or "null", "<input>").data
-        return data
+    parse_data = _parse_pairs
 
     show_options()
     for line in sys.stdin:

@@ -146,10 +146,17 @@ class Event:
     data: tuple[FieldSpec, ...] = ()
     guards: tuple[Guard, ...] = ()  # apply to every transition of the event
     transitions: tuple[Transition, ...] = ()
-    unavailable: str = ""  # said when no transition leaves the current status
+    # said when no transition leaves the current status: (statuses or () for any other, sentence), in order
+    unavailable: tuple[tuple[tuple[str, ...], str], ...] = ()
     source: str = ""
     assumption: str = ""
     pos: Pos = None
+
+    def unavailable_in(self, status: str) -> str:
+        for statuses, says in self.unavailable:
+            if not statuses or status in statuses:
+                return says
+        return f"{self.title} cannot be done while the status is {status}"
 
     def data_field(self, name: str) -> FieldSpec | None:
         for spec in self.data:

@@ -210,6 +210,50 @@ class Engine:
         self._by_workflow[wf.name][name] = inst
         return inst
 
+    def restore(self, state: dict) -> Instance:
+        """An instance from its JSON (as `state()` gives it): the way a store is read back."""
+        from .clock import parse_moment
+
+        wf = self.workflows.get(state.get("workflow", ""))
+        if wf is None:
+            raise Refused("restore", [f"unknown workflow '{state.get('workflow')}'"])
+        if state.get("status") not in wf.statuses:
+            raise Refused("restore", [f"{state.get('instance')}: unknown status '{state.get('status')}'"])
+        inst = self.create(wf.name, state["instance"])
+        inst.status = state["status"]
+        fields = {}
+        for name, value in (state.get("fields") or {}).items():
+            spec = wf.fields.get(name)
+            if spec is None:
+                raise Refused("restore", [f"{inst.name}: unknown field '{name}'"])
+            try:
+                fields[name] = coerce(spec, value, wf.lists)
+            except ValueProblem as exc:
+                raise Refused("restore", [f"{inst.name}: {exc}"]) from None
+
+        def moment(value: Any) -> datetime | None:
+            return None if value is None else parse_moment(value)
+
+        indexed = self._indexed.get(wf.name)
+        if indexed:
+            self._reindex(inst, fields, indexed)
+        inst.fields = fields
+        inst.intrays = [Intray(i["code"], moment(i["opened"]), moment(i["due"]), i.get("about"), i.get("assigned_to"),
+                               moment(i.get("closed"))) for i in state.get("intrays") or []]
+        inst.letters = [Letter(lt["code"], tuple(lt["to"]), moment(lt["issued"])) for lt in state.get("letters") or []]
+        inst.history = [HistoryEntry(moment(h["at"]), h["event"], h.get("actor") or {}, h.get("data") or {},
+                                     h["from"], h["to"], h.get("source", "")) for h in state.get("history") or []]
+        for h in inst.history:
+            if h.event in wf.locks:
+                inst.locked = self._locked_after(inst, wf.events[h.event])
+        for event in wf.events.values():  # numbering goes on after the highest number in the store
+            for tr in event.transitions:
+                for ef in tr.effects:
+                    if ef.kind == "number" and isinstance(fields.get(ef.target), int):
+                        key = (wf.name, ef.target)
+                        self.sequences[key] = max(self.sequences.get(key, 0), fields[ef.target])
+        return inst
+
     def instance(self, name: str) -> Instance:
         try:
             return self.instances[name]
@@ -232,7 +276,7 @@ class Engine:
             raise Refused(event_name, [f"unknown event '{event_name}' in workflow {wf.name}"])
         candidates = self.machines[wf.name].table.get((event_name, inst.status))
         if not candidates:
-            raise Refused(event_name, [self._unavailable(event, inst.status)])
+            raise Refused(event_name, [event.unavailable_in(inst.status)])
         now = self.clock()
         ctx = Context(now, inst.status, actor if actor is not None else _EMPTY, inst.intrays, self)
         values = self._data(event, data, inst.fields, ctx, wf)
@@ -291,8 +335,6 @@ class Engine:
                 if after is not None:
                     index.setdefault(after, {})[inst.name] = inst
 
-    def _unavailable(self, event: Event, status: str) -> str:
-        return event.unavailable or f"{event.title} cannot be done while the status is {status}"
 
     def _data(self, event: Event, data: dict | None, fields: dict, ctx: Context, wf: Workflow) -> dict:
         """The event's data, typed, with defaults filled in; Refused for unknown, missing or bad values."""
@@ -552,7 +594,7 @@ class Engine:
         event = wf.events[event_name]
         candidates = self.machines[wf.name].table.get((event_name, inst.status))
         if not candidates:
-            return EventOption(event_name, event.title, False, [self._unavailable(event, inst.status)])
+            return EventOption(event_name, event.title, False, [event.unavailable_in(inst.status)])
         data_names = {d.name for d in event.data}
         ctx = Context(self.clock(), inst.status, actor if actor is not None else _EMPTY, inst.intrays, self)
 
@@ -572,7 +614,7 @@ class Engine:
                 return EventOption(event_name, event.title, True, [])
             all_reasons.extend(b for b in bad if b not in all_reasons)
         return EventOption(event_name, event.title, False,
-                           all_reasons or [self._unavailable(event, inst.status)])
+                           all_reasons or [event.unavailable_in(inst.status)])
 
     def state(self, inst: Instance) -> dict:
         """The instance as the JSON of the scenario spec."""

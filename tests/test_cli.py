@@ -92,3 +92,39 @@ def test_interactive_simulation():
     assert "The application has already been saved" in out
     assert "Open -> Granted; closed WORK; letters L1" in out
     assert '"status": "Granted"' in out
+
+
+MULTI = FIX / "multi"
+
+
+def test_query_over_a_scenario_and_over_a_store(tmp_path, monkeypatch):
+    monkeypatch.chdir(MULTI)
+    scenario = str(MULTI / "scenarios" / "cross.yaml")
+    result = run("query", "officers_at", "at_site=Perth", "on=2026-03-02", "--scenario", scenario, "--json")
+    assert [r["instance"] for r in json.loads(result.output)] == ["o3"]
+    store = tmp_path / "store.json"
+    store.write_text(CliRunner().invoke(cli, ["simulate", scenario, "--json"]).stdout)
+    result = run("query", "officers_at", "at_site=Brisbane", "--store", str(store))
+    assert result.exit_code == 0 and result.output.splitlines() == ["o2  (Active)", "1 found"]
+
+
+def test_store_restores_instances_faithfully(tmp_path, monkeypatch):
+    monkeypatch.chdir(MULTI)
+    states = json.loads(CliRunner().invoke(cli, ["simulate", str(MULTI / "scenarios" / "cross.yaml"), "--json"]).stdout)
+    from cli import _engine_from_store
+
+    store = tmp_path / "store.json"
+    store.write_text(json.dumps(states))
+    engine = _engine_from_store(store, MULTI / "workflows")
+    assert [engine.state(i) for i in engine.instances.values()] == states
+
+
+def test_query_mistakes(monkeypatch):
+    monkeypatch.chdir(MULTI)
+    scenario = str(MULTI / "scenarios" / "cross.yaml")
+    assert run("query", "officers_at", "at_site=Perth").exit_code == 2  # neither --scenario nor --store
+    result = run("query", "nope", "--scenario", scenario)
+    assert result.exit_code == 1 and "unknown query 'nope'" in result.output
+    result = run("query", "officers_at", "--scenario", scenario)
+    assert result.exit_code == 1 and "required" in result.output
+    assert run("query", "officers_at", "oops", "--scenario", scenario).exit_code == 2

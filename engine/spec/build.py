@@ -333,8 +333,14 @@ class _Builder:
                 event=name, sources=sources, target=target, when=when, guards=tguards, effects=effects,
                 source=tr["source"], assumption=tr.get("assumption", ""), pos=self.position(tpath),
             ))
+        unavailable = raw.get("unavailable", ())
+        if isinstance(unavailable, str):
+            unavailable = ({"says": unavailable},)
+        for i, entry in enumerate(unavailable):
+            for j, status in enumerate(entry.get("in", ())):
+                self.ref(path + ("unavailable", i, "in", j), status, self.status_names, "status")
         return Event(name=name, title=raw["title"], data=data, guards=guards, transitions=tuple(transitions),
-                     unavailable=raw.get("unavailable", ""), source=raw["source"],
+                     unavailable=tuple((tuple(e.get("in", ())), e["says"]) for e in unavailable), source=raw["source"],
                      assumption=raw.get("assumption", ""), pos=self.position(path))
 
     def build(self) -> Workflow:
