@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-SAMPLE := scenarios/coa/variation_reason8.yaml
+SAMPLE := scenarios/coa/full_path.yaml
 
 .PHONY: demo test bench check install install-test clean
 
