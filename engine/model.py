@@ -220,9 +220,12 @@ class Workflow:
     def assumptions(self) -> list[tuple[str, str, Pos]]:
         """Every assumption in the workflow as (where, text, position), in document order."""
         found: list[tuple[str, str, Pos]] = []
+        seen: set[tuple[str, Pos]] = set()
 
         def add(where: str, obj: Any) -> None:
-            if getattr(obj, "assumption", ""):
+            # one `set:` of several fields is one effect in the file: list its assumption once
+            if getattr(obj, "assumption", "") and (obj.assumption, obj.pos) not in seen:
+                seen.add((obj.assumption, obj.pos))
                 found.append((where, obj.assumption, obj.pos))
 
         for lst in self.lists.values():
