@@ -19,7 +19,7 @@ MAX_DEPTH = 50
 
 _UNITS = {word: unit for unit in ("days", "hours", "weeks", "minutes") for word in (unit, unit[:-1], unit[0])}
 _PLAIN_NUMBER = re.compile(r"\d[\d_]*(\.\d*)?$")
-_CTX_NAMES = ("today", "now", "status", "actor")
+_CTX_NAMES = ("today", "now", "status", "actor", "instance")
 _CONSTANT_NAMES = {"true": True, "false": False, "null": None}
 _LOOP_FUNCS = ("any", "all", "count", "min", "max", "len")
 # allowed function -> (name of the helper in the compiled globals, min args, max args, takes ctx)
@@ -29,7 +29,7 @@ _FUNCS: dict[str, tuple[str, int, int, bool]] = {
     "is_open": ("_is_open", 1, 2, True), "opened_on": ("_opened_on", 1, 2, True),
     "date": ("_date", 1, 1, False), "days": ("_days", 1, 1, False), "hours": ("_hours", 1, 1, False),
     "weeks": ("_weeks", 1, 1, False), "minutes": ("_minutes", 1, 1, False),
-    "matches": ("_fullmatch", 2, 2, False),
+    "matches": ("_fullmatch", 2, 2, False), "lookup": ("_lookup", 3, 3, False),
 }
 _ALLOWED_FUNCS = ", ".join(sorted(_FUNCS))
 _OPS = {ast.Div: "/", ast.Mod: "%", ast.Pow: "**", ast.MatMult: "@", ast.LShift: "<<", ast.RShift: ">>",
@@ -67,6 +67,8 @@ class Scope:
     intrays: frozenset[str] = frozenset()  # known intray codes
     # named queries over instances: name -> (number of parameters, field names of the records found)
     queries: Mapping[str, tuple[int, frozenset[str]]] = field(default_factory=dict)
+    # lookup tables: name -> {key: {column: value}}
+    tables: Mapping[str, Mapping[Any, Mapping[str, Any]]] = field(default_factory=dict)
 
 
 # ---- run-time helpers: the only globals a compiled expression sees ----
@@ -86,6 +88,10 @@ def _is_open(ctx: Any, code: Any, about: Any = None) -> bool:
 def _opened_on(ctx: Any, code: Any, about: Any = None) -> date | None:
     opened = [tray.opened for tray in ctx.intrays if _matches(tray, code, about)]
     return _date(max(opened)) if opened else None
+
+
+def _lookup(column: Mapping[Any, Any], key: Any) -> Any:
+    return column.get(key)
 
 
 def _fullmatch(pattern: re.Pattern[str], value: Any) -> bool:
@@ -108,7 +114,7 @@ _DURATION_FNS: dict[str, Callable[[Any], timedelta]] = {
 }
 _HELPERS: dict[str, Any] = {
     "__builtins__": {}, "len": len, "any": any, "all": all, "min": min, "max": max,
-    "_count": _count, "_fullmatch": _fullmatch, "_is_open": _is_open, "_opened_on": _opened_on, "_date": _date,
+    "_count": _count, "_fullmatch": _fullmatch, "_lookup": _lookup, "_is_open": _is_open, "_opened_on": _opened_on, "_date": _date,
     **{f"_{name}": fn for name, fn in _DURATION_FNS.items()},
 }
 
@@ -349,8 +355,9 @@ class _Compiler:
             return self.query_call(node, name, loops)
         if name not in _FUNCS:
             shown = name or ast.unparse(func)
-            self.fail(f"calls to '{shown}' are not allowed; allowed functions: {_ALLOWED_FUNCS}", func,
-                      self.suggest(shown, _FUNCS))
+            self.fail(f"calls to '{shown}' are not allowed; allowed functions: {_ALLOWED_FUNCS}"
+                      + (f"; queries: {', '.join(sorted(self.scope.queries))}" if self.scope.queries else ""),
+                      func, self.suggest(shown, [*_FUNCS, *self.scope.queries]))
         helper, least, most, takes_ctx = _FUNCS[name]
         if node.keywords:
             self.fail(f"{name}() takes its arguments in order, without names", node.keywords[0],
@@ -370,6 +377,8 @@ class _Compiler:
                 self.fail(f"unknown intray '{code.value}'", node.args[0], self.suggest(code.value, self.scope.intrays))
         if name == "matches":
             return self.matches(node, args)
+        if name == "lookup":
+            return self.lookup(node, args)
         if name in _DURATION_FNS and isinstance(args[0], ast.Constant) and type(args[0].value) in (int, float):
             try:
                 value = _DURATION_FNS[name](args[0].value)
@@ -394,6 +403,24 @@ class _Compiler:
         key = f"_c{len(self.consts)}"
         self.consts[key] = compiled
         return ast.Call(ast.Name("_fullmatch", ast.Load()), [ast.Name(key, ast.Load()), args[0]], [])
+
+    def lookup(self, node: ast.Call, args: list[ast.expr]) -> ast.expr:
+        """`lookup('TABLE', key, 'COLUMN')`: a value from a table of the workflow, bound when it loads."""
+        table, column = args[0], args[2]
+        for arg, what in ((table, "table"), (column, "column")):
+            if not (isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
+                self.fail(f"lookup() needs the {what} name written out in quotes",
+                          node.args[0] if what == "table" else node.args[2])
+        rows = self.scope.tables.get(table.value)  # type: ignore[union-attr]
+        if rows is None:
+            self.fail(f"unknown table '{table.value}'", node.args[0], self.suggest(str(table.value), self.scope.tables))
+        columns = {c for row in rows.values() for c in row}
+        if column.value not in columns:  # type: ignore[union-attr]
+            self.fail(f"table '{table.value}' has no column '{column.value}'", node.args[2],
+                      self.suggest(str(column.value), columns))
+        key = f"_c{len(self.consts)}"
+        self.consts[key] = {k: row.get(column.value) for k, row in rows.items()}  # type: ignore[union-attr]
+        return ast.Call(ast.Name("_lookup", ast.Load()), [ast.Name(key, ast.Load()), args[1]], [])
 
     def query_call(self, node: ast.Call, name: str, loops: dict) -> ast.expr:
         """`NAME(arg, ...)` of a declared query: the records it finds, via ctx.query."""

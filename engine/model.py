@@ -112,7 +112,9 @@ class Effect:
     about: Expr | None = None  # open/close/assign: which party the intray is about
     assign: Expr | None = None  # open/assign: who it is routed to
     to: tuple[str, ...] = ()  # letter: recipients
-    targets: Expr | None = None  # update: a query call naming the other instances to change
+    targets: Expr | None = None  # update/signal: a query call naming the other instances
+    event: str = ""  # start/signal: the event fired on the other instance
+    name: Expr | None = None  # start: the new instance's name (default: '<this instance>.<workflow>')
     sets: tuple[tuple[str, Expr], ...] = ()  # update: their fields' new values
     when: Expr | None = None  # `if:`: the effect applies only when this holds
     source: str = ""
@@ -120,7 +122,7 @@ class Effect:
     pos: Pos = None
 
 
-EFFECT_KINDS = ("set", "number", "append", "open", "close", "assign", "letter", "update")
+EFFECT_KINDS = ("set", "number", "append", "open", "close", "assign", "letter", "update", "start", "signal")
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +150,7 @@ class Event:
     transitions: tuple[Transition, ...] = ()
     # said when no transition leaves the current status: (statuses or () for any other, sentence), in order
     unavailable: tuple[tuple[tuple[str, ...], str], ...] = ()
+    by: Who | None = None  # who may fire it (its check is the first of `guards`)
     source: str = ""
     assumption: str = ""
     pos: Pos = None
@@ -163,6 +166,32 @@ class Event:
             if spec.name == name:
                 return spec
         return None
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """Data the procedure gives as a table (e.g. the CMA areas and their rules), read by `lookup()`."""
+
+    name: str
+    key: str
+    columns: tuple[FieldSpec, ...]
+    rows: dict[Any, dict[str, Any]]  # key -> {column: value}
+    row_notes: dict[Any, tuple[str, str]] = field(default_factory=dict)  # key -> (source, assumption)
+    source: str = ""
+    assumption: str = ""
+    pos: Pos = None
+
+
+@dataclass(frozen=True, slots=True)
+class Who:
+    """Who may fire an event: actors of these areas or roles; others are refused with `says`."""
+
+    areas: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()
+    says: str = ""
+    source: str = ""
+    assumption: str = ""
+    pos: Pos = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,6 +241,7 @@ class Workflow:
     locks: dict[str, tuple[str, ...]] = field(default_factory=dict)
     queries: dict[str, Query] = field(default_factory=dict)
     schedules: dict[str, Schedule] = field(default_factory=dict)
+    tables: dict[str, Table] = field(default_factory=dict)
     requires: frozenset[str] = frozenset()  # other workflows whose queries it calls
 
     def transitions(self) -> list[Transition]:
@@ -238,12 +268,19 @@ class Workflow:
             add(f"intray {it.code}", it)
         for lt in self.letters.values():
             add(f"letter {lt.code}", lt)
+        for t in self.tables.values():
+            add(f"table {t.name}", t)
+            for key, (_, text) in t.row_notes.items():
+                if text:
+                    found.append((f"table {t.name} row {key}", text, t.pos))
         for q in self.queries.values():
             add(f"query {q.name}", q)
         for sc in self.schedules.values():
             add(f"schedule {sc.name}", sc)
         for ev in self.events.values():
             add(f"event {ev.name}", ev)
+            if ev.by is not None:
+                add(f"event {ev.name} by", ev.by)
             for spec in ev.data:
                 add(f"event {ev.name} data {spec.name}", spec)
             for g in ev.guards:

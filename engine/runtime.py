@@ -107,9 +107,11 @@ class Instance:
 class Context:
     """What expressions see besides data and fields: the clock, the status, the actor, the intrays."""
 
-    __slots__ = ("today", "now", "status", "actor", "intrays", "engine")
+    __slots__ = ("today", "now", "status", "actor", "intrays", "engine", "instance")
 
-    def __init__(self, now: datetime, status: str, actor: dict, intrays: list[Intray], engine: Engine | None = None):
+    def __init__(self, now: datetime, status: str, actor: dict, intrays: list[Intray], engine: Engine | None = None,
+                 instance: str = ""):
+        self.instance = instance
         self.now = now
         self.today = now.date()
         self.status = status
@@ -127,12 +129,13 @@ class Outcome:
     """An accepted event, computed but not yet applied."""
 
     __slots__ = ("instance", "transition", "status", "fields", "intrays", "letters", "entry",
-                 "opened", "closed", "numbers", "locked", "others")
+                 "opened", "closed", "numbers", "locked", "others", "spawned")
 
     def __init__(self, instance: Instance, transition: Transition, status: str, fields: dict,
                  intrays: list[Intray], letters: list[Letter], entry: HistoryEntry, opened: list[Intray],
                  closed: list[Intray], numbers: dict, locked: dict[str, str],
-                 others: list[tuple[Instance, dict, HistoryEntry]] | None = None):
+                 others: list[tuple[Instance, dict, HistoryEntry]] | None = None,
+                 spawned: list[Outcome] | None = None):
         self.instance = instance
         self.transition = transition
         self.status = status
@@ -145,6 +148,26 @@ class Outcome:
         self.numbers = numbers
         self.locked = locked
         self.others = others  # other instances changed by `update:` effects: (instance, fields, entry)
+        self.spawned = spawned  # events on other instances started or signalled by `start:`/`signal:`
+
+
+class Trace:
+    """What one decided event exercised, given to `Engine.trace` when it is set (coverage).
+
+    `guards` are the guards evaluated, as decide() evaluates them, each with whether it passed;
+    `transition` is None and `effects` empty when the event was refused.
+    """
+
+    __slots__ = ("instance", "event", "status", "transition", "guards", "effects")
+
+    def __init__(self, instance: Instance, event: str, status: str, transition: Transition | None,
+                 guards: list[tuple[Guard, bool]], effects: tuple[Effect, ...]):
+        self.instance = instance
+        self.event = event
+        self.status = status
+        self.transition = transition
+        self.guards = guards
+        self.effects = effects
 
 
 class EventOption:
@@ -183,6 +206,9 @@ class Engine:
         # (workflow, field) -> value -> {instance name: instance}, for the fields queries `match` on
         self._indexes: dict[tuple[str, str], dict[Any, dict[str, Instance]]] = {}
         self._indexed: dict[str, tuple[str, ...]] = {}
+        # set to a callable to be told what each decided event exercised (see Trace); None costs nothing
+        self.trace: Callable[[Trace], None] | None = None
+        self._skipped: list[Effect] | None = None  # effects whose `if:` did not hold, while tracing
         for wf in workflows:
             self.add_workflow(wf)
 
@@ -270,6 +296,8 @@ class Engine:
     def decide(self, inst: Instance, event_name: str, data: dict | None = None,
                actor: dict | None = None) -> Outcome:
         """The outcome of an event on an instance, computed without changing anything."""
+        if self.trace is not None:
+            return self._traced(inst, event_name, data, actor)
         wf = inst.workflow
         event = wf.events.get(event_name)
         if event is None:
@@ -278,7 +306,7 @@ class Engine:
         if not candidates:
             raise Refused(event_name, [event.unavailable_in(inst.status)])
         now = self.clock()
-        ctx = Context(now, inst.status, actor if actor is not None else _EMPTY, inst.intrays, self)
+        ctx = Context(now, inst.status, actor if actor is not None else _EMPTY, inst.intrays, self, inst.name)
         values = self._data(event, data, inst.fields, ctx, wf)
         fields = inst.fields
         failed = [g.says for g in event.guards if not _holds(g.check, values, fields, ctx)]
@@ -301,6 +329,43 @@ class Engine:
                                                  f"status is {inst.status}"])
         return self._apply(inst, event, chosen[0], values, ctx)
 
+    def _traced(self, inst: Instance, event_name: str, data: dict | None, actor: dict | None) -> Outcome:
+        """decide(), then tell `trace` which transition, guards and effects it exercised."""
+        trace, self.trace, self._skipped = self.trace, None, []
+        assert trace is not None
+        try:
+            outcome = self.decide(inst, event_name, data, actor)
+        except (Refused, Ambiguous):
+            trace(Trace(inst, event_name, inst.status, None, self._guard_results(inst, event_name, data, actor), ()))
+            raise
+        finally:
+            skipped, self.trace, self._skipped = self._skipped, trace, None
+        tr = outcome.transition
+        applied = tuple(ef for ef in tr.effects if not any(ef is s for s in skipped))
+        trace(Trace(inst, event_name, inst.status, tr, self._guard_results(inst, event_name, data, actor), applied))
+        return outcome
+
+    def _guard_results(self, inst: Instance, event_name: str, data: dict | None,
+                       actor: dict | None) -> list[tuple[Guard, bool]]:
+        """The guards decide() evaluates for this event now, each with whether it held (guards are pure)."""
+        wf = inst.workflow
+        event = wf.events.get(event_name)
+        candidates = self.machines[wf.name].table.get((event_name, inst.status))
+        if event is None or not candidates:
+            return []
+        ctx = Context(self.clock(), inst.status, actor if actor is not None else _EMPTY, inst.intrays, self)
+        try:
+            values = self._data(event, data, inst.fields, ctx, wf)
+        except Refused:
+            return []
+        fields = inst.fields
+        results = [(g, _holds(g.check, values, fields, ctx)) for g in event.guards]
+        if all(ok for _, ok in results):
+            for tr in candidates:
+                if tr.when is None or _holds(tr.when, values, fields, ctx):
+                    results.extend((g, _holds(g.check, values, fields, ctx)) for g in tr.guards)
+        return results
+
     def commit(self, o: Outcome) -> None:
         """Apply a decided outcome. Nothing here can fail."""
         inst = o.instance
@@ -316,6 +381,13 @@ class Engine:
         inst.locked = o.locked
         if o.numbers:
             self.sequences.update(o.numbers)
+        if o.spawned:
+            for sub in o.spawned:
+                child = sub.instance
+                if child.name not in self.instances:
+                    self.instances[child.name] = child
+                    self._by_workflow[child.workflow.name][child.name] = child
+                self.commit(sub)
         if o.others:
             for other, fields, entry in o.others:
                 indexed = self._indexed.get(other.workflow.name)
@@ -373,10 +445,13 @@ class Engine:
         closed: list[Intray] = []
         numbers: dict[tuple[str, str], int] = {}
         others: list[tuple[Instance, dict, HistoryEntry]] | None = None
+        spawned: list[Outcome] | None = None
         now = ctx.now
         try:
             for ef in tr.effects:
                 if ef.when is not None and not self._eval(ef, ef.when, values, fields, ctx):
+                    if self._skipped is not None:
+                        self._skipped.append(ef)
                     continue
                 kind = ef.kind
                 if kind == "set":
@@ -416,6 +491,8 @@ class Engine:
                     self._set(inst, event, ef, fields, [*(fields.get(ef.target) or ()), record])
                 elif kind == "update":
                     others = self._update(inst, event, tr, ef, values, fields, ctx, others)
+                elif kind == "start" or kind == "signal":
+                    spawned = (spawned or []) + self._start_or_signal(inst, ef, values, fields, ctx, spawned)
         except Refused as exc:  # name the event, not the effect
             raise Refused(event.name, exc.reasons) from None
         status = tr.target_from(inst.status)
@@ -423,7 +500,34 @@ class Engine:
         if event.name in wf.locks:
             locked = self._locked_after(inst, event)
         entry = HistoryEntry(now, event.name, ctx.actor, values, inst.status, status, tr.source)
-        return Outcome(inst, tr, status, fields, intrays, letters, entry, opened, closed, numbers, locked, others)
+        return Outcome(inst, tr, status, fields, intrays, letters, entry, opened, closed, numbers, locked, others,
+                       spawned)
+
+    def _start_or_signal(self, inst: Instance, ef: Effect, values: dict, fields: dict, ctx: Context,
+                         pending: list[Outcome] | None) -> list[Outcome]:
+        """`start:` a new instance of another workflow, or `signal:` the instances a query finds: the
+        event on each is decided now and committed with this one, or the whole event is refused."""
+        data = {k: self._eval(ef, v, values, fields, ctx) for k, v in ef.record}
+        taken = {o.instance.name for o in pending or ()}
+        if ef.kind == "start":
+            name = self._eval(ef, ef.name, values, fields, ctx) if ef.name else f"{inst.name}.{ef.target}"
+            base, n = str(name), 1
+            while name in self.instances or name in taken:
+                n += 1
+                name = f"{base}-{n}"
+            targets = [Instance(name, self.workflows[ef.target])]
+        else:
+            assert ef.targets is not None
+            found = self._eval(ef, ef.targets, values, fields, ctx)
+            targets = [self.instances[r["instance"]] for r in found if r["instance"] != inst.name]
+        outcomes = []
+        for target in targets:
+            try:
+                outcomes.append(self.decide(target, ef.event, data, ctx.actor))
+            except (Refused, Ambiguous) as exc:
+                reasons = getattr(exc, "reasons", None) or [str(exc)]
+                raise Refused(ef.kind, [f"{ef.event} on {target.name}: {r}" for r in reasons]) from None
+        return outcomes
 
     def _update(self, inst: Instance, event: Event, tr: Transition, ef: Effect, values: dict, fields: dict,
                 ctx: Context, others: list | None) -> list:
@@ -596,7 +700,7 @@ class Engine:
         if not candidates:
             return EventOption(event_name, event.title, False, [event.unavailable_in(inst.status)])
         data_names = {d.name for d in event.data}
-        ctx = Context(self.clock(), inst.status, actor if actor is not None else _EMPTY, inst.intrays, self)
+        ctx = Context(self.clock(), inst.status, actor if actor is not None else _EMPTY, inst.intrays, self, inst.name)
 
         def fixed(guards: Iterable[Guard]) -> list[str]:
             return [g.says for g in guards

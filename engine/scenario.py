@@ -345,6 +345,8 @@ def _play(engine: Engine, clock: SimulatedClock, scenario: Scenario, step: Step)
                 result.failures.append(f"{where}: step {step.index}: a refused event changed the instance")
             result.to_status = inst.status
             result.clock = clock.now
+            rest = {k: v for k, v in expect.items() if k != "error"}
+            result.failures += [f"{where}: step {step.index}: {m}" for m in _compare(engine, inst, rest, None)]
             return result
         result.to_status = inst.status
         result.opened = [i.code for i in outcome.opened]

@@ -476,3 +476,33 @@ def test_query_call_passes_its_arguments_and_yields_records():
 def test_query_call_refusals(text, says):
     with pytest.raises(ExprError, match=says):
         compile_expr(text, QSCOPE)
+
+
+TSCOPE = Scope(tables={"areas": {"New Customers": {"exempt": False, "kind": "specialised"},
+                                 "Enabling": {"exempt": True, "kind": "enabling"}}})
+
+
+class _Actor:
+    def __init__(self, area):
+        self.actor = {"area": area}
+        self.instance = "main"
+
+
+@pytest.mark.parametrize("area, expected", [("Enabling", True), ("New Customers", False), ("Elsewhere", None)])
+def test_lookup_reads_a_table_bound_at_load_time(area, expected):
+    expr = compile_expr("lookup('areas', actor.area, 'exempt')", TSCOPE)
+    assert expr.fn({}, {}, _Actor(area)) is expected
+
+
+def test_instance_names_the_instance():
+    assert compile_expr("instance + '.cma'", TSCOPE).fn({}, {}, _Actor(None)) == "main.cma"
+
+
+@pytest.mark.parametrize("text, says", [
+    ("lookup('areaz', actor.area, 'exempt')", "unknown table 'areaz'"),
+    ("lookup('areas', actor.area, 'exmpt')", "has no column 'exmpt'"),
+    ("lookup(actor.area, actor.area, 'exempt')", "table name written out in quotes"),
+])
+def test_lookup_refusals(text, says):
+    with pytest.raises(ExprError, match=says):
+        compile_expr(text, TSCOPE)

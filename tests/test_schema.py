@@ -166,7 +166,7 @@ def test_letter_without_recipients():
 def test_effect_without_any_known_key():
     [finding] = check(VALID.replace("- close: WORK", "- clsoe: WORK"))
     assert finding.message == ("event 'finalise' transition 1 effect 1 should have one of the keys "
-                               "set, number, append, open, close, assign, letter, update")
+                               "set, number, append, open, close, assign, letter, update, start, signal")
     assert finding.hint == "did you mean 'close'?"
     assert (finding.line, finding.col) == (22, 13)
 

@@ -6,7 +6,7 @@ another declares, so loading a file also reads its siblings' query declarations.
 from __future__ import annotations
 
 from pathlib import Path as _FsPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..model import Workflow
 
@@ -15,7 +15,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .yamlsrc import Source
 
 
-def _build(src: Source, external: dict[str, QuerySig] | None = None) -> Workflow:
+def _build(src: Source, siblings: dict[str, Any] | None = None) -> Workflow:
     from ..findings import DefinitionError
     from .build import build_workflow
     from .schema import check_schema
@@ -23,25 +23,36 @@ def _build(src: Source, external: dict[str, QuerySig] | None = None) -> Workflow
     findings = check_schema(src, "workflow")
     if findings:
         raise DefinitionError(findings)
-    return build_workflow(src, external)
+    return build_workflow(src, siblings)
 
 
-def sibling_queries(path: str | _FsPath) -> dict[str, QuerySig]:
-    """The queries declared by the other workflow files in the same folder (unreadable ones are skipped:
-    they are reported when they themselves are checked)."""
+def sibling_documents(path: str | _FsPath) -> dict[str, Any]:
+    """The other workflow documents in the same folder, by workflow name, as read (not yet checked: a
+    sibling's own mistakes are reported when it is checked; what is read from it here is read defensively)."""
     from ..findings import DefinitionError
-    from .build import signatures
     from .yamlsrc import load_yaml_file
 
     path = _FsPath(path)
-    found: dict[str, QuerySig] = {}
+    found: dict[str, Any] = {}
     for other in sorted(path.parent.glob("*.yaml")):
         if other.resolve() == path.resolve():
             continue
         try:
-            found.update(signatures(load_yaml_file(other).data))
+            src = load_yaml_file(other)
         except DefinitionError:
             continue
+        if isinstance(src.data, dict) and isinstance(src.data.get("workflow"), str):
+            found[src.data["workflow"]] = src.data
+    return found
+
+
+def sibling_queries(path: str | _FsPath) -> dict[str, QuerySig]:
+    """The queries the other workflows of the folder declare, as callers see them."""
+    from .build import signatures
+
+    found: dict[str, QuerySig] = {}
+    for doc in sibling_documents(path).values():
+        found.update(signatures(doc))
     return found
 
 
@@ -56,4 +67,4 @@ def load_workflow(path: str | _FsPath) -> Workflow:
     """Load a workflow file; every problem comes back as a positioned finding."""
     from .yamlsrc import load_yaml_file
 
-    return _build(load_yaml_file(path), sibling_queries(path))
+    return _build(load_yaml_file(path), sibling_documents(path))

@@ -26,7 +26,9 @@ from ..model import (
     Query,
     Schedule,
     Status,
+    Table,
     Transition,
+    Who,
     Workflow,
 )
 from .yamlsrc import Path, Source
@@ -47,21 +49,32 @@ class QuerySig:
         return self.fields | frozenset(RECORD_KEYS)
 
 
+def _mapping(value: Any) -> dict:
+    """A sibling document's part, read defensively (its own check reports its mistakes)."""
+    return value if isinstance(value, dict) else {}
+
+
 def signatures(doc: Any) -> dict[str, QuerySig]:
     """The queries a schema-valid workflow document declares, as callers see them."""
     if not isinstance(doc, dict) or not isinstance(doc.get("queries"), dict):
         return {}
-    fields = frozenset(doc.get("fields") or {})
-    return {name: QuerySig(str(doc.get("workflow")), len(q.get("params") or {}), fields)
+    fields = frozenset(_mapping(doc.get("fields")))
+    return {name: QuerySig(str(doc.get("workflow")), len(_mapping(q.get("params"))), fields)
             for name, q in doc["queries"].items() if isinstance(q, dict)}
 
 
 class _Builder:
-    def __init__(self, src: Source, external: dict[str, QuerySig]):
+    def __init__(self, src: Source, siblings: dict[str, Any]):
         self.src = src
         self.findings: list[Finding] = []
-        self.sigs = {**external, **signatures(src.data)}
+        # the other workflow documents of the folder (schema-valid raw documents), by workflow name
+        self.siblings = {**siblings, str(src.data.get("workflow")): src.data}
+        self.sigs: dict[str, QuerySig] = {}
+        for doc in self.siblings.values():
+            self.sigs.update(signatures(doc))
+        self.sigs.update(signatures(src.data))
         self.query_scope = {name: (sig.params, sig.record) for name, sig in self.sigs.items()}
+        self.tables: dict[str, Table] = {}
 
     # -- findings -------------------------------------------------------------------------
     def error(self, path: Path, message: str, hint: str = "", *, key: bool = False, code: str = "reference",
@@ -130,6 +143,10 @@ class _Builder:
         if spec is None or spec.type != "choice" or spec.list not in self.lists:
             return None
         return self.lists[spec.list].values
+
+    def scope(self, data: dict[str, FieldSpec]) -> Scope:
+        return Scope(data=data, fields=self.fields, intrays=frozenset(self.intrays), queries=self.query_scope,
+                     tables={name: t.rows for name, t in self.tables.items()})
 
     # -- parts ----------------------------------------------------------------------------
     def field_spec(self, path: Path, name: str, raw: dict, *, instance: bool) -> FieldSpec:
@@ -243,22 +260,17 @@ class _Builder:
             return [Effect(kind="letter", target=code, to=tuple(raw["to"]), **common)]
         if "update" in raw:
             return self.update_effect(path, raw, scope, common)
+        if "start" in raw or "signal" in raw:
+            return self.start_effect(path, raw, scope, common)
         raise AssertionError("schema admits no other effect")  # pragma: no cover
 
     def update_effect(self, path: Path, raw: dict, scope: Scope, common: dict) -> list[Effect]:
         """`update: QUERY(args)` with `set:`: change the fields of the instances the query finds."""
         targets = self.expr(path + ("update",), raw["update"], scope, "update")
-        try:
-            call = ast.parse(str(raw["update"]), mode="eval").body
-        except SyntaxError:
-            call = None
-        name = call.func.id if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) else None
-        if name not in self.sigs:
-            if targets is not None:
-                self.error(path + ("update",), "`update:` needs a call to a declared query, e.g. "
-                           "applications_on_case(case_number)", _did_you_mean(str(name), self.sigs))
+        owner = self.called_query_owner(path + ("update",), raw["update"], targets)
+        if owner is None:
             return []
-        sig = self.sigs[name]
+        sig = QuerySig(owner, 0, frozenset(self.siblings[owner].get("fields") or {}))
         sets = []
         for field_name, value in raw["set"].items():
             p = path + ("set", field_name)
@@ -267,6 +279,104 @@ class _Builder:
                 if compiled is not None:
                     sets.append((field_name, compiled))
         return [Effect(kind="update", target=sig.owner, targets=targets, sets=tuple(sets), **common)]
+
+    def who(self, path: Path, raw: dict) -> Who:
+        areas = tuple(raw.get("areas", ()))
+        if "areas" in self.tables:
+            for i, area in enumerate(areas):
+                self.ref(path + ("areas", i), area, self.tables["areas"].rows, "area (a row of the areas table)")
+        if not areas and not raw.get("roles"):
+            self.error(path, "`by:` needs `areas:` or `roles:`", code="schema", key=True)
+        return Who(areas=areas, roles=tuple(raw.get("roles", ())), says=raw["says"], source=raw.get("source", ""),
+                   assumption=raw.get("assumption", ""), pos=self.position(path))
+
+    @staticmethod
+    def who_check(by: Who) -> str:
+        parts = []
+        if by.areas:
+            parts.append(f"actor.area in {list(by.areas)!r}")
+        if by.roles:
+            parts.append(f"actor.role in {list(by.roles)!r}")
+        return " or ".join(parts) or "true"
+
+    def table(self, name: str, raw: dict) -> Table:
+        path: Path = ("tables", name)
+        key = raw["key"]
+        columns = tuple(self.field_spec(path + ("columns", k), k, v, instance=False)
+                        for k, v in raw["columns"].items())
+        known = {c.name: c for c in columns}
+        rows: dict[Any, dict[str, Any]] = {}
+        notes: dict[Any, tuple[str, str]] = {}
+        from ..values import ValueProblem, coerce
+
+        for i, row in enumerate(raw["rows"]):
+            rpath = path + ("rows", i)
+            if key not in row:
+                self.error(rpath, f"row {i + 1} of table '{name}' has no '{key}'", code="schema")
+                continue
+            if row[key] in rows:
+                self.error(rpath + (key,), f"table '{name}' has two rows '{row[key]}'")
+            values = {}
+            for col, value in row.items():
+                if col in (key, "source", "assumption"):
+                    continue
+                if col not in known:
+                    self.error(rpath + (col,), f"table '{name}' has no column '{col}'",
+                               _did_you_mean(col, known) or f"its columns are {', '.join(known)}", key=True,
+                               code="schema")
+                    continue
+                try:
+                    values[col] = coerce(known[col], value, self.lists)
+                except ValueProblem as exc:
+                    self.error(rpath + (col,), str(exc), code="schema")
+            for col in known:
+                values.setdefault(col, None)
+            rows[row[key]] = values
+            notes[row[key]] = (str(row.get("source", "")), str(row.get("assumption", "")))
+        return Table(name=name, key=key, columns=columns, rows=rows, row_notes=notes, source=raw["source"],
+                     assumption=raw.get("assumption", ""), pos=self.position(path))
+
+    def start_effect(self, path: Path, raw: dict, scope: Scope, common: dict) -> list[Effect]:
+        """`start: WORKFLOW` / `signal: QUERY(args)` with `event:` and `data:`: act on another instance."""
+        kind = "start" if "start" in raw else "signal"
+        targets = name = None
+        if kind == "start":
+            owner = raw["start"]
+            if not self.ref(path + ("start",), owner, self.siblings, "workflow (in this folder)"):
+                return []
+            if "as" in raw:
+                name = self.expr(path + ("as",), raw["as"], scope, "as")
+        else:
+            targets = self.expr(path + ("signal",), raw["signal"], scope, "signal")
+            owner = self.called_query_owner(path + ("signal",), raw["signal"], targets)
+            if owner is None:
+                return []
+        events = _mapping(self.siblings[owner].get("events"))
+        if not self.ref(path + ("event",), raw["event"], events, f"event of workflow {owner}"):
+            return []
+        data_fields = _mapping(_mapping(events[raw["event"]]).get("data"))
+        record = []
+        for key, value in (raw.get("data") or {}).items():
+            if self.ref(path + ("data", key), key, data_fields, f"data field of {owner} event {raw['event']}",
+                        key=True):
+                compiled = self.expr(path + ("data", key), value, scope, f"value of {key}")
+                if compiled is not None:
+                    record.append((key, compiled))
+        return [Effect(kind=kind, target=owner, targets=targets, event=raw["event"], name=name,
+                       record=tuple(record), **common)]
+
+    def called_query_owner(self, path: Path, text: Any, compiled: Expr | None) -> str | None:
+        try:
+            call = ast.parse(str(text), mode="eval").body
+        except SyntaxError:
+            call = None
+        name = call.func.id if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) else None
+        if name not in self.sigs:
+            if compiled is not None:
+                self.error(path, "this needs a call to a declared query, e.g. applications_on_case(case_number)",
+                           _did_you_mean(str(name), self.sigs))
+            return None
+        return self.sigs[name].owner
 
     def query(self, name: str, raw: dict) -> Query:
         path: Path = ("queries", name)
@@ -303,7 +413,7 @@ class _Builder:
 
     def event(self, name: str, raw: dict) -> Event:
         path: Path = ("events", name)
-        default_scope = Scope(data={}, fields=self.fields, intrays=frozenset(self.intrays), queries=self.query_scope)
+        default_scope = self.scope({})
         specs = []
         for k, v in raw.get("data", {}).items():
             spec = self.field_spec(path + ("data", k), k, v, instance=False)
@@ -313,8 +423,14 @@ class _Builder:
             specs.append(spec)
         data = tuple(specs)
         data_map = {d.name: d for d in data}
-        scope = Scope(data=data_map, fields=self.fields, intrays=frozenset(self.intrays), queries=self.query_scope)
+        scope = self.scope(data_map)
         guards = self.guards(path, raw, scope)
+        by = self.who(path + ("by",), raw["by"]) if "by" in raw else None
+        if by is not None:
+            check = self.expr(path + ("by",), self.who_check(by), scope, "by")
+            if check is not None:
+                guards = (Guard(check=check, says=by.says, source=by.source, assumption=by.assumption,
+                                pos=by.pos), *guards)
         transitions = []
         for i, tr in enumerate(raw["transitions"]):
             tpath = path + ("transitions", i)
@@ -340,7 +456,8 @@ class _Builder:
             for j, status in enumerate(entry.get("in", ())):
                 self.ref(path + ("unavailable", i, "in", j), status, self.status_names, "status")
         return Event(name=name, title=raw["title"], data=data, guards=guards, transitions=tuple(transitions),
-                     unavailable=tuple((tuple(e.get("in", ())), e["says"]) for e in unavailable), source=raw["source"],
+                     unavailable=tuple((tuple(e.get("in", ())), e["says"]) for e in unavailable), by=by,
+                     source=raw["source"],
                      assumption=raw.get("assumption", ""), pos=self.position(path))
 
     def build(self) -> Workflow:
@@ -361,6 +478,7 @@ class _Builder:
             for n, v in doc["statuses"].items()
         }
         self.status_names = list(self.statuses)
+        self.tables = {n: self.table(n, v) for n, v in (doc.get("tables") or {}).items()}
         self.ref(("initial",), doc["initial"], self.statuses, "status")
         self.fields = {n: self.field_spec(("fields", n), n, v, instance=True) for n, v in doc.get("fields", {}).items()}
         self.intrays = {}
@@ -395,19 +513,24 @@ class _Builder:
             events=events, fields=self.fields, lists=self.lists, intrays=self.intrays, letters=self.letters,
             description=doc.get("description", ""), source=doc.get("source", ""), file=self.src.file,
             version=hashlib.sha256(self.src.text.encode()).hexdigest()[:12],
-            locks={k: tuple(v) for k, v in locks.items()}, queries=queries, schedules=schedules,
+            locks={k: tuple(v) for k, v in locks.items()}, queries=queries, schedules=schedules, tables=self.tables,
             requires=self.requires(doc["workflow"]),
         )
 
     def requires(self, me: str) -> frozenset[str]:
         """The other workflows whose queries this document calls."""
         called = set(re.findall(r"\b([A-Za-z_]\w*)\s*\(", self.src.text))
-        return frozenset(sig.owner for name, sig in self.sigs.items() if name in called and sig.owner != me)
+        needed = {sig.owner for name, sig in self.sigs.items() if name in called}
+        for event in _mapping(self.src.data.get("events")).values():
+            for tr in _mapping(event).get("transitions") or []:
+                needed |= {e["start"] for e in tr.get("effects") or [] if isinstance(e, dict) and "start" in e}
+        return frozenset(needed - {me})
 
 
-def build_workflow(src: Source, external: dict[str, QuerySig] | None = None) -> Workflow:
+def build_workflow(src: Source, siblings: dict[str, Any] | None = None) -> Workflow:
     """The model of a schema-valid document, or DefinitionError with every finding.
 
-    `external`: the queries other workflows declare, which this one's expressions may call.
+    `siblings`: the other workflow documents of the folder (raw, by workflow name), whose queries
+    this one's expressions may call and whose instances it may start or signal.
     """
-    return _Builder(src, external or {}).build()
+    return _Builder(src, siblings or {}).build()
