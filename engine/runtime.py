@@ -37,10 +37,11 @@ class Intray:
     def is_open(self) -> bool:
         return self.closed is None
 
-    def with_(self, **changes: Any) -> Intray:
-        values = {k: getattr(self, k) for k in self.__slots__}
-        values.update(changes)
-        return Intray(**values)
+    def closed_at(self, moment: datetime) -> Intray:
+        return Intray(self.code, self.opened, self.due, self.about, self.assigned_to, moment)
+
+    def assigned(self, who: Any) -> Intray:
+        return Intray(self.code, self.opened, self.due, self.about, who, self.closed)
 
     def to_json(self) -> dict:
         out = {"code": self.code, "due": to_json(self.due), "state": "open" if self.closed is None else "closed",
@@ -87,13 +88,15 @@ class Instance:
     __slots__ = ("name", "workflow", "status", "fields", "intrays", "letters", "history", "locked")
 
     def __init__(self, name: str, workflow: Workflow):
+        # A new instance shares immutable empties (no allocation per instance until its first event);
+        # commit() replaces them: fields and intrays are never changed in place.
         self.name = name
         self.workflow = workflow
         self.status = workflow.initial
-        self.fields: dict[str, Any] = {}
-        self.intrays: list[Intray] = []
-        self.letters: list[Letter] = []
-        self.history: list[HistoryEntry] = []
+        self.fields: dict[str, Any] = _EMPTY
+        self.intrays: list[Intray] | tuple[()] = ()
+        self.letters: list[Letter] | tuple[()] = ()
+        self.history: list[HistoryEntry] | tuple[()] = ()
         self.locked: dict[str, str] = _EMPTY  # field -> title of the event that locked it
 
     def open_intrays(self) -> list[Intray]:
@@ -180,6 +183,14 @@ class EventOption:
         self.title = title
         self.allowed = allowed
         self.reasons = reasons
+
+
+def _record(inst: Instance, entry: HistoryEntry) -> None:
+    """Append to the history, which starts as the shared empty tuple."""
+    if inst.history:
+        inst.history.append(entry)  # type: ignore[union-attr]
+    else:
+        inst.history = [entry]
 
 
 def _holds(check: Expr, data: dict, fields: dict, ctx: Context) -> bool:
@@ -376,8 +387,8 @@ class Engine:
         inst.fields = o.fields
         inst.intrays = o.intrays
         if o.letters:
-            inst.letters.extend(o.letters)
-        inst.history.append(o.entry)
+            inst.letters = [*inst.letters, *o.letters]
+        _record(inst, o.entry)
         inst.locked = o.locked
         if o.numbers:
             self.sequences.update(o.numbers)
@@ -394,7 +405,7 @@ class Engine:
                 if indexed:
                     self._reindex(other, fields, indexed)
                 other.fields = fields
-                other.history.append(entry)
+                _record(other, entry)
 
     def _reindex(self, inst: Instance, fields: dict, indexed: tuple[str, ...]) -> None:
         old = inst.fields
@@ -429,7 +440,7 @@ class Engine:
                 values[spec.name] = coerce(spec, raw, wf.lists)
             except ValueProblem as exc:
                 raise Refused(event.name, [str(exc)]) from None
-        if len(data) > len(values) or any(k not in values for k in data):
+        if not data.keys() <= values.keys():
             unknown = [k for k in data if event.data_field(k) is None]
             known = ", ".join(d.name for d in event.data) or "none"
             raise Refused(event.name, [f"{event.name} has no data field '{unknown[0]}' (its fields are {known})"])
@@ -474,10 +485,10 @@ class Engine:
                                 intrays = ctx.intrays = list(intrays)
                                 copied = True
                             if kind == "close":
-                                intrays[i] = item.with_(closed=now)
+                                intrays[i] = item.closed_at(now)
                                 closed.append(intrays[i])
                             else:
-                                intrays[i] = item.with_(assigned_to=who)
+                                intrays[i] = item.assigned(who)
                 elif kind == "letter":
                     letters.append(Letter(ef.target, ef.to, now))
                 elif kind == "number":
