@@ -201,6 +201,8 @@ class _Builder:
         def opt(key: str, what: str) -> Expr | None:
             return self.expr(path + (key,), raw[key], scope, what) if key in raw else None
 
+        if "update" in raw:  # before `set`: an update carries the other instances' `set:`
+            return self.update_effect(path, raw, scope, common)
         if "set" in raw:
             out = []
             for name, value in raw["set"].items():
@@ -258,8 +260,6 @@ class _Builder:
             code = raw["letter"]
             self.ref(path + ("letter",), code, self.letters, "letter")
             return [Effect(kind="letter", target=code, to=tuple(raw["to"]), **common)]
-        if "update" in raw:
-            return self.update_effect(path, raw, scope, common)
         if "start" in raw or "signal" in raw:
             return self.start_effect(path, raw, scope, common)
         raise AssertionError("schema admits no other effect")  # pragma: no cover
