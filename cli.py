@@ -75,11 +75,16 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--strict", is_flag=True, help="Warnings fail too (exit 1), as in CI and pre-commit.")
 @JSON_OPTION
-def check(paths: tuple[Path, ...], as_json: bool) -> None:
+def check(paths: tuple[Path, ...], strict: bool, as_json: bool) -> None:
     """Check workflow and scenario files (default: the workflows folder).
 
-    Prints every problem as FILE:LINE:COL: severity: message, all at once.
+    Prints every problem as FILE:LINE:COL: severity: message, all at once. A workflow that loads
+    cleanly is then analysed: a status no final status can be reached from (error); unreachable
+    statuses, events that can never fire, intrays some route leaves open at a final status,
+    intrays and letters never used, and transitions of one event whose guards can both pass
+    (warnings). Exits 1 on any error, or on any warning with --strict.
     """
     from engine import DefinitionError
     from engine.report import findings_json, findings_text
@@ -95,7 +100,9 @@ def check(paths: tuple[Path, ...], as_json: bool) -> None:
             if _is_scenario(file):
                 load_scenario(file)
             else:
-                load_workflow(file)
+                from engine.analysis import analyse
+
+                findings.extend(analyse(load_workflow(file)))
         except DefinitionError as exc:
             findings.extend(f for f in exc.findings if f not in findings)  # a scenario reports its workflow's too
     if as_json:
@@ -103,10 +110,10 @@ def check(paths: tuple[Path, ...], as_json: bool) -> None:
     elif findings:
         click.echo(findings_text(findings))
         errors = sum(f.severity == "error" for f in findings)
-        click.echo(f"{errors} error(s) in {checked} file(s)")
+        click.echo(f"{errors} error(s), {len(findings) - errors} warning(s) in {checked} file(s)")
     else:
         click.echo(f"{checked} file(s) checked, no problems")
-    sys.exit(1 if any(f.severity == "error" for f in findings) else 0)
+    sys.exit(1 if any(f.severity == "error" or strict for f in findings) else 0)
 
 
 @cli.command()
@@ -123,19 +130,78 @@ def describe(workflow: str, as_json: bool, workflows_dir: Path) -> None:
 
 
 @cli.command()
+@click.argument("workflow")
+@click.option("--format", "fmt", type=click.Choice(["svg", "png", "pdf", "dot", "mermaid"]), default="svg",
+              show_default=True, help="svg, png and pdf are drawn by Graphviz; mermaid needs no Graphviz.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write; svg, dot and mermaid go to standard output without it.")
+@click.option("--highlight", "scenario_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Draw the path a scenario's case took, its steps numbered.")
+@click.option("--instance", default="main", show_default=True, help="With --highlight: the scenario's case to draw.")
+@WORKFLOWS_OPTION
+def diagram(workflow: str, fmt: str, output: Path | None, scenario_file: Path | None, instance: str,
+            workflows_dir: Path) -> None:
+    """Draw a workflow: statuses grouped by table, events with their guards and effects, a legend."""
+    from engine import DefinitionError
+    from engine.render import TEXT_FORMATS, render, taken_steps
+
+    if output is None and fmt not in TEXT_FORMATS:
+        _fail_usage(f"--format {fmt} writes a file: give -o FILE")
+    wf = _load_workflow(workflow, workflows_dir)
+    taken = None
+    if scenario_file is not None:
+        from engine.report import findings_text
+        from engine.scenario import load_scenario, run_scenario
+
+        try:
+            result = run_scenario(load_scenario(scenario_file))
+        except DefinitionError as exc:
+            click.echo(findings_text(exc.findings), err=True)
+            sys.exit(1)
+        case = result.engine.instances.get(instance)
+        if case is None or case.workflow.name != wf.name:
+            known = [n for n, i in result.engine.instances.items() if i.workflow.name == wf.name]
+            _fail_usage(f"{scenario_file} has no case '{instance}' of workflow {wf.name} "
+                        f"(its cases of {wf.name}: {', '.join(known) or 'none'}; choose one with --instance)")
+        if not result.passed:
+            click.echo(f"note: {scenario_file} fails {len(result.failures)} expectation(s); "
+                       "drawing the path it took", err=True)
+        taken = taken_steps(result.steps, instance)
+    try:
+        data = render(wf, fmt, taken)
+    except (ValueError, RuntimeError) as exc:
+        raise click.ClickException(str(exc)) from None
+    if output is None:
+        click.echo(data.decode("utf-8"), nl=False)
+    else:
+        output.write_bytes(data)
+
+
+@cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--coverage", "with_coverage", is_flag=True,
+              help="Report, per workflow, the statuses, transitions, guard outcomes (passed and refused) and "
+                   "effects the scenarios exercised, and list what none did.")
+@click.option("--min", "min_percent", type=click.FloatRange(0, 100), default=None, metavar="N",
+              help="With --coverage (implied): exit 1 when the scenarios take less than N percent of a "
+                   "workflow's transitions (each transition written in the workflow counts once).")
 @JSON_OPTION
-def test(paths: tuple[Path, ...], as_json: bool) -> None:
+def test(paths: tuple[Path, ...], with_coverage: bool, min_percent: float | None, as_json: bool) -> None:
     """Run every scenario under PATHS; ends with 'N passed, M failed'."""
     from engine import DefinitionError
     from engine.report import findings_text, scenario_summary
     from engine.scenario import load_scenario, run_scenario
 
+    coverage = None
+    if with_coverage or min_percent is not None:
+        from engine.coverage import Coverage
+
+        coverage = Coverage()
     results = []
     passed = failed = 0
     for file in _yaml_files(paths):
         try:
-            result = run_scenario(load_scenario(file))
+            result = run_scenario(load_scenario(file), trace=coverage.record if coverage else None)
         except DefinitionError as exc:
             failed += 1
             results.append({"file": str(file), "scenario": None, "passed": False,
@@ -148,10 +214,69 @@ def test(paths: tuple[Path, ...], as_json: bool) -> None:
         results.append(result.to_json())
         if not as_json:
             click.echo(scenario_summary(result))
+    covered = coverage.results() if coverage else []
+    below = [c for c in covered if min_percent is not None and c.percent("transitions") < min_percent]
     if as_json:
-        click.echo(json.dumps({"results": results, "passed": passed, "failed": failed}, indent=2))
+        out: dict[str, Any] = {"results": results, "passed": passed, "failed": failed}
+        if coverage:
+            out["coverage"] = [c.to_json() for c in covered]
+        click.echo(json.dumps(out, indent=2))
+    elif coverage:
+        from engine.coverage import coverage_text
+
+        click.echo(coverage_text(covered))
+    for c in below:
+        click.echo(f"coverage of {c.name}: {c.percent('transitions'):.1f}% of its transitions, below "
+                   f"--min {min_percent:g}", err=True)
     click.echo(f"{passed} passed, {failed} failed", err=as_json)
-    sys.exit(1 if failed or not (passed + failed) else 0)
+    sys.exit(1 if failed or below or not (passed + failed) else 0)
+
+
+@cli.command()
+@click.argument("workflow")
+@click.option("--to", "to_status", metavar="STATUS", help="Routes to STATUS instead of to the final statuses.")
+@click.option("--max-visits", type=click.IntRange(0), default=1, show_default=True,
+              help="How many times a route may come back to a status it has passed (bounds cycles).")
+@click.option("--skeletons", "skeleton_dir", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="Write a scenario skeleton for each route into DIR (events, empty data, expected status).")
+@JSON_OPTION
+@WORKFLOWS_OPTION
+def paths(workflow: str, to_status: str | None, max_visits: int, skeleton_dir: Path | None, as_json: bool,
+          workflows_dir: Path) -> None:
+    """List the distinct routes from the initial status to the final statuses (or to --to STATUS).
+
+    A route is the events taken and the status each one leads to. It ends at the first final
+    status it reaches (or at STATUS); events that keep the status are left out. Exits 1 when there
+    is no route.
+    """
+    import os
+
+    from engine.analysis import routes, show_route, skeleton_file_name, skeleton_text
+    from engine.findings import did_you_mean
+
+    wf = _load_workflow(workflow, workflows_dir)
+    if to_status is not None and to_status not in wf.statuses:
+        _fail_usage(f"no status '{to_status}' in workflow {wf.name} {did_you_mean(to_status, wf.statuses)}".strip())
+    found, cut = routes(wf, to_status, max_visits)
+    written: list[str] = []
+    if skeleton_dir is not None:
+        skeleton_dir.mkdir(parents=True, exist_ok=True)
+        schema = Path(__file__).resolve().parent / "engine" / "schemas" / "scenario.schema.json"
+        ref = os.path.relpath(schema, skeleton_dir.resolve()) if schema.is_file() else ""
+        for i, route in enumerate((r for r in found if r), 1):
+            target = skeleton_dir / skeleton_file_name(i, route)
+            target.write_text(skeleton_text(wf, route, ref), encoding="utf-8")
+            written.append(str(target))
+    if as_json:
+        click.echo(json.dumps({"workflow": wf.name, "to": to_status or "final", "truncated": cut,
+                               "routes": [[{"event": e, "status": st} for e, st in r] for r in found],
+                               "skeletons": written}, indent=2))
+    else:
+        for i, route in enumerate(found, 1):
+            click.echo(f"{i:>3}. {show_route(wf, route)}")
+        click.echo(f"{len(found)} route(s) to {to_status or 'a final status'}" + (" (cut short)" if cut else "")
+                   + (f"; {len(written)} skeleton(s) written to {skeleton_dir}" if skeleton_dir else ""))
+    sys.exit(0 if found else 1)
 
 
 @cli.command()

@@ -217,8 +217,7 @@ class Engine:
         # (workflow, field) -> value -> {instance name: instance}, for the fields queries `match` on
         self._indexes: dict[tuple[str, str], dict[Any, dict[str, Instance]]] = {}
         self._indexed: dict[str, tuple[str, ...]] = {}
-        # set to a callable to be told what each decided event exercised (see Trace); None costs nothing
-        self.trace: Callable[[Trace], None] | None = None
+        self._trace: Callable[[Trace], None] | None = None
         self._skipped: list[Effect] | None = None  # effects whose `if:` did not hold, while tracing
         for wf in workflows:
             self.add_workflow(wf)
@@ -307,8 +306,6 @@ class Engine:
     def decide(self, inst: Instance, event_name: str, data: dict | None = None,
                actor: dict | None = None) -> Outcome:
         """The outcome of an event on an instance, computed without changing anything."""
-        if self.trace is not None:
-            return self._traced(inst, event_name, data, actor)
         wf = inst.workflow
         event = wf.events.get(event_name)
         if event is None:
@@ -340,19 +337,36 @@ class Engine:
                                                  f"status is {inst.status}"])
         return self._apply(inst, event, chosen[0], values, ctx)
 
-    def _traced(self, inst: Instance, event_name: str, data: dict | None, actor: dict | None) -> Outcome:
+    @property
+    def trace(self) -> Callable[[Trace], None] | None:
+        """A callable told what each decided event exercised (see Trace), or None (the default)."""
+        return self._trace
+
+    @trace.setter
+    def trace(self, fn: Callable[[Trace], None] | None) -> None:
+        # Setting it routes this engine's decide() through _traced; unset, decide() costs nothing extra.
+        self._trace = fn
+        if fn is None:
+            self.__dict__.pop("decide", None)
+        else:
+            self.decide = self._traced  # type: ignore[method-assign]
+
+    def _traced(self, inst: Instance, event_name: str, data: dict | None = None,
+                actor: dict | None = None) -> Outcome:
         """decide(), then tell `trace` which transition, guards and effects it exercised."""
-        trace, self.trace, self._skipped = self.trace, None, []
+        trace = self._trace
         assert trace is not None
+        outer = self._skipped  # events this one starts or signals are traced in turn, with their own list
+        self._skipped = []
         try:
-            outcome = self.decide(inst, event_name, data, actor)
+            outcome = Engine.decide(self, inst, event_name, data, actor)
         except (Refused, Ambiguous):
             trace(Trace(inst, event_name, inst.status, None, self._guard_results(inst, event_name, data, actor), ()))
             raise
         finally:
-            skipped, self.trace, self._skipped = self._skipped, trace, None
+            skipped, self._skipped = self._skipped, outer
         tr = outcome.transition
-        applied = tuple(ef for ef in tr.effects if not any(ef is s for s in skipped))
+        applied = tuple(ef for ef in tr.effects if not any(ef is s for s in skipped or ()))
         trace(Trace(inst, event_name, inst.status, tr, self._guard_results(inst, event_name, data, actor), applied))
         return outcome
 
@@ -364,7 +378,7 @@ class Engine:
         candidates = self.machines[wf.name].table.get((event_name, inst.status))
         if event is None or not candidates:
             return []
-        ctx = Context(self.clock(), inst.status, actor if actor is not None else _EMPTY, inst.intrays, self)
+        ctx = Context(self.clock(), inst.status, actor if actor is not None else _EMPTY, inst.intrays, self, inst.name)
         try:
             values = self._data(event, data, inst.fields, ctx, wf)
         except Refused:

@@ -12,7 +12,7 @@ from .clock import SimulatedClock, parse_duration, parse_moment
 from .findings import Ambiguous, DefinitionError, Finding, Refused
 from .findings import did_you_mean as _did_you_mean
 from .model import Query, Workflow
-from .runtime import Engine, Instance, Intray, Outcome
+from .runtime import Engine, Instance, Intray, Outcome, Trace
 from .values import ValueProblem, coerce, normalise_name, to_json
 
 MAIN = "main"
@@ -284,9 +284,11 @@ def _status(wf: Workflow, name: str) -> str | None:
 
 # -- playing --------------------------------------------------------------------------------
 
-def run_scenario(scenario: Scenario) -> ScenarioResult:
+def run_scenario(scenario: Scenario, trace: Callable[[Trace], None] | None = None) -> ScenarioResult:
+    """Play every step; `trace`, when given, is told what each event exercised (see Engine.trace)."""
     clock = SimulatedClock(parse_moment(scenario.clock))
     engine = Engine(scenario.workflows.values(), clock=clock)
+    engine.trace = trace
     results = []
     for step in scenario.steps:
         results.append(_play(engine, clock, scenario, step))

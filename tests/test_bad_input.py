@@ -20,7 +20,7 @@ fields:
   when_lodged: {type: date, source: s}
 statuses:
   A: {source: s}
-  B: {source: s}
+  B: {source: s, final: true}
 intrays:
   IN: {name: In, due: 2d, source: s}
 letters:
@@ -60,7 +60,7 @@ def test_good_workflow_is_clean(tmp_path):
 
 @pytest.mark.parametrize("old, new, where, says", [
     ("title: T\n", "title: [T\n", ":3:", "is not closed"),                                     # malformed YAML
-    ("  B: {source: s}\n", "  B: {source: s}\n  A: {source: t}\n", ":12:3", "duplicate key 'A' (first defined at line 10)"),
+    ("  B: {source: s, final: true}\n", "  B: {source: s, final: true}\n  A: {source: t}\n", ":12:3", "duplicate key 'A' (first defined at line 10)"),
     ("    title: Go\n", "    title: Go\n    tittle: Go\n", ":19:5", "unknown key 'tittle' in event 'go' (did you mean 'title'?)"),
     ("due: 2d", "due: 2 dayz", ":13:", "is not a period"),                            # wrong type
     ("        to: B\n", "        to: C\n", ":24:13", "unknown status 'C'"),
