@@ -1,0 +1,38 @@
+"""Citations of the procedure text, as the workflows write them in `source:`."""
+from __future__ import annotations
+
+import pytest
+
+from engine.citations import Place, covers, parse
+
+
+@pytest.mark.parametrize("text, places, labels", [
+    ("COA Table 4 Step 7", ["COA Table 4 Step 7"], []),
+    ("COA Table 4 Step 7, Table 5 Step 2", ["COA Table 4 Step 7", "COA Table 5 Step 2"], []),
+    ("COA Table 1 Steps 2, 4", ["COA Table 1 Step 2", "COA Table 1 Step 4"], []),
+    ("COA Table 5 Steps 2-4", ["COA Table 5 Step 2", "COA Table 5 Step 3", "COA Table 5 Step 4"], []),
+    ("CMA Tables 2-4", ["CMA Table 2", "CMA Table 3", "CMA Table 4"], []),
+    ("CMA Table 1, Table 3 Items 2, 4", ["CMA Table 1", "CMA Table 3 Item 2", "CMA Table 3 Item 4"], []),
+    ("CMA introduction, COA Table 4 Step 7", ["COA Table 4 Step 7"], ["CMA introduction"]),
+    ("CMA page alert (Separating Safely)", [], ["CMA page alert (Separating Safely)"]),
+    ("COA procedure, Tables 6-7", ["COA Table 6", "COA Table 7"], []),
+])
+def test_parse(text, places, labels):
+    cited = parse(text)
+    assert [str(p) for p in cited.places] == places
+    assert list(cited.labels) == labels
+
+
+def test_a_table_without_a_prefix_belongs_to_the_default_document():
+    assert parse("Tables 1-2", default_doc="CMA").places == (Place("CMA", 1), Place("CMA", 2))
+
+
+def test_item_and_step_name_the_same_place():
+    assert Place("CMA", 3, 2, "Item") == Place("CMA", 3, 2)
+
+
+def test_a_whole_table_covers_its_steps_and_a_step_only_itself():
+    assert covers(Place("COA", 4, 7), Place("COA", 4))
+    assert covers(Place("COA", 4, 7), Place("COA", 4, 7))
+    assert not covers(Place("COA", 4, 7), Place("COA", 4, 6))
+    assert not covers(Place("COA", 4, 7), Place("CMA", 4))
