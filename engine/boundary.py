@@ -53,6 +53,7 @@ class Mentions:
     literals: dict[Subject, list[Any]] = field(default_factory=dict)
     items: dict[tuple[Subject, str], list[Any]] = field(default_factory=dict)  # (list subject, record field)
     intrays: set[str] = field(default_factory=set)  # codes given to is_open()/opened_on()
+    lookups: dict[Subject, set[str]] = field(default_factory=dict)  # subject used as a key of lookup('table', ...)
     queries: bool = False  # calls a declared query (whose records are not known here)
 
 
@@ -115,6 +116,11 @@ def mentions(exprs: list[Expr], event: Event | None) -> Mentions:
             name = node.func.id
             if name in _INTRAY_FUNCS and node.args and isinstance(node.args[0], ast.Constant):
                 found.intrays.add(str(node.args[0].value))
+            elif name == "lookup" and len(node.args) >= 2 and isinstance(node.args[0], ast.Constant):
+                key = subject(node.args[1], loops)
+                if key is not None and not isinstance(key[0], tuple):
+                    note(key, [])
+                    found.lookups.setdefault(key, set()).add(str(node.args[0].value))  # type: ignore[arg-type]
             elif name not in _BUILTINS:
                 found.queries = True
             for arg in node.args:
@@ -202,7 +208,8 @@ def space(exprs: list[Expr], wf: Workflow, event: Event | None) -> Space:
     candidates = []
     for subj in subjects:
         kind, name = subj
-        lits = m.literals[subj]
+        lits = m.literals[subj] + [row for t in sorted(m.lookups.get(subj, ())) if t in wf.tables
+                                   for row in wf.tables[t].rows]  # the keys lookup() finds
         if kind == "actor":
             candidates.append([*(v for v in lits if v is not None), "x", None])
             continue

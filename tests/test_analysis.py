@@ -138,6 +138,32 @@ def test_event_whose_guards_contradict_never_fires():
     assert "event 'adjust' can never fire" in f.message
 
 
+def test_a_guard_keyed_by_a_table_lookup_can_pass():
+    """`lookup('areas', actor.area, ...)` passes for the table's own keys, which no literal in the guard names."""
+    text = CLEAN.replace("events:\n", """tables:
+  areas:
+    title: Areas
+    key: name
+    columns:
+      may_adjust: {type: boolean, title: May adjust}
+    rows:
+      - {name: Team A, may_adjust: true}
+    source: s
+events:
+""", 1) + """\
+  adjust:
+    title: Adjust
+    source: s
+    guards:
+      - check: lookup('areas', actor.area, 'may_adjust') == true
+        says: only an area that may adjust
+    transitions:
+      - from: Open
+        source: s
+"""
+    assert findings(text) == []
+
+
 def test_event_from_unreachable_statuses_never_fires():
     text = CLEAN.replace("  Lost: {final: true, source: s}\n",
                          "  Lost: {final: true, source: s}\n  Orphan: {final: true, source: orphan}\n") + """\
