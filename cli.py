@@ -201,7 +201,11 @@ def test(paths: tuple[Path, ...], with_coverage: bool, min_percent: float | None
     passed = failed = 0
     for file in _yaml_files(paths):
         try:
-            result = run_scenario(load_scenario(file), trace=coverage.record if coverage else None)
+            scenario = load_scenario(file)
+            if coverage:
+                for wf in scenario.workflows.values():
+                    coverage.include(wf)
+            result = run_scenario(scenario, trace=coverage.record if coverage else None)
         except DefinitionError as exc:
             failed += 1
             results.append({"file": str(file), "scenario": None, "passed": False,

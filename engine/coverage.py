@@ -101,12 +101,21 @@ def _units(wf: Workflow) -> tuple[list[Unit], dict[int, Key], dict[int, Key], di
 
 
 class Coverage:
-    """Collects traces (pass `record` as `trace` to run_scenario) and reports per workflow."""
+    """Collects traces (pass `record` as `trace` to run_scenario) and reports per workflow.
+
+    A trace is told when an event is *decided*. The guards it evaluated count at once, but the
+    transition, the status it reaches and the effects count only once the event has happened: an
+    event started or signalled on another instance is decided inside the event that starts it, and
+    is undone with it when that one is refused afterwards. So a decided event waits until its
+    history entry appears on its instance (the engine commits every decided event it keeps).
+    """
 
     def __init__(self) -> None:
         self._by_workflow: dict[tuple[str, str], WorkflowCoverage] = {}
         # id(workflow) -> (the workflow, kept alive so that its id stays its own; coverage; key maps)
         self._maps: dict[int, tuple[Workflow, WorkflowCoverage, dict[int, Key], dict[int, Key], dict[int, Key]]] = {}
+        # decided, not yet seen committed: (trace, its instance's history length when it was decided, keys)
+        self._pending: list[tuple[Trace, int, WorkflowCoverage, list[Key]]] = []
 
     def _for(self, wf: Workflow) -> tuple[Workflow, WorkflowCoverage, dict[int, Key], dict[int, Key], dict[int, Key]]:
         found = self._maps.get(id(wf))
@@ -116,18 +125,41 @@ class Coverage:
             found = self._maps[id(wf)] = (wf, cov, transitions, guards, effects)
         return found
 
+    def include(self, wf: Workflow) -> None:
+        """Report on `wf` even if no scenario fires an event on it (it is then 0% covered)."""
+        self._for(wf)
+
     def record(self, trace: Trace) -> None:
+        self._settle()
         _wf, cov, transitions, guards, effects = self._for(trace.instance.workflow)
         hit = cov.hit
         hit.add(("status", trace.status))
         for g, passed in trace.guards:
             hit.add((*guards[id(g)], "passed" if passed else "refused"))
         if trace.transition is not None:
-            hit.add(transitions[id(trace.transition)])
-            hit.add(("status", trace.transition.target_from(trace.status)))
-            hit.update(effects[id(ef)] for ef in trace.effects)
+            taken = [transitions[id(trace.transition)], ("status", trace.transition.target_from(trace.status)),
+                     *(effects[id(ef)] for ef in trace.effects)]
+            self._pending.append((trace, len(trace.instance.history), cov, taken))
+
+    def _settle(self) -> None:
+        """Count the decided events that have since happened; forget those that never will."""
+        waiting = []
+        for item in self._pending:
+            trace, n, cov, taken = item
+            history = trace.instance.history
+            if len(history) <= n:
+                waiting.append(item)  # not committed (yet): a started instance that was undone stays here
+                continue
+            entry = history[n]
+            tr = trace.transition
+            assert tr is not None
+            if (entry.event, entry.from_, entry.to, entry.source) == (
+                    trace.event, trace.status, tr.target_from(trace.status), tr.source):
+                cov.hit.update(taken)
+        self._pending = waiting
 
     def results(self) -> list[WorkflowCoverage]:
+        self._settle()
         return sorted(self._by_workflow.values(), key=lambda c: (c.name, c.file))
 
 
