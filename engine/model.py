@@ -150,6 +150,7 @@ class Event:
     transitions: tuple[Transition, ...] = ()
     # said when no transition leaves the current status: (statuses or () for any other, sentence), in order
     unavailable: tuple[tuple[tuple[str, ...], str], ...] = ()
+    unavailable_notes: tuple[tuple[str, str, Pos], ...] = ()  # each entry's (source, assumption, place)
     by: Who | None = None  # who may fire it (its check is the first of `guards`)
     source: str = ""
     assumption: str = ""
@@ -176,7 +177,8 @@ class Table:
     key: str
     columns: tuple[FieldSpec, ...]
     rows: dict[Any, dict[str, Any]]  # key -> {column: value}
-    row_notes: dict[Any, tuple[str, str]] = field(default_factory=dict)  # key -> (source, assumption)
+    row_notes: dict[Any, tuple[str, str, Pos]] = field(default_factory=dict)  # key -> (source, assumption, place)
+    title: str = ""
     source: str = ""
     assumption: str = ""
     pos: Pos = None
@@ -270,9 +272,9 @@ class Workflow:
             add(f"letter {lt.code}", lt)
         for t in self.tables.values():
             add(f"table {t.name}", t)
-            for key, (_, text) in t.row_notes.items():
+            for key, (_, text, pos) in t.row_notes.items():
                 if text:
-                    found.append((f"table {t.name} row {key}", text, t.pos))
+                    found.append((f"table {t.name} row {key}", text, pos or t.pos))
         for q in self.queries.values():
             add(f"query {q.name}", q)
         for sc in self.schedules.values():
@@ -281,6 +283,10 @@ class Workflow:
             add(f"event {ev.name}", ev)
             if ev.by is not None:
                 add(f"event {ev.name} by", ev.by)
+            for (statuses, _), (_, text, pos) in zip(ev.unavailable, ev.unavailable_notes, strict=False):
+                if text:
+                    where = f"in {', '.join(statuses)}" if statuses else "in any other status"
+                    found.append((f"event {ev.name} unavailable {where}", text, pos))
             for spec in ev.data:
                 add(f"event {ev.name} data {spec.name}", spec)
             for g in ev.guards:

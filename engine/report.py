@@ -73,6 +73,7 @@ def describe(wf: Workflow) -> dict:
                       "source": s.source} for s in wf.statuses.values()],
         "events": [{
             "name": e.name, "title": e.title, "source": e.source,
+            "by": None if e.by is None else {"areas": list(e.by.areas), "roles": list(e.by.roles), "says": e.by.says},
             "data": [_field(d) for d in e.data],
             "transitions": [{"from": list(t.sources), "to": t.target, "when": t.when.text if t.when else None,
                              "guards": [{"check": g.check.text, "says": g.says} for g in (*e.guards, *t.guards)],
@@ -83,6 +84,9 @@ def describe(wf: Workflow) -> dict:
         "intrays": [{"code": i.code, "name": i.name, "due": _period(i.due), "source": i.source}
                     for i in wf.intrays.values()],
         "letters": [{"code": lt.code, "title": lt.title, "source": lt.source} for lt in wf.letters.values()],
+        "tables": [{"name": t.name, "title": t.title, "key": t.key, "columns": [c.name for c in t.columns],
+                    "rows": [{t.key: key, **{c: to_json(v) for c, v in row.items()}} for key, row in t.rows.items()],
+                    "source": t.source} for t in wf.tables.values()],
         "assumptions": [{"where": where, "assumption": text, "line": pos[1] if pos else None}
                         for where, text, pos in wf.assumptions()],
     }
@@ -97,6 +101,14 @@ def _period(td: Any) -> str | None:
     return f"{hours // 24} days"
 
 
+def _cell(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(_cell(v) for v in value) or "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
 def describe_text(wf: Workflow) -> str:
     d = describe(wf)
     out = [f"{wf.title} ({wf.name}, version {wf.version})"]
@@ -109,6 +121,9 @@ def describe_text(wf: Workflow) -> str:
     out.append("\nEvents:")
     for e in d["events"]:
         out.append(f"  {e['name']}: {e['title']} ({e['source']})")
+        if e["by"]:
+            who = [*(f"area {a}" for a in e["by"]["areas"]), *(f"role {r}" for r in e["by"]["roles"])]
+            out.append(f"      only by: {', '.join(who)}")
         for f in e["data"]:
             extra = [f["type"] + (f" of {f['list']}" if "list" in f else "")]
             if f.get("required"):
@@ -126,6 +141,11 @@ def describe_text(wf: Workflow) -> str:
     out.append("\nLetters:")
     for lt in d["letters"]:
         out.append(f"  {lt['code']}: {lt['title']} ({lt['source']})")
+    for t in d["tables"]:
+        out.append(f"\nTable {t['name']}: {t['title'] or t['name']} ({t['source']})")
+        for row in t["rows"]:
+            cells = [f"{c}={_cell(row[c])}" for c in t["columns"] if row.get(c) is not None]
+            out.append(f"  {row[t['key']]}: {'; '.join(cells)}")
     out.append(f"\nAssumptions ({len(d['assumptions'])}):")
     for a in d["assumptions"]:
         out.append(f"  line {a['line']}: {a['where']}: {a['assumption']}")

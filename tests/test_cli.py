@@ -45,6 +45,24 @@ def test_describe_by_name():
     assert result.exit_code == 0 and "Statuses:" in result.output and "Assumptions (0)" in result.output
 
 
+def test_describe_shows_tables_who_may_fire_and_every_assumption_at_its_line():
+    """Policy staff review the areas table, the area-only events and each reading, at its place in the file."""
+    cma = str(ROOT / "workflows" / "cma.yaml")
+    lines = Path(cma).read_text(encoding="utf-8").splitlines()
+    doc = json.loads(run("describe", cma, "--json").output)
+    areas = next(t for t in doc["tables"] if t["name"] == "areas")
+    agreements = next(r for r in areas["rows"] if r["name"] == "Agreements Officers")
+    assert agreements["minimum_activities"] == ["Minimum Collection Activity"]
+    lock = next(e for e in doc["events"] if e["name"] == "lock_customer")
+    assert lock["by"]["areas"] == ["Agreements Officers"]
+    notes = {a["where"]: a for a in doc["assumptions"]}
+    row = notes["table areas row Agreements Officers"]
+    assert "name: Agreements Officers" in lines[row["line"] - 1]
+    assert any(w.startswith("event close_contact unavailable in Privacy check required") for w in notes)
+    text = run("describe", cma).output
+    assert "only by: area Agreements Officers" in text and "Table areas:" in text
+
+
 def test_test_command_ends_with_counts():
     result = run("test", str(FIX / "scenarios"))
     assert result.exit_code == 0

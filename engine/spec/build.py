@@ -332,8 +332,9 @@ class _Builder:
             for col in known:
                 values.setdefault(col, None)
             rows[row[key]] = values
-            notes[row[key]] = (str(row.get("source", "")), str(row.get("assumption", "")))
-        return Table(name=name, key=key, columns=columns, rows=rows, row_notes=notes, source=raw["source"],
+            notes[row[key]] = (str(row.get("source", "")), str(row.get("assumption", "")), self.position(rpath))
+        return Table(name=name, key=key, columns=columns, rows=rows, row_notes=notes, title=raw.get("title", ""),
+                     source=raw["source"],
                      assumption=raw.get("assumption", ""), pos=self.position(path))
 
     def start_effect(self, path: Path, raw: dict, scope: Scope, common: dict) -> list[Effect]:
@@ -354,7 +355,10 @@ class _Builder:
         events = _mapping(self.siblings[owner].get("events"))
         if not self.ref(path + ("event",), raw["event"], events, f"event of workflow {owner}"):
             return []
-        data_fields = _mapping(_mapping(events[raw["event"]]).get("data"))
+        event_doc = _mapping(events[raw["event"]])
+        data_fields = _mapping(event_doc.get("data"))
+        if kind == "start":
+            self.check_start(path, owner, raw, event_doc, data_fields)
         record = []
         for key, value in (raw.get("data") or {}).items():
             if self.ref(path + ("data", key), key, data_fields, f"data field of {owner} event {raw['event']}",
@@ -364,6 +368,25 @@ class _Builder:
                     record.append((key, compiled))
         return [Effect(kind=kind, target=owner, targets=targets, event=raw["event"], name=name,
                        record=tuple(record), **common)]
+
+    def check_start(self, path: Path, owner: str, raw: dict, event_doc: dict, data_fields: dict) -> None:
+        """A started instance begins in its workflow's initial status: the event must leave it, with its data."""
+        initial = self.siblings[owner].get("initial")
+        sources = set()
+        for tr in event_doc.get("transitions") or ():
+            found = _mapping(tr).get("from")
+            sources |= {found} if isinstance(found, str) else set(found or ())
+        if isinstance(initial, str) and initial not in sources:
+            self.error(path + ("event",), f"event {raw['event']} of workflow {owner} cannot happen in {owner}'s "
+                       f"initial status '{initial}', where a started instance begins",
+                       f"start it with an event that leaves '{initial}'")
+        given = raw.get("data") or {}
+        for key, spec in data_fields.items():
+            spec = _mapping(spec)
+            if spec.get("required") and "default" not in spec and key not in given:
+                self.error(path + ("data",) if "data" in raw else path + ("event",),
+                           f"the {owner} event {raw['event']} requires data field '{key}', which is not given",
+                           f"add {key}: ... under data:")
 
     def called_query_owner(self, path: Path, text: Any, compiled: Expr | None) -> str | None:
         try:
@@ -457,6 +480,10 @@ class _Builder:
                 self.ref(path + ("unavailable", i, "in", j), status, self.status_names, "status")
         return Event(name=name, title=raw["title"], data=data, guards=guards, transitions=tuple(transitions),
                      unavailable=tuple((tuple(e.get("in", ())), e["says"]) for e in unavailable), by=by,
+                     unavailable_notes=tuple((str(e.get("source", "")), str(e.get("assumption", "")),
+                                              self.position(path + ("unavailable", i)) if not isinstance(
+                                                  raw.get("unavailable"), str) else self.position(path))
+                                             for i, e in enumerate(unavailable)),
                      source=raw["source"],
                      assumption=raw.get("assumption", ""), pos=self.position(path))
 
