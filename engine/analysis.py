@@ -149,6 +149,9 @@ def _intrays_left_open(wf: Workflow, g: nx.MultiDiGraph, reach: set[str]) -> Ite
                     route = f"{src} -{ev.name}-> " + _walk(h, path)
                     if end in finals and (end not in ends or len(route) < len(ends[end])):
                         ends[end] = route
+            stays = wf.intrays[ef.target].stays_open
+            if stays is not None:  # left open there on purpose, as policy was asked to confirm
+                ends = {end: route for end, route in ends.items() if stays[0] and end not in stays[0]}
             if not ends:
                 continue
             if ef.target not in closers:
@@ -159,13 +162,14 @@ def _intrays_left_open(wf: Workflow, g: nx.MultiDiGraph, reach: set[str]) -> Ite
             yield _finding(wf, ef.pos or tr.pos, "intray-left-open",
                            f"intray {ef.target} opened by {ev.name} can still be open when the case reaches final "
                            f"status {', '.join(sorted(ends))} (e.g. {min(ends.values(), key=len)})",
-                           "close it on the way there, if the procedure means it to be closed; else ask policy")
+                           "close it on the way there, if the procedure means it to be closed; else ask policy and "
+                           "record the answer with `stays_open:` on the intray")
     for code, (opening, reached) in never.items():
         yield _finding(wf, wf.intrays[code].pos, "intray-left-open",
                        f"intray {code} is opened (by {', '.join(sorted(opening))}) but nothing in the workflow "
                        f"closes it: it stays open in final status {', '.join(sorted(reached))}",
-                       "close it where the procedure says; if it is closed outside this workflow, policy should "
-                       "confirm")
+                       "close it where the procedure says; if it is closed outside this workflow, say so with "
+                       "`stays_open:` on the intray, for policy to confirm")
 
 
 def _walk(h: nx.MultiDiGraph, path: list[str]) -> str:

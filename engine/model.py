@@ -80,6 +80,8 @@ class IntrayType:
     source: str = ""
     assumption: str = ""
     pos: Pos = None
+    # `stays_open:`: final statuses it may be left open in (() for any), why, and where that is written
+    stays_open: tuple[tuple[str, ...], str, Pos] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,6 +270,10 @@ class Workflow:
             add(f"status {st.name}", st)
         for it in self.intrays.values():
             add(f"intray {it.code}", it)
+            if it.stays_open is not None:
+                statuses, text, pos = it.stays_open
+                found.append((f"intray {it.code} stays open in {', '.join(statuses) or 'any final status'}", text,
+                              pos))
         for lt in self.letters.values():
             add(f"letter {lt.code}", lt)
         for t in self.tables.values():

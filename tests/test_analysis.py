@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli import cli
-from engine import Engine, Refused, SimulatedClock, load_workflow, load_workflow_text
+from engine import DefinitionError, Engine, Refused, SimulatedClock, load_workflow, load_workflow_text
 from engine.analysis import analyse, routes, skeleton_text
 from engine.coverage import Coverage
 from engine.runtime import Trace
@@ -200,6 +200,29 @@ def test_intray_never_closed_is_reported_once_at_its_declaration():
     assert f.code == "intray-left-open"
     assert (f.line, f.col) == where(text, "{name: Work")
     assert "nothing in the workflow closes it: it stays open in final status Done, Lost" in f.message
+
+
+def test_an_intray_that_stays_open_on_purpose_is_not_reported_where_it_says():
+    never_closed = CLEAN.replace("source: t2\n        effects:\n          - close: WORK\n", "source: t2\n")
+    never_closed = never_closed.replace("          - close: WORK\n", "")
+    declared = "  WORK: {name: Work, due: 2d, source: s}\n"
+    why = "    stays_open: {assumption: 'R0: closed by another team', in: [Lost]}\n"
+    only_lost = never_closed.replace(declared, "  WORK:\n    name: Work\n    due: 2d\n    source: s\n" + why)
+    f = only(only_lost)  # still reported for Done, which `in:` does not name
+    assert "stays open in final status Done" in f.message and "Lost" not in f.message
+    anywhere = only_lost.replace(", in: [Lost]", "")
+    assert findings(anywhere) == []
+    wf = load_workflow_text(anywhere, "t.yaml")
+    assert ("intray WORK stays open in any final status", "R0: closed by another team") in [
+        (where_, text) for where_, text, _ in wf.assumptions()]
+
+
+def test_stays_open_names_only_final_statuses():
+    text = CLEAN.replace("  WORK: {name: Work, due: 2d, source: s}\n",
+                         "  WORK: {name: Work, due: 2d, source: s, stays_open: {assumption: a, in: [Open]}}\n")
+    with pytest.raises(DefinitionError) as exc:
+        load_workflow_text(text, "t.yaml")
+    assert "status 'Open' is not final" in str(exc.value.findings[0].message)
 
 
 def test_unused_intray_and_letter():

@@ -516,8 +516,17 @@ class _Builder:
                     due = parse_duration(v["due"])
                 except ValueError as exc:
                     self.error(("intrays", code, "due"), str(exc), code="schema")
+            stays = v.get("stays_open")
+            if stays is not None:
+                for i, status in enumerate(stays.get("in", ())):
+                    if self.ref(("intrays", code, "stays_open", "in", i), status, self.statuses, "status") \
+                            and not self.statuses[status].final:
+                        self.error(("intrays", code, "stays_open", "in", i), f"status '{status}' is not final",
+                                   "stays_open names the final statuses an intray may be left open in")
+                stays = (tuple(stays.get("in", ())), stays["assumption"], self.position(("intrays", code, "stays_open")))
             self.intrays[code] = IntrayType(code=code, name=v["name"], due=due, source=v["source"],
-                                            assumption=v.get("assumption", ""), pos=self.position(("intrays", code)))
+                                            assumption=v.get("assumption", ""), pos=self.position(("intrays", code)),
+                                            stays_open=stays)
         self.letters = {code: LetterType(code=code, title=v["title"], source=v["source"],
                                          assumption=v.get("assumption", ""), pos=self.position(("letters", code)))
                         for code, v in doc.get("letters", {}).items()}
