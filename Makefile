@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 SAMPLE := scenarios/coa/full_path.yaml
+WORKFLOWS := $(sort $(basename $(notdir $(wildcard workflows/*.yaml))))
 
-.PHONY: demo test bench check install install-test clean
+.PHONY: demo test bench check install install-test clean diagrams
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,10 +29,25 @@ demo: install
 	$(BIN)/procflow check workflows scenarios
 	$(BIN)/procflow simulate $(SAMPLE)
 	$(BIN)/procflow describe coa | tail -n 25
+	$(MAKE) --no-print-directory diagrams
 
 test: install-test
 	$(BIN)/ruff check engine cli.py tests bench
 	$(BIN)/pytest
+
+# diagrams/NAME.dot and NAME.mmd are checked by the tests (tests/test_diagrams.py); NAME.svg needs Graphviz
+diagrams: install
+	@mkdir -p diagrams
+	@for w in $(WORKFLOWS); do \
+	  $(BIN)/procflow diagram $$w --format dot -o diagrams/$$w.dot || exit 1; \
+	  $(BIN)/procflow diagram $$w --format mermaid -o diagrams/$$w.mmd || exit 1; \
+	  if command -v dot >/dev/null 2>&1; then \
+	    $(BIN)/procflow diagram $$w --format svg -o diagrams/$$w.svg || exit 1; \
+	  else \
+	    echo "diagrams/$$w.svg not redrawn: Graphviz's dot program is not installed"; \
+	  fi; \
+	done
+	@echo "diagrams/: $(foreach w,$(WORKFLOWS),$(w).svg $(w).mmd $(w).dot)"
 
 bench: install
 	$(BIN)/python bench/run.py

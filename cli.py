@@ -153,8 +153,9 @@ def diagram(workflow: str, fmt: str, output: Path | None, scenario_file: Path | 
         from engine.report import findings_text
         from engine.scenario import load_scenario, run_scenario
 
+        traces: list[Any] = []  # which transition each event took
         try:
-            result = run_scenario(load_scenario(scenario_file))
+            result = run_scenario(load_scenario(scenario_file), trace=traces.append)
         except DefinitionError as exc:
             click.echo(findings_text(exc.findings), err=True)
             sys.exit(1)
@@ -166,15 +167,18 @@ def diagram(workflow: str, fmt: str, output: Path | None, scenario_file: Path | 
         if not result.passed:
             click.echo(f"note: {scenario_file} fails {len(result.failures)} expectation(s); "
                        "drawing the path it took", err=True)
-        taken = taken_steps(result.steps, instance)
+        taken = taken_steps(result.steps, instance, traces)
     try:
         data = render(wf, fmt, taken)
     except (ValueError, RuntimeError) as exc:
         raise click.ClickException(str(exc)) from None
     if output is None:
         click.echo(data.decode("utf-8"), nl=False)
-    else:
+        return
+    try:
         output.write_bytes(data)
+    except OSError as exc:
+        _fail_usage(f"cannot write {output}: {exc.strerror or exc}")
 
 
 @cli.command()

@@ -13,17 +13,33 @@ TEXT_FORMATS = ("svg", "dot", "mermaid")
 __all__ = ["FORMATS", "TEXT_FORMATS", "Diagram", "Taken", "extract", "render", "taken_steps"]
 
 
-def taken_steps(steps: Iterable[Any], instance: str = "main") -> list[Taken]:
-    """The accepted events of one instance among a scenario's step results, as (event, from, to)."""
-    return [(s.event, s.from_status, s.to_status) for s in steps
-            if s.kind == "event" and not s.refused and s.instance == instance]
+def taken_steps(steps: Iterable[Any], instance: str = "main", traces: Iterable[Any] = ()) -> list[Taken]:
+    """The accepted events of one instance among a scenario's step results, in order.
+
+    `traces` (what `run_scenario(..., trace=...)` was told, see `engine.runtime.Trace`) say which
+    transition each event took, so that of two transitions between the same statuses only the one
+    taken is drawn as the path; without them both are.
+    """
+    chosen = [t for t in traces if t.transition is not None and t.instance.name == instance]
+    found = []
+    for s in steps:
+        if s.kind != "event" or s.refused or s.instance != instance:
+            continue
+        transition = None
+        for i, t in enumerate(chosen):  # the first trace of this step's event between its statuses
+            if t.event == s.event and t.status == s.from_status and t.transition.target_from(t.status) == s.to_status:
+                transition = t.transition
+                del chosen[: i + 1]
+                break
+        found.append(Taken(s.event, s.from_status, s.to_status, transition))
+    return found
 
 
-def render(wf: Workflow, fmt: str, taken: list[Taken] | None = None) -> bytes:
-    """The diagram of a workflow in a format; `taken` (event, from, to) steps are drawn as a path."""
+def render(wf: Workflow, fmt: str, taken: Iterable[Taken | tuple[str, str, str]] | None = None) -> bytes:
+    """The diagram of a workflow in a format; `taken` steps are drawn as a numbered path over it."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown diagram format '{fmt}' (known: {', '.join(FORMATS)})")
-    diagram = extract(wf, taken)
+    diagram = extract(wf, list(taken) if taken is not None else None)
     if fmt == "mermaid":
         from .mermaid import to_mermaid
 

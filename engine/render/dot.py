@@ -1,14 +1,14 @@
 """Graphviz drawing of a diagram description: DOT text, and SVG, PNG or PDF through the `dot` program."""
 from __future__ import annotations
 
+import re
 from html import escape
-
-import graphviz
 
 from .graph import Diagram, Edge, Node
 from .style import EDGE, EFFECT, PATH, colours
 
-FONT = "DejaVu Sans"
+FONT = "DejaVu Sans,Verdana,sans-serif"  # SVG viewers without DejaVu Sans take the next
+REACH = ("move", "branch", "join")  # the edges that lead into a status
 
 
 def _h(text: str) -> str:
@@ -37,77 +37,175 @@ def _edge_label(diagram: Diagram, edge: Edge) -> str:
     return f"<{'<br/>'.join(lines)}>" if lines else ""
 
 
-def graph(diagram: Diagram) -> graphviz.Digraph:
-    """The Digraph: a cluster per group, junction points, labelled edges and the legend below."""
-    g = graphviz.Digraph(diagram.name)
+def layout(diagram: Diagram) -> tuple[set[int], list[list[str]]]:
+    """What steers the layout: the edges that must not set a status's column, and the columns.
+
+    A status is placed by the first event (in the workflow's order) that leads into it; a later
+    event's edge into it is drawn without moving it (the Finalisation window's withdrawals stay
+    with the other Table 3 outcomes). The statuses of one group that one choice first leads to
+    share a column.
+    """
+    order = {name: i for i, name in enumerate(diagram.events)}
+    into: dict[str, list[tuple[int, Edge]]] = {}
+    for i, e in enumerate(diagram.edges):
+        if e.kind in REACH and not e.back:
+            into.setdefault(e.head, []).append((i, e))
+    loose: set[int] = set()
+    columns: dict[tuple[str, str], list[str]] = {}
+    group = {n.id: n.group for n in diagram.nodes}
+    for head, edges in into.items():
+        first = min(order.get(e.events[0], 0) for _, e in edges)
+        loose |= {i for i, e in edges if order.get(e.events[0], 0) > first}
+        tails = {e.tail for _, e in edges if order.get(e.events[0], 0) == first}
+        if len(tails) == 1 and all(e.kind == "branch" for _, e in edges if e.tail in tails):
+            columns.setdefault((tails.pop(), group[head]), []).append(head)
+    return loose, [ids for ids in columns.values() if len(ids) > 1]
+
+
+def to_dot(diagram: Diagram) -> str:
+    """The DOT text: a cluster per group, junction points, labelled edges and the legend below.
+
+    Written here rather than by the graphviz package, so that the text (which diagrams/NAME.dot
+    keeps, and the tests compare) depends on nothing but the diagram.
+    """
     highlight = bool(diagram.path)
-    g.attr("graph", rankdir=__import__("os").environ.get("RD", "LR"), fontname=FONT, fontsize="11", nodesep="0.18", ranksep="0.3",
-           newrank="true", labelloc="b", labeljust="l", pad="0.2",
-           label=f"<{legend(diagram)}>")
-    g.attr("node", fontname=FONT, fontsize="10", shape="box", style="rounded,filled", penwidth="1.2",
-           margin="0.12,0.04", height="0.35")
-    g.attr("edge", fontname=FONT, fontsize="8", color=EDGE, arrowsize="0.6", penwidth="1")
+    loose, columns = layout(diagram)
+    out = [f"digraph {_q(diagram.name)} {{",
+           _stmt("graph", {"rankdir": "LR", "fontname": FONT, "fontsize": "11", "nodesep": "0.18", "ranksep": "0.3",
+                           "newrank": "true", "labelloc": "b", "labeljust": "l", "pad": "0.2",
+                           "label": f"<{legend(diagram)}>"}),
+           _stmt("node", {"fontname": FONT, "fontsize": "10", "shape": "box", "style": "rounded,filled",
+                          "penwidth": "1.2", "margin": "0.12,0.04", "height": "0.35"}),
+           _stmt("edge", {"fontname": FONT, "fontsize": "8", "color": EDGE, "arrowsize": "0.6", "penwidth": "1"})]
     for i, group in enumerate(("", *diagram.groups)):
-        _, bg, _, border = colours(diagram, group)
         members = [n for n in diagram.nodes if n.group == group and n.kind == "status"]
         if not members:
             continue
-        sub = graphviz.Digraph(f"cluster_{i}") if group else g
+        indent = "\t\t" if group else "\t"
         if group:
-            sub.attr(label=f"<<b>{_h(group)}</b>>", style="rounded,filled", fillcolor=bg, color=border,
-                     fontcolor=border, fontsize="11", margin="10")
+            _, bg, _, border = colours(diagram, group)
+            out.append(f"\tsubgraph cluster_{i} {{")
+            out.append(_stmt("graph", {"label": f"<<b>{_h(group)}</b>>", "style": "rounded,filled", "fillcolor": bg,
+                                       "color": border, "fontcolor": border, "fontsize": "11", "margin": "10"},
+                             indent))
         for n in members:
             _, _, fill, line = colours(diagram, n.group)
-            attrs = {"fillcolor": fill, "color": line}
+            attrs = {"label": _node_label(n), "fillcolor": fill, "color": line}
             if n.final:
                 attrs["peripheries"] = "2"
             if highlight and n.taken:
                 attrs.update(color=PATH, penwidth="2.5")
-            sub.node(n.id, _node_label(n), **attrs)
+            out.append(_stmt(n.id, attrs, indent))
+        ids = {n.id for n in members}
+        out += [f"{indent}{{rank=same; {'; '.join(column)}}}" for column in columns if column[0] in ids]
         if group:
-            g.subgraph(sub)
+            out.append("\t}")
     for n in diagram.nodes:
         if n.kind == "start":
-            g.node(n.id, "", shape="circle", style="filled", fillcolor="black", width="0.16", height="0.16")
+            out.append(_stmt(n.id, {"label": "", "shape": "circle", "style": "filled", "fillcolor": "black",
+                                    "width": "0.16", "height": "0.16"}))
         elif n.kind == "choice":
-            g.node(n.id, "", shape="diamond", style="filled", fillcolor="white", width="0.22", height="0.22")
+            out.append(_stmt(n.id, {"label": "", "shape": "diamond", "style": "filled", "fillcolor": "white",
+                                    "width": "0.22", "height": "0.22"}))
         elif n.kind == "merge":
-            g.node(n.id, "", shape="circle", style="filled", fillcolor=EDGE, width="0.09", height="0.09")
-    for e in diagram.edges:
-        attrs = {}
-        if e.kind in ("feed", "start"):
-            attrs["arrowhead"] = "none" if e.kind == "feed" else "normal"
-        tail, head = e.tail, e.head
-        if e.back:  # drawn from its head, arrow at the start: the layout keeps the procedure's order
-            tail, head = head, tail
-            attrs.update(dir="back", style="dashed")
-        if e.effects is not None and e.kind == "branch":  # beside the status it leads to
-            attrs.update(headlabel=f"<{_effect(diagram, e)}>", labeldistance="2.2", labelangle="25")
-            if e.back:
-                attrs.update(taillabel=attrs.pop("headlabel"))
-        if e.taken:
-            attrs.update(color=PATH, penwidth="2.5", fontcolor=PATH if e.kind == "loop" else "black")
-        label = _edge_label(diagram, e)
-        g.edge(tail, head, label=label, **attrs) if label else g.edge(tail, head, **attrs)
-    return g
+            out.append(_stmt(n.id, {"label": "", "shape": "circle", "style": "filled", "fillcolor": EDGE,
+                                    "width": "0.09", "height": "0.09"}))
+    for i, e in enumerate(diagram.edges):
+        tail, head, attrs = _edge(diagram, e, i in loose)
+        out.append(_stmt(f"{tail} -> {head}", attrs))
+    out.append("}")
+    return "\n".join(out) + "\n"
+
+
+_KEYWORDS = {"node", "edge", "graph", "digraph", "subgraph", "strict"}
+
+
+def _q(value: str) -> str:
+    """A DOT ID: as it is when it is a plain name or number, `<...>` HTML as it is, else quoted."""
+    if value.startswith("<") and value.endswith(">"):
+        return value
+    if (re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*|-?(\.[0-9]+|[0-9]+(\.[0-9]*)?)", value)
+            and value.lower() not in _KEYWORDS):
+        return value
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _stmt(head: str, attrs: dict[str, str], indent: str = "\t") -> str:
+    """`head [key=value ...]`, the keys sorted so that the text never depends on the order they were set in."""
+    return f"{indent}{head} [{' '.join(f'{k}={_q(v)}' for k, v in sorted(attrs.items()))}]"
+
+
+def _edge(diagram: Diagram, e: Edge, loose: bool) -> tuple[str, str, dict[str, str]]:
+    attrs: dict[str, str] = {}
+    if e.kind == "feed":
+        attrs["arrowhead"] = "none"
+        if e.both:
+            attrs.update(dir="both", arrowtail="normal")
+    tail, head = e.tail, e.head
+    if e.back:  # drawn from its head, arrow at the start: the layout keeps the procedure's order
+        tail, head = head, tail
+        attrs.update(dir="back", style="dashed")
+    if loose:
+        attrs["constraint"] = "false"
+    if e.effects is not None and e.kind == "branch":  # beside the status it leads to
+        attrs.update({"taillabel" if e.back else "headlabel": f"<{_effect(diagram, e)}>",
+                      "labeldistance": "2.2", "labelangle": "25"})
+    if e.taken:
+        attrs.update(color=PATH, penwidth="2.5", fontcolor=PATH if e.kind == "loop" else "black")
+    label = _edge_label(diagram, e)
+    if label:
+        attrs["label"] = label
+    return tail, head, attrs
+
+
+def how_to_read(diagram: Diagram) -> list[str]:
+    """The keys that this diagram needs, and no others."""
+    keys = []
+    if any(n.final for n in diagram.nodes):
+        keys.append("double border, bold name: a final status")
+    if diagram.has("choice"):
+        keys.append("◇ the event's data chooses the next status")
+    if diagram.has("merge"):
+        keys.append("● one event leads on from several statuses")
+    if any(e.both for e in diagram.edges):
+        keys.append("arrows at both ends: there, and back again")
+    if any(e.back for e in diagram.edges):
+        keys.append("dashed: back to a status declared earlier")
+    if diagram.effects:
+        keys.append("[n] the event's effects (see Effects):")
+        marks = "".join(e.marker for e in diagram.effects)
+        said = [f"{s} {w}" for s, w in (("↑", "intray opened"), ("↓", "closed"), ("✉", "letter issued")) if s in marks]
+        if said:
+            keys.append(" " + ", ".join(said))
+        if "▶" in marks:
+            keys.append(" ▶ W: a case of workflow W started")
+        if any(c.endswith("?") for e in diagram.effects for c in (*e.opened, *e.closed, *e.letters, *e.others)):
+            keys.append(" ? only in some cases")
+    if diagram.kept:
+        keys.append("⟲ A: the events of row A keep the status")
+    if diagram.path:
+        keys.append("red: the path taken, its steps numbered")
+    return keys
+
+
+Section = tuple[str, list[list[str]]]  # a title and rows of cells
 
 
 def legend(diagram: Diagram) -> str:
-    """The legend as one Graphviz HTML grid: how to read, the effects, the kept events, the codes, the path."""
-    keys = ["double border: final status (the application is finalised)",
-            "◇ the event's data chooses the next status",
-            "● several statuses lead on by one event",
-            "[n] ↑ intrays opened ↓ closed ✉ letters issued (see Effects)",
-            "? only in some cases",
-            "dashed: back to a status of an earlier table",
-            "⟲ A: the events of row A keep the status"]
-    how = [[_td(k)] for k in keys]
+    """The legend as one Graphviz HTML grid of three slots side by side: how to read; the effects and the
+    codes they name; the events that keep the status and the path. A grid stretches whatever it holds to
+    fit, so nothing is nested: the sections of one slot share its columns."""
+    how = [[_td("&#160;" * 4 * (len(k) - len(k.lstrip())) + _h(k.lstrip()), raw=True)] for k in how_to_read(diagram)]
     for group in diagram.groups:
         _, _, fill, line = colours(diagram, group)
         how.append([f'<td align="left" bgcolor="{fill}" border="1"><font color="{line}">{_h(group)}</font></td>'])
-    sections = [("How to read", 1, how)]
+    middle: list[Section] = []
     if diagram.effects:
-        sections.append(("Effects", 2, [[_td(str(e.key)), _td(e.text())] for e in diagram.effects]))
+        middle.append(("Effects", [[_td(str(e.key)), _td(e.text())] for e in diagram.effects]))
+    codes = [[_td(c), _td(name)] for c, name in (*diagram.intrays, *diagram.letters)]
+    if codes:
+        middle.append(("Intrays and letters", codes))
+    right: list[Section] = []
     if diagram.kept:
         kept: list[list[str]] = []
         for k in diagram.kept:
@@ -119,50 +217,44 @@ def legend(diagram: Diagram) -> str:
                 if i == 0:
                     row.append(_td(f"<i>{_h(k.where)}</i>", span, raw=True))
                 kept.append(row)
-        sections.append(("Events that keep the status", 3, kept))
-    codes = [[_td(c), _td(name)] for c, name in (*diagram.intrays, *diagram.letters)]
-    if codes:
-        sections.append(("Intrays and letters", 2, codes))
+        right.append(("Events that keep the status", kept))
     if diagram.path:
-        sections.append(("Path", 3, [[_td(str(s.number)), _td(s.title), _td(f"{s.source} → {s.target}")]
-                                     for s in diagram.path]))
-    # two bands of sections side by side, so that the legend is about as wide as the drawing
-    half = (len(sections) + 1) // 2
-    bands = [_band(sections[:half]), _band(sections[half:])] if len(sections) > 2 else [_band(sections)]
-    head = f'<tr><td align="left" border="0"><b>{_h(diagram.title)}</b> ({_h(diagram.name)})</td></tr>'
-    body = "".join(f'<tr><td align="left" border="0">{band}</td></tr>' for band in bands if band)
-    return f'<table border="0" cellborder="0" cellspacing="0" cellpadding="0">{head}\n{body}</table>'
-
-
-def _band(sections: list[tuple[str, int, list[list[str]]]]) -> str:
-    """Sections side by side in one grid: a title row, then row i of each section (padded)."""
-    if not sections:
-        return ""
-    height = max(len(rows) for _, _, rows in sections)
-    gap = '<td border="0" width="14"></td>'
-    grid = ["<tr>" + gap.join(f'<td align="left" colspan="{cols}" border="0"><b>{_h(title)}</b></td>'
-                              for title, cols, _ in sections) + "</tr>"]
-    for i in range(height):
-        cells = []
-        for _, cols, rows in sections:
-            cells.append("".join(rows[i]) if i < len(rows) else f'<td border="0" colspan="{cols}"></td>')
-        grid.append("<tr>" + gap.join(cells) + "</tr>")
+        right.append(("Path", [[_td(str(s.number)), _td(s.title), _td(f"{s.source} → {s.target}")]
+                               for s in diagram.path]))
+    slots = [(cols, _stack(sections, cols)) for cols, sections in ((1, [("How to read", how)]), (2, middle), (3, right))
+             if sections]
+    height = max(len(rows) for _, rows in slots)
+    gap = '<td border="0" width="16"></td>'
+    grid = ["<tr>" + gap.join("".join(rows[i]) if i < len(rows) else f'<td border="0" colspan="{cols}"></td>'
+                              for cols, rows in slots) + "</tr>" for i in range(height)]
+    span = sum(cols for cols, _ in slots) + len(slots) - 1
+    head = (f'<tr><td align="left" colspan="{span}" border="0"><font point-size="13"><b>{_h(diagram.title)}</b>'
+            f' ({_h(diagram.name)})</font></td></tr>')
     return ('<table border="0" cellborder="0" cellspacing="0" cellpadding="3" color="#BBBBBB">'
-            + "\n".join(grid) + "</table>")
+            + head + "\n" + "\n".join(grid) + "</table>")
+
+
+def _stack(sections: list[Section], cols: int) -> list[list[str]]:
+    """Sections one under another: each a title row, then its rows, a blank row between them."""
+    rows: list[list[str]] = []
+    for title, mine in sections:
+        if rows:
+            rows.append([f'<td border="0" colspan="{cols}"></td>'])
+        rows.append([f'<td align="left" colspan="{cols}" border="0"><b>{_h(title)}</b></td>'])
+        rows += mine
+    return rows
 
 
 def _td(text: str, attrs: str = "", raw: bool = False) -> str:
     return f'<td align="left" balign="left" border="1"{attrs}>{text if raw else _h(text)}</td>'
 
 
-def to_dot(diagram: Diagram) -> str:
-    return graph(diagram).source
-
-
 def draw(diagram: Diagram, fmt: str) -> bytes:
     """SVG, PNG or PDF bytes, drawn by Graphviz's `dot` program."""
+    import graphviz
+
     try:
-        return graph(diagram).pipe(format=fmt)
+        return graphviz.Source(to_dot(diagram)).pipe(format=fmt)
     except graphviz.ExecutableNotFound as exc:
         raise RuntimeError("drawing needs Graphviz's `dot` program (apt-get install graphviz); "
                            "--format dot and --format mermaid work without it") from exc

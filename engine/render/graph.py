@@ -4,19 +4,26 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
-from ..model import Transition, Workflow
+from ..model import Event, Transition, Workflow
 from .labels import Condition, conditions, wrap
 
 MERGE_AT = 3  # this many sources of one event into one status meet at a merge point first
 
-# (event, from status, to status) of an accepted step
-Taken = tuple[str, str, str]
+
+class Taken(NamedTuple):
+    """One accepted step of a path: the event, the statuses, and the transition taken when known."""
+
+    event: str
+    source: str
+    target: str
+    transition: Transition | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Node:
-    id: str  # safe in DOT and Mermaid: letters, digits and _
+    id: str  # safe in DOT and Mermaid: ASCII letters, digits and _
     name: str  # the status's name; "" for the start and junction points
     kind: str  # status | start | choice (one event's branches) | merge (sources of one event meet)
     group: str = ""
@@ -30,7 +37,8 @@ class Node:
 class Edge:
     tail: str
     head: str
-    # start | move | choose (to a choice) | branch (from a choice) | feed (into a merge) | join (from a merge) | loop
+    # start | move | choose (to a choice) | branch (from a choice) | feed (into a merge) | join (from a merge)
+    # | return (back into a merge: to the status the case came from) | loop (a path's step that kept the status)
     kind: str
     events: tuple[str, ...] = ()
     title: tuple[str, ...] = ()  # the event's title, wrapped
@@ -39,6 +47,7 @@ class Edge:
     steps: tuple[int, ...] = ()  # numbers of the highlighted path's steps over this edge
     taken: bool = False  # the highlighted path goes over it
     back: bool = False  # leads only to statuses declared before its source: a layout need not follow it
+    both: bool = False  # a feed a return also goes over, the other way: drawn with an arrow at its status
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,25 +58,27 @@ class Move:
     source: str
     target: str
     guard: str  # in words; the alternatives of merged transitions joined with "or"
-    effects: int | None
 
 
 @dataclass(frozen=True, slots=True)
 class Effects:
-    """A distinct set of effects, keyed by number in the legend; a conditional code ends with '?'."""
+    """A distinct set of effects, keyed by number in the legend; a conditional one ends with '?'."""
 
     key: int
     opened: tuple[str, ...]
     closed: tuple[str, ...]
     letters: tuple[str, ...]
+    others: tuple[str, ...] = ()  # workflows a case of which is started or signalled
+
+    def _parts(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        return (("↑", self.opened), ("↓", self.closed), ("✉", self.letters), ("▶", self.others))
 
     @property
     def marker(self) -> str:
-        return "".join(s for s, codes in (("↑", self.opened), ("↓", self.closed), ("✉", self.letters)) if codes)
+        return "".join(s for s, codes in self._parts() if codes)
 
     def text(self) -> str:
-        return "  ".join(f"{s} {', '.join(c)}" for s, c in (("↑", self.opened), ("↓", self.closed),
-                                                           ("✉", self.letters)) if c)
+        return "  ".join(f"{s} {', '.join(c)}" for s, c in self._parts() if c)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,13 +113,18 @@ class Diagram:
     intrays: tuple[tuple[str, str], ...]  # (code, name) of every intray the diagram mentions
     letters: tuple[tuple[str, str], ...]
     path: tuple[PathStep, ...] = ()
+    events: tuple[str, ...] = ()  # the workflow's events, in the order it declares them
 
     def node(self, name: str) -> Node:
         return next(n for n in self.nodes if n.name == name and n.kind == "status")
 
+    def has(self, kind: str) -> bool:
+        """Whether some edge (start, move, choose, ..., return) or node (choice, merge) is of this kind."""
+        return any(e.kind == kind for e in self.edges) or any(n.kind == kind for n in self.nodes)
+
 
 def safe_id(text: str, taken: set[str], prefix: str = "s_") -> str:
-    """An identifier of letters, digits and _ for `text`, distinct from those already taken."""
+    """An identifier of ASCII letters, digits and _ for `text`, distinct from those already taken."""
     base = prefix + (re.sub(r"\W+", "_", text, flags=re.ASCII).strip("_") or "x")
     found, n = base, 1
     while found in taken:
@@ -130,25 +146,44 @@ class _Item:
     segments: list[int] = field(default_factory=list)
 
 
+@dataclass
+class _Plan:
+    """How one event's changes of status are drawn, decided before any is drawn."""
+
+    event: Event
+    trees: list[tuple[str, list[_Item]]]  # (source, items): a choice from that status
+    directs: dict[tuple[str, str, int | None], list[_Item]]  # (target, words, effects) -> items
+
+
+_EFFECT_KINDS = ("open", "close", "letter", "start")
+
+
 class _Builder:
     def __init__(self, wf: Workflow) -> None:
         self.wf = wf
-        self.ids: set[str] = {"start"}
+        self.ids: set[str] = {"start", "legend"}
         self.sid = {name: safe_id(name, self.ids) for name in wf.statuses}
         self.edges: list[Edge] = []
         self.junctions: list[Node] = []
         self.effect_keys: dict[tuple, int] = {}
 
     def effects(self, transitions: Iterable[Transition]) -> int | None:
-        found: dict[str, dict[str, bool]] = {"open": {}, "close": {}, "letter": {}}
+        """The key of the intrays, letters and other cases of these transitions; '?' where not in every case."""
+        per: list[dict[tuple[str, str], bool]] = []
         for t in transitions:
             mine: dict[tuple[str, str], bool] = {}
             for ef in t.effects:
-                if ef.kind in found:
-                    mine[(ef.kind, ef.target)] = mine.get((ef.kind, ef.target), False) or ef.when is None
-            for (kind, code), sure in mine.items():
-                found[kind][code] = found[kind].get(code, True) and sure
-        sig = tuple(tuple(c + ("" if sure else "?") for c, sure in found[k].items()) for k in ("open", "close", "letter"))
+                kind = "start" if ef.kind == "signal" else ef.kind
+                if kind in _EFFECT_KINDS:
+                    mine[(kind, ef.target)] = mine.get((kind, ef.target), False) or ef.when is None
+            per.append(mine)
+        found: dict[tuple[str, str], bool] = {}
+        for mine in per:
+            for key, sure in mine.items():
+                found[key] = found.get(key, True) and sure
+        found = {key: sure and all(key in mine for mine in per) for key, sure in found.items()}
+        sig = tuple(tuple(code + ("" if sure else "?") for (k, code), sure in found.items() if k == kind)
+                    for kind in _EFFECT_KINDS)
         if not any(sig):
             return None
         return self.effect_keys.setdefault(sig, len(self.effect_keys) + 1)
@@ -163,35 +198,42 @@ class _Builder:
         return node_id
 
 
-def _groups(items: list[_Item]) -> list[tuple[list[str], list[_Item]]]:
-    """Items sharing conditions, the most shared first: (the shared keys, the items); singles last."""
+def _groups(items: list[_Item], hoisted: Sequence[str] = ()) -> list[tuple[list[str], list[_Item]]]:
+    """Items sharing conditions beyond `hoisted`, the most shared first: (the shared keys, the items); the rest
+    last, together."""
     left, found = list(items), []
     while left:
         counts: dict[str, int] = {}
         for it in left:
-            for key in dict.fromkeys(c.key for c in it.conds):
+            for key in dict.fromkeys(c.key for c in it.conds if c.key not in hoisted):
                 counts[key] = counts.get(key, 0) + 1
         best = max(counts.items(), key=lambda kv: kv[1], default=("", 0))
-        if best[1] < 2:
+        if best[1] < 2 or best[1] == len(items):
             break
         mine = [it for it in left if any(c.key == best[0] for c in it.conds)]
-        shared = [c.key for c in mine[0].conds if all(any(d.key == c.key for d in it.conds) for it in mine)]
+        shared = [c.key for c in mine[0].conds if c.key not in hoisted
+                  and all(any(d.key == c.key for d in it.conds) for it in mine)]
         found.append((shared, mine))
         left = [it for it in left if it not in mine]
-    if len(left) > 1 and len({it.target for it in left}) > 1:
-        return [*found, ([], left)]
-    return [*found, *(([], [it]) for it in left)]
+    return [*found, ([], left)] if left else found
+
+
+def _common(items: Sequence[_Item]) -> list[str]:
+    """The condition keys every item has, in the first item's order."""
+    return [c.key for c in items[0].conds if all(any(d.key == c.key for d in it.conds) for it in items[1:])]
 
 
 def _words(conds: Iterable[Condition], hoisted: Sequence[str] = ()) -> str:
     return " and ".join(c.words for c in conds if c.key not in hoisted)
 
 
-def _trunk_guard(conds: Sequence[Condition], hoisted: Sequence[str]) -> tuple[str, ...]:
-    """The shared conditions of a choice's branches, then where the choice leads (`→ the FIELD`)."""
-    mine = [c for c in conds if c.key in hoisted]
+def _guard(conds: Sequence[Condition], keys: Sequence[str], back: bool = False) -> tuple[str, ...]:
+    """Conditions said once for several branches, then where the choice leads (`→ the FIELD`)."""
+    mine = [c for c in conds if c.key in keys]
+    selectors = dict.fromkeys(c.selects for c in mine if c.selects)
+    lead = "→ back to the " if back else "→ the "
     return (*wrap(" and ".join(c.words for c in mine if not c.selects)),
-            *wrap(" and ".join(dict.fromkeys(c.key for c in mine if c.selects))))
+            *wrap(" and ".join(lead + s for s in selectors)))
 
 
 def _either(items: Sequence[_Item], hoisted: Sequence[str] = ()) -> str:
@@ -203,61 +245,139 @@ def _either(items: Sequence[_Item], hoisted: Sequence[str] = ()) -> str:
     return " or ".join(alternatives)
 
 
-def extract(wf: Workflow, taken: Sequence[Taken] | None = None) -> Diagram:
+def _plan(ev: Event, b: _Builder, kept: dict[str, list[Transition]]) -> _Plan:
+    """An event's items: several from one status make a choice there; a single one goes direct."""
+    by_source: dict[str, list[_Item]] = {}
+    for t in ev.transitions:
+        for src in t.sources:
+            dst = t.target_from(src)
+            if dst == src:
+                kept.setdefault(ev.name, []).append(t)
+                continue
+            conds = conditions(t.when.text, dst) if t.when else []
+            by_source.setdefault(src, []).append(_Item(ev.name, src, dst, t, conds))
+    plan = _Plan(ev, [], {})
+    for src, mine in by_source.items():
+        if len({it.target for it in mine}) > 1:
+            plan.trees.append((src, mine))
+        else:
+            sig = (mine[0].target, _either(mine), b.effects(it.transition for it in mine))
+            plan.directs.setdefault(sig, []).extend(mine)
+    return plan
+
+
+def _round_trip(group: list[_Item], hoisted: Sequence[str], merges: dict[tuple[str, str], dict[str, int]],
+                ) -> dict[str, int] | None:
+    """The feeds of a merge into the items' status that they go back over: when they go back to exactly the
+    statuses the merge comes from, each chosen by one field (`original_outcome == '<status>'`), and nothing
+    else tells them apart."""
+    selects = {c.selects for it in group for c in it.conds if c.selects}
+    if len(selects) != 1 or len(group) < 2:
+        return None
+    rest = [*hoisted, *(c.key for it in group for c in it.conds if c.selects)]
+    if any(_words(it.conds, rest) != _words(group[0].conds, rest) for it in group):
+        return None
+    targets = {it.target for it in group}
+    src = group[0].source
+    if len(targets) != len(group):
+        return None
+    for (event, dst), feeds in merges.items():
+        if dst == src and event != group[0].event and set(feeds) == targets:
+            return feeds
+    return None
+
+
+class _Drawer:
+    """Draws the plans: direct edges (several sources meeting at a merge point), and choice trees."""
+
+    def __init__(self, wf: Workflow, b: _Builder) -> None:
+        self.wf, self.b = wf, b
+        self.merges: dict[tuple[str, str], dict[str, int]] = {}  # (event, target) -> {source: feed edge}
+
+    def directs(self, p: _Plan) -> None:
+        b, ev = self.b, p.event
+        for (dst, words, effects), group in p.directs.items():
+            if len(group) < MERGE_AT:
+                for it in group:
+                    it.segments.append(b.add(Edge(b.sid[it.source], b.sid[dst], "move", (ev.name,),
+                                                  wrap(ev.title), wrap(words), effects)))
+                continue
+            merge = b.junction("merge", ev.name, self.wf.statuses[dst].group)
+            trunk = b.add(Edge(merge, b.sid[dst], "join", (ev.name,), wrap(ev.title), wrap(words), effects))
+            feeds = self.merges.setdefault((ev.name, dst), {})
+            for it in group:
+                feeds[it.source] = b.add(Edge(b.sid[it.source], merge, "feed", (ev.name,)))
+                it.segments += [feeds[it.source], trunk]
+
+    def tree(self, ev: Event, src: str, items: list[_Item]) -> None:
+        """A choice at `src`: the event's title and the conditions all its branches share on the way in."""
+        b = self.b
+        if self.back(items, [], b.sid[src], wrap(ev.title)):  # all of them: one edge, no choice
+            return
+        common = _common(items)
+        choice = b.junction("choice", ev.name, self.wf.statuses[src].group)
+        trunk = b.add(Edge(b.sid[src], choice, "choose", (ev.name,), wrap(ev.title), _guard(items[0].conds, common)))
+        for it in items:
+            it.segments.append(trunk)
+        self.branches(ev, choice, items, common)
+
+    def back(self, group: list[_Item], hoisted: list[str], tail: str, title: tuple[str, ...] = ()) -> bool:
+        """Items that go back to where a merge came from, drawn as one edge back into the merge; it says the
+        conditions not already said on the way to `tail`."""
+        feeds = _round_trip(group, hoisted, self.merges)
+        if feeds is None:
+            return False
+        b = self.b
+        shown = [c.key for c in group[0].conds if c.key not in hoisted]
+        edge = b.add(Edge(tail, b.edges[next(iter(feeds.values()))].head, "return", (group[0].event,), title,
+                          _guard(group[0].conds, shown, back=True), b.effects(it.transition for it in group)))
+        for it in group:
+            b.edges[feeds[it.target]] = replace(b.edges[feeds[it.target]], both=True)
+            it.segments += [edge, feeds[it.target]]
+        return True
+
+    def branches(self, ev: Event, at: str, items: list[_Item], hoisted: list[str]) -> None:
+        b = self.b
+        for shared, group in _groups(items, hoisted):
+            targets = list(dict.fromkeys(it.target for it in group))
+            if shared and len(targets) > 1:
+                if self.back(group, hoisted, at):
+                    continue
+                sub = b.junction("choice", ev.name, self.wf.statuses[group[0].source].group)
+                edge = b.add(Edge(at, sub, "choose", (ev.name,), (), _guard(group[0].conds, shared)))
+                for it in group:
+                    it.segments.append(edge)
+                self.branches(ev, sub, group, [*hoisted, *shared])
+                continue
+            for dst in targets:
+                same = [it for it in group if it.target == dst]
+                branch = b.add(Edge(at, b.sid[dst], "branch", (ev.name,), (), wrap(_either(same, hoisted)),
+                                    b.effects(it.transition for it in same)))
+                for it in same:
+                    it.segments.append(branch)
+
+
+def extract(wf: Workflow, taken: Sequence[Taken | tuple[str, str, str]] | None = None) -> Diagram:
     """The diagram of a workflow; with `taken`, the steps of a path marked and numbered on it."""
     b = _Builder(wf)
     status = wf.statuses
     b.add(Edge("start", b.sid[wf.initial], "start"))
-    items: list[_Item] = []
-    kept: dict[str, list[str]] = {}  # event -> statuses it keeps
-    kept_tr: dict[str, list[Transition]] = {}
-    for ev in wf.events.values():
-        by_source: dict[str, list[_Item]] = {}
-        for t in ev.transitions:
-            for src in t.sources:
-                dst = t.target_from(src)
-                if dst == src:
-                    kept.setdefault(ev.name, []).append(src)
-                    kept_tr.setdefault(ev.name, []).append(t)
-                    continue
-                conds = conditions(t.when.text, dst) if t.when else []
-                by_source.setdefault(src, []).append(_Item(ev.name, src, dst, t, conds))
-        directs: dict[tuple, list[_Item]] = {}
-        for src, mine in by_source.items():
-            items += mine
-            for shared, group in _groups(mine):
-                if len(group) == 1 and not shared:
-                    it = group[0]
-                    sig = (it.target, _words(it.conds), b.effects([it.transition]))
-                    directs.setdefault(sig, []).append(it)
-                    continue
-                choice = b.junction("choice", ev.name, status[src].group)
-                hoisted = [c.key for c in group[0].conds if c.key in shared]
-                trunk = b.add(Edge(b.sid[src], choice, "choose", (ev.name,), wrap(ev.title),
-                                   _trunk_guard(group[0].conds, hoisted)))
-                for dst in dict.fromkeys(it.target for it in group):
-                    same = [it for it in group if it.target == dst]
-                    branch = b.add(Edge(choice, b.sid[dst], "branch", (ev.name,), (), wrap(_either(same, hoisted)),
-                                        b.effects(it.transition for it in same)))
-                    for it in same:
-                        it.segments += [trunk, branch]
-        for (dst, words, effects), group in directs.items():
-            if len(group) >= MERGE_AT:
-                merge = b.junction("merge", ev.name, status[dst].group)
-                trunk = b.add(Edge(merge, b.sid[dst], "join", (ev.name,), wrap(ev.title), wrap(words), effects))
-                for it in group:
-                    it.segments += [b.add(Edge(b.sid[it.source], merge, "feed", (ev.name,))), trunk]
-            else:
-                for it in group:
-                    it.segments.append(b.add(Edge(b.sid[it.source], b.sid[dst], "move", (ev.name,), wrap(ev.title),
-                                                  wrap(words), effects)))
+    kept: dict[str, list[Transition]] = {}  # event -> its transitions that keep the status
+    plans = [_plan(ev, b, kept) for ev in wf.events.values()]
+    items = [it for p in plans for _, group in p.trees for it in group]
+    items += [it for p in plans for group in p.directs.values() for it in group]
+    drawer = _Drawer(wf, b)
+    for p in plans:  # merges first: a choice elsewhere may go back over their feeds
+        drawer.directs(p)
+    for p in plans:
+        for src, group in p.trees:
+            drawer.tree(p.event, src, group)
     moves: dict[tuple[str, str, str], list[_Item]] = {}
     for it in items:
         moves.setdefault((it.event, it.source, it.target), []).append(it)
     _mark_back(wf, items, b)
-    move_list = tuple(Move(e, s, d, _either(its), b.effects(it.transition for it in its))
-                      for (e, s, d), its in moves.items())
-    kept_rows = _kept(wf, kept, kept_tr, b)
+    move_list = tuple(Move(e, s, d, _either(its)) for (e, s, d), its in moves.items())
+    kept_rows = _kept(wf, kept, b)
     path, loops, visited = _path(wf, taken or (), moves, b)
     nodes = [Node("start", "", "start", taken=bool(path))]
     for name, st in status.items():
@@ -273,7 +393,7 @@ def extract(wf: Workflow, taken: Sequence[Taken] | None = None) -> Diagram:
         wf.name, wf.title, tuple(dict.fromkeys(s.group for s in status.values() if s.group)),
         (*nodes, *b.junctions), tuple(b.edges), move_list, effects, kept_rows,
         tuple((c, it.name) for c, it in wf.intrays.items() if c in codes),
-        tuple((c, lt.title) for c, lt in wf.letters.items() if c in sent), path)
+        tuple((c, lt.title) for c, lt in wf.letters.items() if c in sent), path, tuple(wf.events))
 
 
 def _mark_back(wf: Workflow, items: list[_Item], b: _Builder) -> None:
@@ -288,11 +408,12 @@ def _mark_back(wf: Workflow, items: list[_Item], b: _Builder) -> None:
             b.edges[seg] = replace(b.edges[seg], back=True)
 
 
-def _kept(wf: Workflow, kept: dict[str, list[str]], kept_tr: dict[str, list[Transition]], b: _Builder) -> tuple[Kept, ...]:
+def _kept(wf: Workflow, kept: dict[str, list[Transition]], b: _Builder) -> tuple[Kept, ...]:
     rows: dict[tuple[str, ...], list[tuple[str, int | None]]] = {}
-    for event, where in kept.items():
+    for event, transitions in kept.items():
+        where = {s for t in transitions for s in t.sources}
         statuses = tuple(s for s in wf.statuses if s in where)
-        rows.setdefault(statuses, []).append((wf.events[event].title, b.effects(kept_tr[event])))
+        rows.setdefault(statuses, []).append((wf.events[event].title, b.effects(transitions)))
     out = []
     for i, (statuses, events) in enumerate(rows.items()):
         out.append(Kept(chr(ord("A") + i) if i < 26 else f"K{i + 1}", statuses, _where(wf, statuses), tuple(events)))
@@ -308,23 +429,34 @@ def _where(wf: Workflow, statuses: tuple[str, ...]) -> str:
     return ", ".join(statuses)
 
 
-def _path(wf: Workflow, taken: Sequence[Taken], moves: dict[tuple[str, str, str], list[_Item]],
+def _same(a: Transition, b: Transition) -> bool:
+    """One transition, though perhaps of another load of the same file: the same place in it."""
+    return a is b or (a.pos is not None and b.pos is not None and a.event == b.event and a.pos[1:] == b.pos[1:])
+
+
+def _path(wf: Workflow, taken: Sequence[Taken | tuple[str, str, str]], moves: dict[tuple[str, str, str], list[_Item]],
           b: _Builder) -> tuple[tuple[PathStep, ...], dict[str, list[PathStep]], set[str]]:
     """Number the steps, mark the segments they went over, gather the steps that kept the status."""
-    path, loops, visited = [], {}, set()  # type: ignore[var-annotated]
+    path: list[PathStep] = []
+    loops: dict[str, list[PathStep]] = {}
+    visited: set[str] = set()
     marks: dict[int, list[int]] = {}
-    for n, (event, src, dst) in enumerate(taken, 1):
+    for n, raw in enumerate(taken, 1):
+        step = Taken(*raw)
+        event, src, dst = step.event, step.source, step.target
         if event not in wf.events or src not in wf.statuses or dst not in wf.statuses:
             raise ValueError(f"step {n} ({event} from {src} to {dst}) is not part of workflow {wf.name}")
-        step = PathStep(n, event, wf.events[event].title, src, dst)
-        path.append(step)
+        path.append(PathStep(n, event, wf.events[event].title, src, dst))
         visited |= {src, dst}
         if src == dst:
-            loops.setdefault(src, []).append(step)
+            loops.setdefault(src, []).append(path[-1])
             continue
         if (event, src, dst) not in moves:
             raise ValueError(f"step {n}: {event} does not move {src} to {dst} in workflow {wf.name}")
-        for seg in dict.fromkeys(s for it in moves[(event, src, dst)] for s in it.segments):
+        over = moves[(event, src, dst)]
+        if step.transition is not None:  # the transition taken, when the caller knows it
+            over = [it for it in over if _same(it.transition, step.transition)] or over
+        for seg in dict.fromkeys(s for it in over for s in it.segments):
             marks.setdefault(seg, []).append(n)
     if path:
         marks.setdefault(0, []).append(0)
