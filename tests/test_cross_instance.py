@@ -1,0 +1,529 @@
+"""Rules that span instances stay right whatever order events on different instances come in.
+
+Random interleavings of events on several COA applications (and SCO records) are fired through
+the engine; after every step the ticks, the allocation checks and the searches are compared with
+a direct computation written here from the readings (R6, R30, R32, R45), not from the workflow:
+
+- cross-application ticks (COA Table 1 Steps 3, 4): from the list of accepted saves and which
+  applications were current (None or App to Proceed, R45) at each save;
+- an allocation is accepted exactly when a record at the site, not deleted, with that name has a
+  contract covering the day (R30), and the SCO searches and the possible refusals list what the
+  records and applications say (R29, R30, R32).
+
+A refused event, or a night whose scheduled run has nothing to do, changes nothing on any instance.
+The last tests check that `procflow check` positions a query naming an unknown workflow or field,
+and that the SCO searches answer through `procflow query`.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cli import cli
+from engine import Ambiguous, Refused, load_workflow
+from engine.clock import SimulatedClock
+from engine.runtime import Engine
+
+ROOT = Path(__file__).resolve().parent.parent
+START = datetime(2026, 3, 2, 9, 0)
+CURRENT = ("None", "App to Proceed")  # R45: current and not finalised
+TICKS = ("cross_application", "cross_application_exists", "cross_application_lodgement_date",
+         "for_applicant", "for_respondent")
+APPS = ("a0", "a1", "a2", "a3", "a4", "a5")
+SUITS = {"save": ("New",), "status": ("None",), "finalise": ("App to Proceed",), "decide": ("Referred for Amendment",),
+         "refer": ("W'drawn-Other", "Var-Decrease", "Refusal-Before")}
+CASES = ("C1", "C2", "C3")
+PEOPLE = ("P1", "P2", "P3", "P4")
+SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@pytest.fixture(scope="module")
+def workflows():
+    return [load_workflow(ROOT / "workflows" / f"{name}.yaml") for name in ("coa", "sco", "cma")]
+
+
+def snapshot(engine: Engine) -> dict:
+    return {name: engine.state(inst) for name, inst in engine.instances.items()}
+
+
+# ---------------------------------------------------------------------------------------------
+# Cross-application ticks (COA Table 1 Steps 3, 4; R6, R45)
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Save:
+    name: str
+    case: str | None
+    applicant: str
+    respondent: str
+    applicant_id: str | None
+    respondent_id: str | None
+    lodgement: date
+    current: frozenset[str]  # the applications current (None or App to Proceed) just before this save
+
+
+def expected_ticks(saves: list[Save]) -> dict[str, dict]:
+    """The five fields of every saved application, computed directly from the readings.
+
+    - This is a cross-application: the other parent (the respondent) had a current application
+      on the same case when this one was saved.
+    - Cross-Application exists / its lodgement date: while this one was current, the respondent
+      saved an application on the same case (the latest such one's Lodgement Date).
+    - for Applicant / for Respondent: that person is a party (applicant or respondent) to an
+      application on another case, the two being current together at the later one's save.
+    Ticks are never unticked (R6: left as they are).
+    """
+    out = {}
+    for k, y in enumerate(saves):
+        before = [x for x in saves[:k] if x.name in y.current]
+        after = [x for x in saves[k + 1:] if y.name in x.current]
+        same_case = y.case is not None
+        replies = [x for x in after if same_case and x.case == y.case and x.applicant == y.respondent]
+
+        def elsewhere(person: str | None, y: Save = y, together: list[Save] = before + after) -> bool:
+            return person is not None and any(x.case != y.case and person in (x.applicant_id, x.respondent_id)
+                                              for x in together)
+
+        out[y.name] = {
+            "cross_application": same_case and any(x.case == y.case and x.applicant == y.respondent
+                                                   for x in before),
+            "cross_application_exists": bool(replies),
+            "cross_application_lodgement_date": replies[-1].lodgement if replies else None,
+            "for_applicant": elsewhere(y.applicant_id),
+            "for_respondent": elsewhere(y.respondent_id),
+        }
+    return out
+
+
+def save_should_pass(status: str, data: dict, today: date, saved: dict[str, dict]) -> bool:
+    """The save guards as the text and R6/R23 state them, over the applications saved so far."""
+    payee, payer, case = data.get("payee_id"), data.get("payer_id"), data.get("case_number")
+    if status != "New" or date.fromisoformat(data["lodgement_date"]) > today:
+        return False
+    if (payee is None) != (payer is None):
+        return False
+    if payee is None:
+        return True
+    if case is None or payee == payer:
+        return False
+    return all((a["payee_id"] in (None, payee)) and (a["payer_id"] in (None, payer))
+               for a in saved.values() if a["case"] == case)
+
+
+@st.composite
+def parents_of_cases(draw) -> dict[str, tuple[str, str]]:
+    pairs = [(a, b) for a in PEOPLE for b in PEOPLE if a != b]
+    return {case: draw(st.sampled_from(pairs)) for case in CASES}
+
+
+def test_cross_application_ticks_under_interleaving(workflows):
+    seen = {"saves": 0, "refused": 0, "other_events": 0, **{t: 0 for t in TICKS}}
+
+    @SETTINGS
+    @given(st.data(), parents_of_cases())
+    def run(draw, parents):
+        clock = SimulatedClock(START)
+        engine = Engine(workflows, clock=clock)
+        for name in APPS:
+            engine.create("coa", name)
+        status = {name: "New" for name in APPS}        # the statuses the test expects
+        original: dict[str, str] = {}                    # outcome before a referral (R14)
+        saves: list[Save] = []
+        saved: dict[str, dict] = {}
+        for _ in range(draw.draw(st.integers(4, 30), label="steps")):
+            today = clock().date()
+            kind = draw.draw(st.sampled_from(["save"] * 4 + ["status"] * 2 + ["finalise", "refer", "decide",
+                                                                                "advance"]), label="kind")
+            if kind == "advance":
+                before = snapshot(engine)
+                hours = draw.draw(st.sampled_from([1, 15, 24, 48]), label="hours")
+                engine.advance(clock() + timedelta(hours=hours))
+                assert snapshot(engine) == before  # the overnight run had nothing requested
+                continue
+            # mostly an application the event suits (a new one to save, a saved one to decide), sometimes any
+            suited = [n for n in APPS if status[n] in SUITS[kind]]
+            name = draw.draw(st.sampled_from(suited if suited and draw.draw(st.integers(0, 3), label="suited")
+                                             else APPS), label="application")
+            if kind == "save":
+                case = draw.draw(st.sampled_from([*CASES, *CASES, None]), label="case")
+                ids = draw.draw(st.sampled_from(["case", "case", "case", "case", "none", "random", "payee only"]),
+                                label="ids")
+                applicant = draw.draw(st.sampled_from(["payee", "payer"]), label="applicant")
+                back = draw.draw(st.sampled_from([0, 0, 1, 3, 9, -1]), label="days before today")
+                data = {"applicant": applicant, "lodgement_date": (today - timedelta(days=back)).isoformat(),
+                        "reasons": draw.draw(st.sampled_from([[], [{"reason": 2}]]), label="reasons")}
+                if case is not None:
+                    data["case_number"] = case
+                if ids == "case" and case is not None:
+                    data["payee_id"], data["payer_id"] = parents[case]
+                elif ids == "random":
+                    data["payee_id"] = draw.draw(st.sampled_from(PEOPLE), label="payee")
+                    data["payer_id"] = draw.draw(st.sampled_from(PEOPLE), label="payer")
+                elif ids == "payee only":
+                    data["payee_id"] = draw.draw(st.sampled_from(PEOPLE), label="payee")
+                event = "save_application"
+            elif kind == "status":
+                event = "set_application_status"
+                data = {"application_status": draw.draw(st.sampled_from(
+                    ["App to Proceed", "App to Proceed", "Incomplete", "Inel-Other", "Poss Refusal",
+                     "W'drawn-Other"]), label="status")}
+                if data["application_status"] == "Incomplete" and draw.draw(st.booleans(), label="with reasons"):
+                    data["incomplete_reasons"] = ["Other"]
+            elif kind == "finalise":
+                event = "finalise"
+                outcome = draw.draw(st.sampled_from(["W'drawn-Other", "Var-Decrease", "Refusal-Before"]),
+                                    label="outcome")
+                data = {"outcome": outcome}
+                if draw.draw(st.booleans(), label="complete"):
+                    data.update(ntd_return_date=today.isoformat(), parental_agreement="SCO decision",
+                                outcome_reason="Other")
+            elif kind == "refer":
+                event, data = "refer_for_amendment", {"decision_maker": "J Citizen"}
+            else:
+                event, data = "decide_amendment", {"decision": "No Amend No Chg"}
+
+            inst = engine.instances[name]
+            before = snapshot(engine)
+            current = frozenset(n for n, s in status.items() if s in CURRENT)
+            try:
+                engine.fire(inst, event, data)
+            except (Refused, Ambiguous):
+                assert snapshot(engine) == before, f"refused {event} on {name} changed something"
+                seen["refused"] += 1
+                if event == "save_application":
+                    assert not save_should_pass(status[name], data, today, saved), (name, data)
+                continue
+
+            # accepted: only this instance's status moves, to the status the text gives
+            if event == "save_application":
+                assert save_should_pass(status[name], data, today, saved), (name, data)
+                payee, payer = data.get("payee_id"), data.get("payer_id")
+                respondent = "payer" if data["applicant"] == "payee" else "payee"
+                saves.append(Save(name, data.get("case_number"), data["applicant"], respondent,
+                                  payee if data["applicant"] == "payee" else payer,
+                                  payer if data["applicant"] == "payee" else payee,
+                                  date.fromisoformat(data["lodgement_date"]), current))
+                saved[name] = {"case": data.get("case_number"), "payee_id": payee, "payer_id": payer}
+                status[name] = "None"
+                seen["saves"] += 1
+            else:
+                seen["other_events"] += 1
+                if event == "set_application_status":
+                    status[name] = data["application_status"]
+                elif event == "finalise":
+                    status[name] = data["outcome"]
+                elif event == "refer_for_amendment":
+                    original[name] = status[name]
+                    status[name] = "Referred for Amendment"
+                else:
+                    status[name] = original[name]
+            assert {n: i.status for n, i in engine.instances.items()} == status
+
+            # R51: numbered in the order of the accepted saves, refused saves taking no number
+            assert [engine.instances[s.name].fields["application_number"] for s in saves] == \
+                list(range(1, len(saves) + 1))
+            expected = expected_ticks(saves)
+            for app in APPS:
+                fields = engine.instances[app].fields
+                actual = {t: fields.get(t) for t in TICKS}
+                want = expected.get(app, dict.fromkeys(TICKS))
+                assert actual == want, f"{app} after {event} on {name}: {actual} != {want}"
+                for t in TICKS:
+                    seen[t] += bool(want[t])
+
+    run()
+    # the comparison is only worth something if every tick was really set, and refusals happened
+    assert all(seen[t] > 10 for t in TICKS), seen
+    assert seen["refused"] > 50 and seen["saves"] > 100 and seen["other_events"] > 30, seen
+
+
+def test_the_direct_computation_on_a_worked_example():
+    """The property's oracle itself, on applications whose ticks are worked out by hand from R6/R45."""
+    d = date(2026, 3, 1)
+    first = Save("a0", "C1", "payee", "payer", "P1", "P2", d, frozenset())
+    reply = Save("a1", "C1", "payer", "payee", "P2", "P1", d + timedelta(days=1), frozenset({"a0"}))
+    same_side = Save("a2", "C1", "payee", "payer", "P1", "P2", d, frozenset({"a0", "a1"}))
+    elsewhere = Save("a3", "C2", "payer", "payee", "P3", "P2", d, frozenset({"a0", "a1", "a2"}))
+    got = expected_ticks([first, reply, same_side, elsewhere])
+    assert got["a0"]["cross_application_exists"] and got["a0"]["cross_application_lodgement_date"] == d + timedelta(1)
+    assert not got["a0"]["cross_application"] and got["a1"]["cross_application"]
+    assert got["a2"]["cross_application"]                                  # the payer's a1 is current
+    assert got["a1"]["cross_application_exists"] and got["a1"]["cross_application_lodgement_date"] == d
+    assert got["a0"]["for_respondent"] and not got["a0"]["for_applicant"]  # P2 is party to a3 on C2
+    assert got["a3"]["for_respondent"] and not got["a3"]["for_applicant"]
+    finalised = Save("a3", "C2", "payer", "payee", "P3", "P2", d, frozenset())  # nothing current then
+    got = expected_ticks([first, finalised])
+    assert not got["a0"]["for_respondent"] and not got["a3"]["for_respondent"]
+
+
+# ---------------------------------------------------------------------------------------------
+# SCO records, allocation and the searches (COA Table 1 Step 7, Tables 6-10; R29, R30, R32)
+# ---------------------------------------------------------------------------------------------
+RECORDS = ("s0", "s1", "s2", "s3")
+SCO_APPS = ("x0", "x1", "x2")
+SITES = ("Brisbane", "Perth")
+NAMES = ("Ann Able", "Bob Baker")
+
+
+def covers(record: dict, day: date) -> bool:
+    return record["start"] <= day and (record["end"] is None or record["end"] >= day)
+
+
+def test_allocation_and_searches_under_interleaving(workflows):
+    seen = {"allocated": 0, "allocation refused": 0, "deleted": 0, "poss refusal listed": 0, "refused": 0}
+
+    @SETTINGS
+    @given(st.data())
+    def run(draw):
+        clock = SimulatedClock(START)
+        engine = Engine(workflows, clock=clock)
+        for name in RECORDS:
+            engine.create("sco", name)
+        for name in SCO_APPS:
+            engine.create("coa", name)
+        records: dict[str, dict] = {}       # the saved, not deleted SCO records, as the test expects them
+        deleted: set[str] = set()
+        apps = {n: {"status": "New", "site": None, "number": None} for n in SCO_APPS}
+        numbers = 0
+
+        def holder(site: str, name: str) -> str | None:
+            return next((r for r, v in records.items() if v["site"] == site and v["name"] == name), None)
+
+        for _ in range(draw.draw(st.integers(4, 30), label="steps")):
+            today = clock().date()
+            kind = draw.draw(st.sampled_from(["create", "create", "update", "delete", "save", "save", "allocate",
+                                              "allocate", "poss refusal", "poss refusal", "advance"]), label="kind")
+            if kind == "advance":
+                before = snapshot(engine)
+                engine.advance(clock() + timedelta(days=draw.draw(st.sampled_from([1, 1, 2, 5]), label="days")))
+                assert snapshot(engine) == before
+                continue
+            site = draw.draw(st.sampled_from(SITES), label="site")
+            person = draw.draw(st.sampled_from(NAMES), label="name")
+            if kind in ("create", "update", "delete"):
+                suited = [r for r in RECORDS if (engine.instances[r].status == "New") == (kind == "create")]
+                target = draw.draw(st.sampled_from(suited if suited and draw.draw(st.integers(0, 3), label="suited")
+                                                   else RECORDS), label="record")
+                mine = records.get(target)
+                if kind == "create":
+                    start = today + timedelta(days=draw.draw(st.sampled_from([-5, -1, 0, 0, 1, 3]), label="start"))
+                    length = draw.draw(st.sampled_from([None, None, -1, 0, 1, 6]), label="length")
+                    end = None if length is None else start + timedelta(days=length)
+                    event = "create_record"
+                    data = {"coa_site": site, "name": person, "start_date": start.isoformat()}
+                    if end is not None:
+                        data["end_date"] = end.isoformat()
+                    ok = (engine.instances[target].status == "New" and (end is None or end >= start)
+                          and holder(site, person) is None)
+                    new = {"site": site, "name": person, "start": start, "end": end}
+                elif kind == "update":
+                    event, data = "update_record", {}
+                    change = draw.draw(st.sampled_from(["end", "clear end", "site", "name"]), label="change")
+                    new = dict(mine) if mine else {}
+                    if change == "end":
+                        end = today + timedelta(days=draw.draw(st.integers(-6, 4), label="end"))
+                        data["end_date"], new["end"] = end.isoformat(), end
+                    elif change == "clear end":
+                        data["clear"], new["end"] = ["end_date"], None
+                    elif change == "site":
+                        data["coa_site"], new["site"] = site, site
+                    else:
+                        data["name"], new["name"] = person, person
+                    ok = mine is not None and (new["end"] is None or new["end"] >= new["start"]) and (
+                        (new["site"], new["name"]) == (mine["site"], mine["name"])
+                        or holder(new["site"], new["name"]) is None)
+                else:
+                    answer = draw.draw(st.sampled_from([True, True, False, None]), label="confirmed")
+                    event, data = "delete_record", ({} if answer is None else {"confirmed": answer})
+                    ok, new = mine is not None and answer is True, None
+            else:
+                wanted = {"save": ("New",), "allocate": ("None",), "poss refusal": ("None",)}[kind]
+                suited = [n for n in SCO_APPS if apps[n]["status"] in wanted
+                          and (kind != "poss refusal" or apps[n]["site"] is not None)]
+                target = draw.draw(st.sampled_from(suited if suited and draw.draw(st.integers(0, 3), label="suited")
+                                                   else SCO_APPS), label="application")
+                app = apps[target]
+                if records and draw.draw(st.integers(0, 2), label="an officer on record"):
+                    site, person = draw.draw(st.sampled_from(sorted((v["site"], v["name"]) for v in records.values())),
+                                             label="officer")
+                officer = {"coa_site": site, "officer": person, "officer_level": "SCO"}
+                held = holder(site, person)
+                covered = held is not None and covers(records[held], today)
+                if kind == "save":
+                    with_officer = draw.draw(st.booleans(), label="with officer")
+                    event = "save_application"
+                    data = {"applicant": "payee", "case_number": f"9{SCO_APPS.index(target)}",
+                            **(officer if with_officer else {})}
+                    ok = app["status"] == "New" and (covered or not with_officer)
+                elif kind == "allocate":
+                    event, data = "allocate_decision_maker", officer
+                    ok = app["status"] == "None" and covered
+                else:
+                    event, data = "set_application_status", {"application_status": "Poss Refusal"}
+                    ok = app["status"] == "None"
+
+            before = snapshot(engine)
+            try:
+                engine.fire(engine.instances[target], event, data)
+                accepted = True
+            except (Refused, Ambiguous):
+                accepted = False
+                assert snapshot(engine) == before, f"refused {event} on {target} changed something"
+                seen["refused"] += 1
+            assert accepted == ok, f"{event} on {target} with {data}: accepted={accepted}, expected {ok}"
+            if kind == "allocate" and apps[target]["status"] == "None":
+                seen["allocated" if accepted else "allocation refused"] += 1
+            if accepted:
+                if kind in ("create", "update"):
+                    records[target] = new
+                elif kind == "delete":
+                    del records[target]
+                    deleted.add(target)
+                    seen["deleted"] += 1
+                elif kind == "save":
+                    numbers += 1
+                    apps[target].update(status="None", number=numbers,
+                                        site=site if "officer" in data else None)
+                elif kind == "allocate":
+                    apps[target]["site"] = site
+                else:
+                    apps[target]["status"] = "Poss Refusal"
+
+            # statuses, then every search, against the records and applications as expected
+            for r in RECORDS:
+                want = "Deleted" if r in deleted else "Active" if r in records else "New"
+                assert engine.instances[r].status == want
+            for s in SITES:
+                at_site = sorted((v["name"], r) for r, v in records.items() if v["site"] == s)
+                assert [f["instance"] for f in engine.search("sco_records_at_site", {"coa_site": s})] == \
+                    [r for _, r in at_site]  # R30: every record at the site, ended ones too
+                assert [f["instance"] for f in engine.search("officers_at_site",
+                                                             {"coa_site": s, "on_date": today})] == \
+                    [r for _, r in at_site if covers(records[r], today)]
+                after = today - timedelta(days=1)
+                found = engine.search("sco_records_with_end_date_after", {"coa_site": s, "end_date_after": after})
+                later = sorted((records[r]["end"] is None, records[r]["end"] or after, name, r) for name, r in at_site
+                               if records[r]["end"] is None or records[r]["end"] > after)  # R29: blank is latest
+                assert [f["instance"] for f in found] == [r for *_, r in later]
+            poss = sorted((f"9{SCO_APPS.index(a)}", apps[a]["number"], a)  # by Case Number, then Application #
+                          for a in SCO_APPS if apps[a]["status"] == "Poss Refusal")
+            assert [f["instance"] for f in engine.search("possible_refusals", {})] == [a for *_, a in poss]
+            for s in SITES:
+                listed = [f["instance"] for f in engine.search("possible_refusals", {"coa_site": s})]
+                assert listed == [a for *_, a in poss if apps[a]["site"] == s]  # R32
+                seen["poss refusal listed"] += len(listed)
+
+    run()
+    assert all(v >= 5 for v in seen.values()), seen
+
+
+# ---------------------------------------------------------------------------------------------
+# `procflow check` positions a query naming an unknown workflow or field; `procflow query`
+# ---------------------------------------------------------------------------------------------
+def project(tmp_path: Path) -> Path:
+    """A copy of the workflows, with scenarios/sco/locate.yaml beside them."""
+    shutil.copytree(ROOT / "workflows", tmp_path / "workflows")
+    (tmp_path / "scenarios").mkdir()
+    shutil.copy(ROOT / "scenarios" / "sco" / "locate.yaml", tmp_path / "scenarios" / "locate.yaml")
+    return tmp_path
+
+
+def position(path: Path, needle: str) -> str:
+    """'file:line:col' of the first occurrence of `needle` in the file."""
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if needle in line:
+            return f"{path}:{number}:{line.index(needle) + 1}"
+    raise AssertionError(f"{needle!r} not in {path}")
+
+
+@pytest.mark.parametrize("file, old, new, at, says", [
+    # a query step naming an unknown workflow, or searching on a criterion its query does not have
+    ("scenarios/locate.yaml", "  - query: sco_records_at_site\n    data: {coa_site: Sydney}",
+     "  - query: sco_records_at_site\n    workflow: scoo\n    data: {coa_site: Sydney}", "scoo",
+     "unknown workflow 'scoo'"),
+    ("scenarios/locate.yaml", "data: {end_date_after: 2026-03-02, coa_site: Brisbane}",
+     "data: {end_date_after: 2026-03-02, coa_sight: Brisbane}", "coa_sight",
+     "query sco_records_with_end_date_after has no parameter 'coa_sight' (did you mean 'coa_site'?)"),
+    ("scenarios/locate.yaml", "query: sco_records_by_contract", "query: sco_records_by_contrakt",
+     "sco_records_by_contrakt", "unknown query 'sco_records_by_contrakt' (did you mean 'sco_records_by_contract'?)"),
+    # a declared query naming an unknown field
+    ("workflows/sco.yaml", "    match: {coa_site: coa_site}\n    where: status == 'Active'\n",
+     "    match: {coa_sight: coa_site}\n    where: status == 'Active'\n", "coa_sight",
+     "unknown field 'coa_sight' (did you mean 'coa_site'?)"),
+    ("workflows/sco.yaml", "    order_by: [end_date, name]", "    order_by: [end_dat, name]", "end_dat,",
+     "unknown field 'end_dat' (did you mean 'end_date'?)"),
+    ("workflows/coa.yaml", "where: status in ['None', 'App to Proceed'] and case_number != not_case",
+     "where: status in ['None', 'App to Proceed'] and case_numbr != not_case", "case_numbr",
+     "unknown name 'case_numbr' (did you mean 'case_number'?)"),
+    # a call, in another workflow of the folder, to a query nobody declares
+    ("workflows/coa.yaml", "o in officers_at_site(coa_site, today))", "o in officers_at_sight(coa_site, today))",
+     "officers_at_sight", "did you mean 'officers_at_site'?"),
+])
+def test_check_positions_a_query_naming_an_unknown_workflow_or_field(tmp_path, file, old, new, at, says):
+    root = project(tmp_path)
+    path = root / file
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", str(root / file.split("/")[0])])
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    where = position(path, at)
+    errors = [line for line in result.output.splitlines() if ": error: " in line]
+    assert any(line.startswith(f"{where}: error: ") and says in line for line in errors), \
+        f"expected {where}: error: ...{says}... in\n{result.output}"
+
+
+def test_the_unbroken_copy_checks_clean(tmp_path):
+    root = project(tmp_path)
+    result = CliRunner().invoke(cli, ["check", str(root / "workflows"), str(root / "scenarios")])
+    assert result.exit_code == 0, result.output
+
+
+def test_sco_searches_through_procflow_query(tmp_path, monkeypatch):
+    """Table 8 searches and Table 10 report searches answer `procflow query ... --json`, over a
+    scenario or over the store `simulate --json` prints; a disabled criterion is refused (R47)."""
+    monkeypatch.chdir(ROOT)
+    locate = "scenarios/sco/locate.yaml"
+
+    def found(*args: str) -> list[str]:
+        result = CliRunner().invoke(cli, ["query", *args, "--json"])
+        assert result.exit_code == 0, result.output
+        return [r["instance"] for r in json.loads(result.output)]
+
+    assert found("sco_records_at_site", "coa_site=Brisbane", "--scenario", locate) == ["archer", "brown", "chen", "dunn"]
+    assert found("sco_records_with_end_date_after", "end_date_after=2026-03-01", "coa_site=Brisbane",
+                 "--scenario", locate) == ["dunn", "chen", "brown"]
+    store = tmp_path / "store.json"
+    store.write_text(CliRunner().invoke(cli, ["simulate", locate, "--json"]).stdout, encoding="utf-8")
+    assert found("sco_records_with_end_date_after", "end_date_after=2026-03-02", "coa_site=Brisbane",
+                 "--store", str(store)) == ["chen", "brown"]
+    assert found("sco_records_at_site", "coa_site=Sydney", "--store", str(store)) == ["evans"]
+
+    reports = "scenarios/coa/sco_report_request.yaml"
+    assert found("sco_reports_on_case", "case_number=6000001", "--scenario", reports) == ["main"]
+    assert found("possible_refusals", "coa_site=Brisbane", "--scenario", "scenarios/coa/possible_refusals.yaml") == \
+        ["main"]
+    refused = CliRunner().invoke(cli, ["query", "sco_reports_on_case", "case_number=6000001", "coa_site=Brisbane",
+                                       "--scenario", reports, "--json"])
+    assert refused.exit_code == 1 and "has no parameter 'coa_site'" in refused.output, refused.output
+
+
+def test_every_update_of_a_sco_record_is_in_its_history():
+    """Table 7: each accepted update is a history entry with what was keyed; refused ones are not."""
+    from engine.scenario import load_scenario, run_scenario
+
+    result = run_scenario(load_scenario(ROOT / "scenarios" / "sco" / "update.yaml"))
+    assert not result.failures, result.failures
+    main = result.engine.instances["main"]
+    updates = [h for h in main.history if h.event == "update_record"]
+    assert len(updates) == 5  # five accepted updates in the scenario; the nine refused ones left no trace
+    assert updates[0].data["end_date"] == date(2026, 12, 31)
+    assert updates[-1].data["coa_site"] == "Melbourne" and updates[-1].data["name"] == "Jane Citizen"
+    assert [h.event for h in main.history] == ["create_record", *["update_record"] * 5, "add_note"]
