@@ -104,7 +104,12 @@ def check(paths: tuple[Path, ...], strict: bool, as_json: bool) -> None:
 
                 findings.extend(analyse(load_workflow(file)))
         except DefinitionError as exc:
-            findings.extend(f for f in exc.findings if f not in findings)  # a scenario reports its workflow's too
+            findings.extend(exc.findings)
+    # a scenario reports its workflow's findings too, under the path it resolved: report each once
+    unique: dict[tuple, Any] = {}
+    for f in findings:
+        unique.setdefault((os.path.realpath(f.file), f.line, f.col, f.message), f)
+    findings = list(unique.values())
     if as_json:
         click.echo(json.dumps({"checked": checked, "findings": findings_json(findings)}, indent=2))
     elif findings:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -146,3 +147,19 @@ def test_query_mistakes(monkeypatch):
     result = run("query", "officers_at", "--scenario", scenario)
     assert result.exit_code == 1 and "required" in result.output
     assert run("query", "officers_at", "oops", "--scenario", scenario).exit_code == 2
+
+
+def test_check_reports_a_workflow_mistake_once_when_its_scenarios_are_checked_too(tmp_path):
+    (tmp_path / "workflows").mkdir()
+    broken = (FIX / "workflows" / "mini.yaml").read_text(encoding="utf-8").replace("initial: New", "initial: Nwe")
+    (tmp_path / "workflows" / "mini.yaml").write_text(broken, encoding="utf-8")
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "scenarios" / "s.yaml").write_text("scenario: s\nworkflow: mini\nsteps: []\n", encoding="utf-8")
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        result = run("check", "workflows", "scenarios", "--json")
+    finally:
+        os.chdir(cwd)
+    found = [f for f in json.loads(result.output)["findings"] if "Nwe" in f["message"]]
+    assert len(found) == 1, found
