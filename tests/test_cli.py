@@ -154,7 +154,8 @@ def test_check_reports_a_workflow_mistake_once_when_its_scenarios_are_checked_to
     broken = (FIX / "workflows" / "mini.yaml").read_text(encoding="utf-8").replace("initial: New", "initial: Nwe")
     (tmp_path / "workflows" / "mini.yaml").write_text(broken, encoding="utf-8")
     (tmp_path / "scenarios").mkdir()
-    (tmp_path / "scenarios" / "s.yaml").write_text("scenario: s\nworkflow: mini\nsteps: []\n", encoding="utf-8")
+    (tmp_path / "scenarios" / "s.yaml").write_text("scenario: s\nworkflow: mini\nsteps:\n  - expect: {status: New}\n",
+                                                   encoding="utf-8")
     cwd = os.getcwd()
     os.chdir(tmp_path)
     try:
