@@ -1,5 +1,7 @@
 # procflow: `make demo` and `make test` do everything on a fresh machine.
 PYTHON ?= python3
+SHELL  := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 VENV   := .venv
 BIN    := $(VENV)/bin
 SAMPLE := scenarios/coa/full_path.yaml
@@ -23,7 +25,7 @@ install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
 check: install
-	$(BIN)/procflow check workflows scenarios
+	$(BIN)/procflow check --strict workflows scenarios
 
 demo: install
 	$(BIN)/procflow check workflows scenarios
@@ -33,6 +35,8 @@ demo: install
 
 test: install-test
 	$(BIN)/ruff check engine cli.py tests bench
+	$(BIN)/procflow check --strict workflows scenarios
+	$(BIN)/procflow test scenarios --coverage --min 100 | grep -v '^PASS '
 	$(BIN)/pytest
 
 # diagrams/NAME.dot and NAME.mmd are checked by the tests (tests/test_diagrams.py); NAME.svg needs Graphviz
