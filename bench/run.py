@@ -36,6 +36,8 @@ from engine.model import Workflow
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOW = ROOT / "workflows" / "coa.yaml"
+SCO_WORKFLOW = ROOT / "workflows" / "sco.yaml"  # the allocation checks the officer's SCO record
+CMA_WORKFLOW = ROOT / "workflows" / "cma.yaml"  # a Var-Increase due to Reason 8 starts a CMA contact
 MOMENT = "2026-03-02 09:00"
 BATCH = 1000  # cases between two progress-bar updates
 CREATION_WINDOW = 1000  # the first and the last this many instances are compared
@@ -96,10 +98,22 @@ def check(instances: list[Instance], path: Steps) -> int:
     return events
 
 
-def play_procflow(wf: Workflow, clock: SimulatedClock, path: Steps, n_cases: int,
+def new_engine(wfs: list[Workflow], clock: SimulatedClock) -> Engine:
+    """An engine holding the COA and SCO workflows and the SCO record of the officer the path allocates."""
+    engine = Engine(wfs, clock=clock)
+    record = engine.create("sco", "sco-record")
+    engine.fire(record, "create_record", {"coa_site": "Hobart", "name": "officer-2", "start_date": "2026-01-01"})
+    return engine
+
+
+def cases(engine: Engine) -> list[Instance]:
+    return [i for i in engine.instances.values() if i.workflow.name == "coa"]
+
+
+def play_procflow(wfs: list[Workflow], clock: SimulatedClock, path: Steps, n_cases: int,
                   bar: Any) -> Run:
     """Create and play `n_cases` instances on a fresh engine; time everything but the bar."""
-    engine = Engine([wf], clock=clock)
+    engine = new_engine(wfs, clock)
     create, fire, actor = engine.create, engine.fire, ACTOR
     gc.collect()
     elapsed = 0
@@ -112,8 +126,8 @@ def play_procflow(wf: Workflow, clock: SimulatedClock, path: Steps, n_cases: int
                 fire(inst, name, data, actor)
         elapsed += perf_counter_ns() - t0
         bar.update(len(batch))
-    events = check(list(engine.instances.values()), path)
-    assert len(engine.instances) == n_cases and events == n_cases * len(path), events
+    events = check(cases(engine), path)
+    assert len(cases(engine)) == n_cases and events == n_cases * len(path), events
     return Run(events, elapsed)
 
 
@@ -123,10 +137,10 @@ def play_baseline(n_cases: int, today: date, now: datetime, bar: Any) -> Run:
     return Run(int(result["events"]), round(result["seconds"] * 1e9))
 
 
-def creation_costs(wf: Workflow, clock: SimulatedClock, path: Steps, n_cases: int,
+def creation_costs(wfs: list[Workflow], clock: SimulatedClock, path: Steps, n_cases: int,
                    bar: Any) -> Creation:
     """us per `engine.create` over the first and the last CREATION_WINDOW of `n_cases` played cases."""
-    engine = Engine([wf], clock=clock)
+    engine = new_engine(wfs, clock)
     create, fire, actor = engine.create, engine.fire, ACTOR
     costs = [0] * n_cases
     gc.collect()
@@ -139,16 +153,16 @@ def creation_costs(wf: Workflow, clock: SimulatedClock, path: Steps, n_cases: in
             for name, data in path:
                 fire(inst, name, data, actor)
         bar.update(stop - start)
-    check(list(engine.instances.values()), path)
+    check(cases(engine), path)
     k = min(CREATION_WINDOW, n_cases)
     first, last = costs[:k], costs[-k:]
     return Creation(sum(first) / 1e3 / k, sum(last) / 1e3 / k,
                     statistics.median(first) / 1e3, statistics.median(last) / 1e3)
 
 
-def memory_per_instance(wf: Workflow, clock: SimulatedClock, path: Steps, n_cases: int) -> float:
+def memory_per_instance(wfs: list[Workflow], clock: SimulatedClock, path: Steps, n_cases: int) -> float:
     """Traced bytes per created and played instance (history included), kept alive, in KiB."""
-    engine = Engine([wf], clock=clock)
+    engine = new_engine(wfs, clock)
     warm = engine.create("coa", "warm-up")  # shared caches (lock maps) are not per instance
     for name, data in path:
         engine.fire(warm, name, data, ACTOR)
@@ -164,7 +178,7 @@ def memory_per_instance(wf: Workflow, clock: SimulatedClock, path: Steps, n_case
         after = tracemalloc.get_traced_memory()[0]
     finally:
         tracemalloc.stop()
-    check([i for i in engine.instances.values() if i.name != "warm-up"], path)
+    check([i for i in cases(engine) if i.name != "warm-up"], path)
     return (after - before) / n_cases / 1024
 
 
@@ -176,7 +190,7 @@ def memory_per_instance(wf: Workflow, clock: SimulatedClock, path: Steps, n_case
 def main(cases: int, repeats: int, quick: bool) -> None:
     if quick:
         cases, repeats = 2000, 1
-    wf = load_workflow(WORKFLOW)
+    wfs = [load_workflow(WORKFLOW), load_workflow(SCO_WORKFLOW), load_workflow(CMA_WORKFLOW)]
     clock = SimulatedClock(MOMENT)
     now = clock.now
     today = now.date()
@@ -187,12 +201,12 @@ def main(cases: int, repeats: int, quick: bool) -> None:
     with click.progressbar(length=2 * warm + (2 * repeats + 1) * cases, label="playing COA cases",
                            file=sys.stderr) as bar:
         play_baseline(warm, today, now, bar)  # warm-up, not counted
-        play_procflow(wf, clock, path, warm, bar)
+        play_procflow(wfs, clock, path, warm, bar)
         for _ in range(repeats):
             baseline.append(play_baseline(cases, today, now, bar))
-            procflow.append(play_procflow(wf, clock, path, cases, bar))
-        created = creation_costs(wf, clock, path, cases, bar)
-    kib = memory_per_instance(wf, clock, path, min(MEMORY_CASES, cases))
+            procflow.append(play_procflow(wfs, clock, path, cases, bar))
+        created = creation_costs(wfs, clock, path, cases, bar)
+    kib = memory_per_instance(wfs, clock, path, min(MEMORY_CASES, cases))
 
     base_us = statistics.median(r.us_per_event for r in baseline)
     proc_us = statistics.median(r.us_per_event for r in procflow)

@@ -118,6 +118,8 @@ class Effect:
     event: str = ""  # start/signal: the event fired on the other instance
     name: Expr | None = None  # start: the new instance's name (default: '<this instance>.<workflow>')
     sets: tuple[tuple[str, Expr], ...] = ()  # update: their fields' new values
+    trusted: bool = False  # set: the value is already of the field's type (a data field of the same type)
+    constant: tuple[Any, ...] = ()  # set: (the value,) when it is a literal, checked against the field once
     when: Expr | None = None  # `if:`: the effect applies only when this holds
     source: str = ""
     assumption: str = ""

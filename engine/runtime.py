@@ -480,7 +480,8 @@ class Engine:
                     continue
                 kind = ef.kind
                 if kind == "set":
-                    self._set(inst, event, ef, fields, self._eval(ef, ef.value, values, fields, ctx))
+                    const = ef.constant
+                    self._set(inst, event, ef, fields, const[0] if const else self._eval(ef, ef.value, values, fields, ctx))
                 elif kind == "open":
                     if not copied:
                         intrays = ctx.intrays = list(intrays)
@@ -540,7 +541,11 @@ class Engine:
             while name in self.instances or name in taken:
                 n += 1
                 name = f"{base}-{n}"
-            targets = [Instance(name, self.workflows[ef.target])]
+            started = self.workflows.get(ef.target)
+            if started is None:
+                raise Refused("start", [f"this starts an instance of workflow {ef.target}, which this engine does not hold: "
+                                        f"load it too ({ef.source or 'start effect'})"])
+            targets = [Instance(name, started)]
         else:
             assert ef.targets is not None
             found = self._eval(ef, ef.targets, values, fields, ctx)
@@ -675,6 +680,9 @@ class Engine:
         spec = inst.workflow.fields[name]
         if name in inst.locked and fields.get(name) != value:
             raise Refused(event.name, [f"{spec.label} cannot be changed after {inst.locked[name]}"])
+        if ef.trusted:  # a data field of the same type, checked when the event's data was read
+            fields[name] = value
+            return
         try:
             fields[name] = coerce(spec, value, inst.workflow.lists)
         except ValueProblem as exc:

@@ -72,6 +72,8 @@ def test_good_workflow_is_clean(tmp_path):
     ("who == 'payee'", "__import__('os')", ":27:21", "'__import__' is not allowed"),
     ("who == 'payee'", "who.__class__", ":27:25", "'__class__' is not allowed"),
     ("list: party, source: s}\n  when", "list: partie, source: s}\n  when", ":7:", "unknown list 'partie'"),
+    ("          - open: IN\n", "          - set: {when_lodged: \"'soon'\"}\n          - open: IN\n", ":29:32",
+     "when lodged should be a date"),                                                       # a literal of the wrong type
 ])
 def test_each_mistake_is_reported_with_its_position(tmp_path, old, new, where, says):
     assert old in GOOD

@@ -86,7 +86,7 @@ events:
         when: amount <= 5
         source: s
         effects:
-          - set: {amount: "'many'"}
+          - set: {amount: "'ma' + 'ny'"}  # not a literal: it fails when the event happens
 """
 
 

@@ -69,3 +69,54 @@ def test_link_mistakes_are_load_time_errors(tmp_path, file, old, new, says):
     with pytest.raises(DefinitionError) as info:
         load_workflow(path)
     assert says in str(info.value)
+
+
+
+PARENT = """\
+workflow: parent
+title: Parent
+source: s
+initial: New
+statuses:
+  New: {source: s}
+  Done: {final: true, source: s}
+events:
+  go:
+    title: Go
+    source: s
+    transitions:
+      - from: New
+        to: Done
+        source: s
+        effects:
+          - start: child
+            event: open
+            source: s
+"""
+CHILD = """\
+workflow: child
+title: Child
+source: s
+initial: New
+statuses:
+  New: {source: s}
+  Opened: {final: true, source: s}
+events:
+  open:
+    title: Open
+    source: s
+    transitions:
+      - {from: New, to: Opened, source: s}
+"""
+
+
+def test_starting_a_workflow_the_engine_does_not_hold_is_refused_and_changes_nothing(tmp_path):
+    (tmp_path / "parent.yaml").write_text(PARENT, encoding="utf-8")
+    (tmp_path / "child.yaml").write_text(CHILD, encoding="utf-8")
+    engine = Engine([load_workflow(tmp_path / "parent.yaml")], clock=SimulatedClock("2026-03-02 09:00"))
+    case = engine.create("parent", "main")
+    before = engine.state(case)
+    with pytest.raises(Refused) as exc:
+        engine.fire(case, "go")
+    assert "workflow child, which this engine does not hold" in str(exc.value)
+    assert engine.state(case) == before and list(engine.instances) == ["main"]

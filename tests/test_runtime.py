@@ -191,3 +191,49 @@ def test_a_failing_effect_changes_nothing():
     with pytest.raises(Refused, match="go refused: the set d effect could not be worked out"):
         engine.fire(case, "go", {"n": 1})  # an integer is not a date: the last effect fails
     assert engine.state(case) == before
+
+
+TRUST = """\
+workflow: t
+title: T
+source: s
+initial: New
+lists:
+  wide: {values: [a, b, c], source: s}
+  narrow: {values: [a, b], source: s}
+fields:
+  same: {type: choice, list: wide, source: s}
+  other: {type: choice, list: narrow, source: s}
+statuses:
+  New: {source: s}
+events:
+  put:
+    title: Put
+    source: s
+    data:
+      pick: {type: choice, list: wide}
+    transitions:
+      - from: New
+        source: s
+        effects:
+          - set: {same: pick}
+          - set: {other: pick}
+"""
+
+
+def test_a_set_is_checked_again_unless_its_data_field_has_the_fields_type():
+    from engine.spec.build import same_type
+
+    wf = load_workflow_text(TRUST, "t.yaml")
+    same, other = wf.events["put"].transitions[0].effects
+    assert same.trusted and not other.trusted
+    engine = Engine([wf], clock=SimulatedClock("2026-03-02 09:00"))
+    case = engine.create("t", "main")
+    before = engine.state(case)
+    with pytest.raises(Refused):
+        engine.fire(case, "put", {"pick": "c"})  # in `wide`, not in the field's `narrow` list
+    assert engine.state(case) == before
+    engine.fire(case, "put", {"pick": "b"})
+    assert case.fields == {"same": "b", "other": "b"}
+    specs = {s.name: s for s in wf.fields.values()}
+    assert not same_type(specs["same"], specs["other"])

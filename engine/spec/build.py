@@ -31,9 +31,29 @@ from ..model import (
     Who,
     Workflow,
 )
+from ..values import ValueProblem, coerce
 from .yamlsrc import Path, Source
 
 RECORD_KEYS = ("status", "instance")  # what a query's records hold besides the fields
+
+
+def same_type(a: FieldSpec, b: FieldSpec) -> bool:
+    """Do values checked against `a` also pass `b` unchanged? (Then a `set:` need not check them again.)"""
+    if (a.type, a.list) != (b.type, b.list):
+        return False
+    if a.type != "list":
+        return True
+    if (a.of is None) != (b.of is None) or (a.record is None) != (b.record is None):
+        return False
+    if a.of is not None and b.of is not None and not same_type(a.of, b.of):
+        return False
+    if a.record is not None and b.record is not None:
+        ra, rb = {f.name: f for f in a.record}, {f.name: f for f in b.record}
+        return ra.keys() == rb.keys() and all(
+            same_type(ra[k], rb[k]) and ra[k].required == rb[k].required
+            and (ra[k].default.text if ra[k].default else None) == (rb[k].default.text if rb[k].default else None)
+            for k in ra)
+    return True
 
 
 @dataclass(frozen=True)
@@ -106,6 +126,21 @@ class _Builder:
             return None
         self.check_literals(path, compiled, scope, what)
         return compiled
+
+    def constant(self, path: Path, compiled: Expr, spec: FieldSpec) -> tuple[Any, ...]:
+        """(value,) for a literal such as `false`, `'Open'` or `3`, checked against the field now; else ()."""
+        try:
+            node = ast.parse(str(compiled.text).strip(), mode="eval").body
+        except SyntaxError:
+            return ()
+        if not (isinstance(node, ast.Constant) and isinstance(node.value, (str, int, float, bool))
+                or isinstance(node, ast.Name) and node.id in ("true", "false", "null")):
+            return ()
+        try:
+            return (coerce(spec, compiled.fn({}, {}, None), self.lists),)
+        except ValueProblem as exc:
+            self.error(path, str(exc), "a literal is checked against the field it sets", code="type")
+            return ()
 
     def check_literals(self, path: Path, compiled: Expr, scope: Scope, what: str) -> None:
         """A choice field compared with a value its list does not hold is a mistake."""
@@ -214,7 +249,11 @@ class _Builder:
                     spec = self.fields[name]
                     if spec.type == "choice" and isinstance(value, str):
                         self.check_set_literal(p, name, value, spec)
-                    out.append(Effect(kind="set", target=name, value=compiled, **common))
+                    source_spec = scope.data.get(value.strip()) if isinstance(value, str) else None
+                    trusted = source_spec is not None and same_type(source_spec, spec)
+                    constant = self.constant(p, compiled, spec)
+                    out.append(Effect(kind="set", target=name, value=compiled, trusted=trusted or bool(constant),
+                                      constant=constant, **common))
             return out
         if "number" in raw:
             name = raw["number"]
@@ -307,7 +346,6 @@ class _Builder:
         known = {c.name: c for c in columns}
         rows: dict[Any, dict[str, Any]] = {}
         notes: dict[Any, tuple[str, str]] = {}
-        from ..values import ValueProblem, coerce
 
         for i, row in enumerate(raw["rows"]):
             rpath = path + ("rows", i)
