@@ -481,7 +481,11 @@ class Engine:
                 kind = ef.kind
                 if kind == "set":
                     const = ef.constant
-                    self._set(inst, event, ef, fields, const[0] if const else self._eval(ef, ef.value, values, fields, ctx))
+                    value = const[0] if const else self._eval(ef, ef.value, values, fields, ctx)
+                    if ef.trusted and ef.target not in inst.locked:  # the common case, without a call
+                        fields[ef.target] = value
+                    else:
+                        self._set(inst, event, ef, fields, value)
                 elif kind == "open":
                     if not copied:
                         intrays = ctx.intrays = list(intrays)
