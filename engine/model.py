@@ -140,6 +140,7 @@ class Transition:
     source: str = ""
     assumption: str = ""
     pos: Pos = None
+    all_guards: Expr | None = None  # the guards as one check: true when every one passes (a fast path)
 
     def target_from(self, status: str) -> str:
         return status if self.target is None else self.target
@@ -151,6 +152,7 @@ class Event:
     title: str
     data: tuple[FieldSpec, ...] = ()
     guards: tuple[Guard, ...] = ()  # apply to every transition of the event
+    all_guards: Expr | None = None  # the guards as one check: true when every one passes (a fast path)
     transitions: tuple[Transition, ...] = ()
     # said when no transition leaves the current status: (statuses or () for any other, sentence), in order
     unavailable: tuple[tuple[tuple[str, ...], str], ...] = ()

@@ -317,14 +317,17 @@ class Engine:
         ctx = Context(now, inst.status, actor if actor is not None else _EMPTY, inst.intrays, self, inst.name)
         values = self._data(event, data, inst.fields, ctx, wf)
         fields = inst.fields
-        failed = [g.says for g in event.guards if not _holds(g.check, values, fields, ctx)]
-        if failed:
-            raise Refused(event_name, failed)
+        failed: list[str] = []
+        if event.guards and (event.all_guards is None or not _holds(event.all_guards, values, fields, ctx)):
+            failed = [g.says for g in event.guards if not _holds(g.check, values, fields, ctx)]
+            if failed:
+                raise Refused(event_name, failed)
         chosen: list[Transition] = []
         for tr in candidates:
             if tr.when is not None and not _holds(tr.when, values, fields, ctx):
                 continue
-            bad = [g.says for g in tr.guards if not _holds(g.check, values, fields, ctx)]
+            bad = [g.says for g in tr.guards if not _holds(g.check, values, fields, ctx)] if tr.guards and (
+                tr.all_guards is None or not _holds(tr.all_guards, values, fields, ctx)) else None
             if bad:
                 failed.extend(s for s in bad if s not in failed)
             else:

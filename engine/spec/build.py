@@ -222,6 +222,18 @@ class _Builder:
         return Guard(check=check, says=raw["says"], source=raw.get("source", ""),
                      assumption=raw.get("assumption", ""), pos=self.position(path))
 
+    @staticmethod
+    def all_guards(guards: tuple[Guard, ...], scope: Scope) -> Expr | None:
+        """The guards joined with `and` into one compiled check, so that the usual case (all pass) is one call."""
+        if not guards:
+            return None
+        if len(guards) == 1:
+            return guards[0].check
+        try:
+            return compile_expr(" and ".join(f"({g.check.text})" for g in guards), scope, guards[0].pos)
+        except ExprError:  # pragma: no cover - each part compiled on its own
+            return None
+
     def guards(self, path: Path, raw: dict, scope: Scope) -> tuple[Guard, ...]:
         built = (self.guard(path + ("guards", i), g, scope) for i, g in enumerate(raw.get("guards", [])))
         return tuple(g for g in built if g is not None)
@@ -509,6 +521,7 @@ class _Builder:
             transitions.append(Transition(
                 event=name, sources=sources, target=target, when=when, guards=tguards, effects=effects,
                 source=tr["source"], assumption=tr.get("assumption", ""), pos=self.position(tpath),
+                all_guards=self.all_guards(tguards, scope),
             ))
         unavailable = raw.get("unavailable", ())
         if isinstance(unavailable, str):
@@ -516,7 +529,8 @@ class _Builder:
         for i, entry in enumerate(unavailable):
             for j, status in enumerate(entry.get("in", ())):
                 self.ref(path + ("unavailable", i, "in", j), status, self.status_names, "status")
-        return Event(name=name, title=raw["title"], data=data, guards=guards, transitions=tuple(transitions),
+        return Event(name=name, title=raw["title"], data=data, guards=guards, all_guards=self.all_guards(guards, scope),
+                     transitions=tuple(transitions),
                      unavailable=tuple((tuple(e.get("in", ())), e["says"]) for e in unavailable), by=by,
                      unavailable_notes=tuple((str(e.get("source", "")), str(e.get("assumption", "")),
                                               self.position(path + ("unavailable", i)) if not isinstance(
