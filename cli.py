@@ -76,15 +76,20 @@ def cli() -> None:
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--strict", is_flag=True, help="Warnings fail too (exit 1), as in CI and pre-commit.")
+@click.option("--against", metavar="REV", default=None,
+              help="Compare each workflow file with its version at this git revision (default: HEAD, when the "
+                   "file is tracked in a git work tree) and warn when a status cases may be in is gone.")
 @JSON_OPTION
-def check(paths: tuple[Path, ...], strict: bool, as_json: bool) -> None:
+def check(paths: tuple[Path, ...], strict: bool, against: str | None, as_json: bool) -> None:
     """Check workflow and scenario files (default: the workflows folder).
 
     Prints every problem as FILE:LINE:COL: severity: message, all at once. A workflow that loads
     cleanly is then analysed: a status no final status can be reached from (error); unreachable
     statuses, events that can never fire, intrays some route leaves open at a final status,
     intrays and letters never used, and transitions of one event whose guards can both pass
-    (warnings). Exits 1 on any error, or on any warning with --strict.
+    (warnings). A workflow file tracked in git is compared with its version at HEAD (or --against
+    REV): a status cases of that version may be in that is gone is a warning (removed-status).
+    Exits 1 on any error, or on any warning with --strict.
     """
     from engine import DefinitionError
     from engine.report import findings_json, findings_text
@@ -92,6 +97,8 @@ def check(paths: tuple[Path, ...], strict: bool, as_json: bool) -> None:
     from engine.spec import load_workflow
 
     paths = paths or (Path("workflows"),)
+    if against is not None:
+        _check_revision(paths, against)
     findings = []
     checked = 0
     for file in _yaml_files(paths):
@@ -102,7 +109,9 @@ def check(paths: tuple[Path, ...], strict: bool, as_json: bool) -> None:
             else:
                 from engine.analysis import analyse
 
-                findings.extend(analyse(load_workflow(file)))
+                wf = load_workflow(file)
+                findings.extend(analyse(wf))
+                findings.extend(_removed_statuses(file, wf, against or "HEAD"))
         except DefinitionError as exc:
             findings.extend(exc.findings)
     # a scenario reports its workflow's findings too, under the path it resolved: report each once
@@ -119,6 +128,126 @@ def check(paths: tuple[Path, ...], strict: bool, as_json: bool) -> None:
     else:
         click.echo(f"{checked} file(s) checked, no problems")
     sys.exit(1 if any(f.severity == "error" or strict for f in findings) else 0)
+
+
+def _check_revision(paths: tuple[Path, ...], rev: str) -> None:
+    """`check --against REV`: the revision must name a commit of the repository the paths are in."""
+    from engine.spec.history import HistoryError, commit_of, locate
+
+    tracked = next((t for t in (locate(p if p.is_file() else p / "x") for p in paths) if t is not None), None)
+    if tracked is None:
+        _fail_usage(f"--against {rev}: {', '.join(map(str, paths))} is not in a git repository")
+    try:
+        commit_of(tracked, rev)  # type: ignore[arg-type]
+    except HistoryError as exc:
+        _fail_usage(f"--against {rev}: {exc}")
+
+
+def _removed_statuses(file: Path, wf: Any, rev: str) -> list:
+    """`removed-status` warnings: statuses of the file's version at `rev` that cases may be in, now gone.
+    Nothing when the file is not tracked in git, is new since `rev`, or is unchanged. The old text is
+    only read, not checked: a version that would not load now is compared too."""
+    from engine import DefinitionError
+    from engine.diff import reachable_in_document, removed_status_findings
+    from engine.spec.history import previous_text
+    from engine.spec.yamlsrc import load_yaml, load_yaml_file
+
+    found = previous_text(file, rev)
+    if found is None:
+        return []
+    try:
+        old = load_yaml(*found)
+    except DefinitionError:
+        return []
+    gone = [(s, old.pos(("statuses", s), key=True)[0]) for s in reachable_in_document(old.data)
+            if s not in wf.statuses]
+    if not gone:
+        return []
+    line, col = load_yaml_file(file).pos(("statuses",), key=True)
+    return removed_status_findings(gone, (str(file), line, col), f"its version at {rev}")
+
+
+DIAGRAM_SUFFIXES = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot", ".mmd": "mermaid",
+                    ".mermaid": "mermaid"}
+
+
+@cli.command("diff")
+@click.argument("args", nargs=-1, required=True, metavar="OLD NEW | --git REV1 [REV2] PATH")
+@click.option("--git", "git_mode", is_flag=True,
+              help="Compare git revisions of one workflow file: REV1 with REV2 (default: the file as it is now).")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True,
+              help="markdown is a review comment; json has stable keys (see docs/reviewing.md).")
+@JSON_OPTION
+@click.option("--diagram", "diagram_file", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Also draw the new version, what was added green, changed amber, removed red and dashed "
+                   "(.svg, .png, .pdf, .dot or .mmd).")
+def diff_command(args: tuple[str, ...], git_mode: bool, fmt: str, as_json: bool, diagram_file: Path | None) -> None:
+    """Say what changed between two versions of a workflow, in the procedure's terms.
+
+    Statuses, events, transitions, guards (with their sentences), effects (intrays opened, letters and
+    their recipients), intrays and their due periods, letters, fields, lists, tables, queries and
+    schedules added, removed or changed, each with its source and its place in the file (the old
+    file for what was removed). Exits 0 when nothing changed, 1 when something did (as diff does)
+    or a version is not a valid workflow, 2 on a usage mistake.
+    """
+    from engine import DefinitionError
+    from engine.report import findings_text
+
+    fmt = "json" if as_json else fmt
+    diagram_fmt = None
+    if diagram_file is not None:
+        diagram_fmt = DIAGRAM_SUFFIXES.get(diagram_file.suffix.lower())
+        if diagram_fmt is None:
+            _fail_usage(f"--diagram {diagram_file}: name a .svg, .png, .pdf, .dot or .mmd file")
+    try:
+        old, new = _diff_versions(args, git_mode)
+    except DefinitionError as exc:
+        click.echo(findings_text(exc.findings), err=True)
+        sys.exit(1)
+    from engine.diff import compare, diagram_marks, diff_json, diff_markdown, diff_text
+
+    changes = compare(old, new)
+    if fmt == "json":
+        click.echo(json.dumps(diff_json(old, new, changes), indent=2, ensure_ascii=False))
+    else:
+        click.echo((diff_markdown if fmt == "markdown" else diff_text)(old, new, changes), nl=False)
+    if diagram_file is not None:
+        from engine.render import render
+
+        try:
+            diagram_file.write_bytes(render(new, diagram_fmt, marks=diagram_marks(old, new)))  # type: ignore[arg-type]
+        except (ValueError, RuntimeError) as exc:
+            raise click.ClickException(str(exc)) from None
+        except OSError as exc:
+            _fail_usage(f"cannot write {diagram_file}: {exc.strerror or exc}")
+    sys.exit(1 if changes else 0)
+
+
+def _diff_versions(args: tuple[str, ...], git_mode: bool) -> tuple[Any, Any]:
+    """The old and the new workflow `diff` compares: two files, or git revisions of one."""
+    from engine.spec import load_workflow
+
+    if not git_mode:
+        if len(args) != 2:
+            _fail_usage("give two workflow files, OLD NEW (or --git REV1 [REV2] PATH for git revisions)")
+        for name in args:
+            if not Path(name).is_file():
+                _fail_usage(f"no workflow file '{name}'")
+        return load_workflow(args[0]), load_workflow(args[1])
+    if len(args) not in (2, 3):
+        _fail_usage("with --git, give REV1 [REV2] PATH: the revisions of the workflow file PATH to compare")
+    from engine.spec.history import HistoryError, load_at
+
+    *revs, path = args
+    try:
+        old = load_at(path, revs[0])
+        if len(revs) == 2:
+            return old, load_at(path, revs[1])
+    except HistoryError as exc:
+        _fail_usage(str(exc))
+    if not Path(path).is_file():
+        _fail_usage(f"no workflow file '{path}' in the working tree (give REV2 to compare two revisions)")
+    return old, load_workflow(path)
 
 
 @cli.command()
@@ -394,6 +523,15 @@ def _engine_from_store(store_file: Path, workflows_dir: Path) -> Any:
     if not isinstance(states, list) or not all(isinstance(s, dict) for s in states):
         raise click.ClickException(f"{store_file}: a store is a JSON list of instances")
     engine = Engine(clock=SystemClock())
+
+    def find_version(name: str, version: str) -> Any:
+        """A case keeps the version it was started on: look for it in the workflow file's git history."""
+        from engine.spec.history import find_version as in_history
+
+        held = engine.workflows.get(name)
+        return in_history(held.file if held is not None else workflows_dir / f"{name}.yaml", version)
+
+    engine.find_version = find_version
     names = {s.get("workflow") for s in states}
     for wf_name in sorted(n for n in names if isinstance(n, str)):
         wf = _load_workflow(wf_name, workflows_dir)

@@ -207,11 +207,16 @@ class Engine:
         from .clock import SystemClock
 
         self.clock: Callable[[], datetime] = clock or SystemClock()
-        self.workflows: dict[str, Workflow] = {}
-        self.machines: dict[str, CompiledMachine] = {}
+        self.workflows: dict[str, Workflow] = {}  # the current version of each, by name: new cases start on it
+        self.machines: dict[str, CompiledMachine] = {}  # the current version's machine, by workflow name
+        # every version held, by name and version (content hash); an instance runs on the one it was started on
+        self.versions: dict[str, dict[str, Workflow]] = {}
+        self.compiled: dict[str, CompiledMachine] = {}  # by version: what decide() dispatches on
+        # finds a version no longer held, for restore(): (workflow name, version) -> Workflow, or LookupError(why)
+        self.find_version: Callable[[str, str], Workflow] | None = None
         self.instances: dict[str, Instance] = {}
         self.sequences: dict[tuple[str, str], int] = {}
-        self._lock_maps: dict[tuple[int, str], dict[str, str]] = {}
+        self._lock_maps: dict[tuple[int, str, str], dict[str, str]] = {}
         self.queries: dict[str, Query] = {}
         self._by_workflow: dict[str, dict[str, Instance]] = {}
         # (workflow, field) -> value -> {instance name: instance}, for the fields queries `match` on
@@ -223,16 +228,48 @@ class Engine:
             self.add_workflow(wf)
 
     # -- set-up ---------------------------------------------------------------------------
-    def add_workflow(self, workflow: Workflow) -> None:
-        self.workflows[workflow.name] = workflow
-        self.machines[workflow.name] = compile_machine(workflow)
+    def add_workflow(self, workflow: Workflow, *, current: bool = True) -> Workflow:
+        """Hold a workflow. The current version (the default) is the one new cases start on; the instances
+        already running keep the version they run on, which stays held. `current=False` holds an older
+        version only, for restoring the cases still on it. Returns the workflow as held (one built in code
+        without a version is given one, so that each version has its own machine)."""
+        if not workflow.version:
+            from dataclasses import replace
+
+            workflow = replace(workflow, version=f"{workflow.name}-unversioned-{len(self.versions.get(workflow.name, ())) + 1}")
+        machine = compile_machine(workflow)
+        self.versions.setdefault(workflow.name, {})[workflow.version] = workflow
+        self.compiled[workflow.version] = machine
         self._by_workflow.setdefault(workflow.name, {})
+        if not current:
+            return workflow
+        self.workflows[workflow.name] = workflow
+        self.machines[workflow.name] = machine
         for query in workflow.queries.values():
             self.queries[query.name] = query
             for field_name, _ in query.match:
                 self._indexes.setdefault((workflow.name, field_name), {})
         self._indexed[workflow.name] = tuple(f for (w, f) in self._indexes if w == workflow.name)
+        return workflow
 
+    def version(self, name: str, version: str, instance: str = "") -> Workflow:
+        """The workflow `name` at `version`: held, or found by `find_version`; Refused, saying why, when it is
+        not available (an instance is never bound to another version than its own)."""
+        held = self.versions.get(name, _EMPTY).get(version)
+        if held is not None:
+            return held
+        who = f"instance {instance}" if instance else "an instance"
+        why = f"this engine holds only version(s) {', '.join(self.versions.get(name, _EMPTY)) or 'none'}"
+        if self.find_version is not None:
+            try:
+                found = self.find_version(name, version)
+            except LookupError as exc:
+                why = str(exc.args[0]) if exc.args else why
+            else:
+                if found.name == name and found.version == version:
+                    return self.add_workflow(found, current=False)
+                why = f"what was found is version {found.version} of {found.name}"
+        raise Refused("restore", [f"{who} runs on version {version} of {name}, which is no longer available: {why}"])
 
     def create(self, workflow: str, name: str | None = None) -> Instance:
         wf = self.workflows.get(workflow)
@@ -253,9 +290,13 @@ class Engine:
         wf = self.workflows.get(state.get("workflow", ""))
         if wf is None:
             raise Refused("restore", [f"unknown workflow '{state.get('workflow')}'"])
+        version = state.get("version")
+        if version and version != wf.version:  # the case keeps the version it was started on
+            wf = self.version(wf.name, str(version), str(state.get("instance", "")))
         if state.get("status") not in wf.statuses:
             raise Refused("restore", [f"{state.get('instance')}: unknown status '{state.get('status')}'"])
         inst = self.create(wf.name, state["instance"])
+        inst.workflow = wf
         inst.status = state["status"]
         fields = {}
         for name, value in (state.get("fields") or {}).items():
@@ -310,7 +351,7 @@ class Engine:
         event = wf.events.get(event_name)
         if event is None:
             raise Refused(event_name, [f"unknown event '{event_name}' in workflow {wf.name}"])
-        candidates = self.machines[wf.name].table.get((event_name, inst.status))
+        candidates = self.compiled[wf.version].table.get((event_name, inst.status))
         if not candidates:
             raise Refused(event_name, [event.unavailable_in(inst.status)])
         now = self.clock()
@@ -378,7 +419,7 @@ class Engine:
         """The guards decide() evaluates for this event now, each with whether it held (guards are pure)."""
         wf = inst.workflow
         event = wf.events.get(event_name)
-        candidates = self.machines[wf.name].table.get((event_name, inst.status))
+        candidates = self.compiled[wf.version].table.get((event_name, inst.status))
         if event is None or not candidates:
             return []
         ctx = Context(self.clock(), inst.status, actor if actor is not None else _EMPTY, inst.intrays, self, inst.name)
@@ -551,7 +592,7 @@ class Engine:
             started = self.workflows.get(ef.target)
             if started is None:
                 raise Refused("start", [f"this starts an instance of workflow {ef.target}, which this engine does not hold: "
-                                        f"load it too ({ef.source or 'start effect'})"])
+                               f"load it too ({ef.source or 'start effect'})"])
             targets = [Instance(name, started)]
         else:
             assert ef.targets is not None
@@ -710,7 +751,7 @@ class Engine:
 
     def _locked_after(self, inst: Instance, event: Event) -> dict[str, str]:
         """The fields locked once this event has happened; shared between instances where possible."""
-        key = (id(inst.locked), event.name)
+        key = (id(inst.locked), event.name, inst.workflow.version)  # versions may lock differently
         found = self._lock_maps.get(key)
         if found is None:
             found = dict(inst.locked)
@@ -736,7 +777,7 @@ class Engine:
         """Whether the event can fire now for some data: the guards that read no event data must hold."""
         wf = inst.workflow
         event = wf.events[event_name]
-        candidates = self.machines[wf.name].table.get((event_name, inst.status))
+        candidates = self.compiled[wf.version].table.get((event_name, inst.status))
         if not candidates:
             return EventOption(event_name, event.title, False, [event.unavailable_in(inst.status)])
         data_names = {d.name for d in event.data}

@@ -15,7 +15,7 @@ LAYERS = {
     "values": 1, "expr": 1, "spec": 2,
     "machine": 3, "runtime": 4,
     "scenario": 5, "report": 5,
-    "boundary": 5, "analysis": 5, "coverage": 5, "render": 5,
+    "boundary": 5, "analysis": 5, "coverage": 5, "render": 5, "diff": 5,
 }
 
 

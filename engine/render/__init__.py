@@ -5,12 +5,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..model import Workflow
-from .graph import Diagram, Taken, extract
+from .graph import Diagram, Marks, Taken, extract
 
 FORMATS = ("svg", "png", "pdf", "dot", "mermaid")
 TEXT_FORMATS = ("svg", "dot", "mermaid")
 
-__all__ = ["FORMATS", "TEXT_FORMATS", "Diagram", "Taken", "extract", "render", "taken_steps"]
+__all__ = ["FORMATS", "TEXT_FORMATS", "Diagram", "Marks", "Taken", "extract", "render", "taken_steps"]
 
 
 def taken_steps(steps: Iterable[Any], instance: str = "main", traces: Iterable[Any] = ()) -> list[Taken]:
@@ -35,11 +35,13 @@ def taken_steps(steps: Iterable[Any], instance: str = "main", traces: Iterable[A
     return found
 
 
-def render(wf: Workflow, fmt: str, taken: Iterable[Taken | tuple[str, str, str]] | None = None) -> bytes:
-    """The diagram of a workflow in a format; `taken` steps are drawn as a numbered path over it."""
+def render(wf: Workflow, fmt: str, taken: Iterable[Taken | tuple[str, str, str]] | None = None,
+           marks: Marks | None = None) -> bytes:
+    """The diagram of a workflow in a format; `taken` steps are drawn as a numbered path over it, `marks`
+    (what changed since another version) coloured over it."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown diagram format '{fmt}' (known: {', '.join(FORMATS)})")
-    diagram = extract(wf, list(taken) if taken is not None else None)
+    diagram = extract(wf, list(taken) if taken is not None else None, marks)
     if fmt == "mermaid":
         from .mermaid import to_mermaid
 

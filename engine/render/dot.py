@@ -5,7 +5,7 @@ import re
 from html import escape
 
 from .graph import Diagram, Edge, Node
-from .style import EDGE, EFFECT, PATH, colours
+from .style import EDGE, EFFECT, MARK_WORDS, MARKS, PATH, colours
 
 FONT = "DejaVu Sans,Verdana,sans-serif"  # SVG viewers without DejaVu Sans take the next
 REACH = ("move", "branch", "join")  # the edges that lead into a status
@@ -95,6 +95,10 @@ def to_dot(diagram: Diagram) -> str:
                 attrs["peripheries"] = "2"
             if highlight and n.taken:
                 attrs.update(color=PATH, penwidth="2.5")
+            if n.mark:
+                attrs.update(color=MARKS[n.mark], penwidth="2.5")
+                if n.mark == "removed":
+                    attrs.update(style="rounded,dashed,filled", fillcolor="white", fontcolor=MARKS[n.mark])
             out.append(_stmt(n.id, attrs, indent))
         ids = {n.id for n in members}
         out += [f"{indent}{{rank=same; {'; '.join(column)}}}" for column in columns if column[0] in ids]
@@ -152,6 +156,10 @@ def _edge(diagram: Diagram, e: Edge, loose: bool) -> tuple[str, str, dict[str, s
                       "labeldistance": "2.2", "labelangle": "25"})
     if e.taken:
         attrs.update(color=PATH, penwidth="2.5", fontcolor=PATH if e.kind == "loop" else "black")
+    if e.mark:
+        attrs.update(color=MARKS[e.mark], fontcolor=MARKS[e.mark], penwidth="2")
+        if e.mark == "removed":  # the old version's: it does not place the statuses
+            attrs.update(style="dashed", constraint="false")
     label = _edge_label(diagram, e)
     if label:
         attrs["label"] = label
@@ -188,6 +196,12 @@ def how_to_read(diagram: Diagram) -> list[str]:
     return keys
 
 
+def marks_used(diagram: Diagram) -> list[str]:
+    """The kinds of change (added, changed, removed) marked on the diagram, in that order."""
+    used = {n.mark for n in diagram.nodes} | {e.mark for e in diagram.edges}
+    return [m for m in MARKS if m in used]
+
+
 Section = tuple[str, list[list[str]]]  # a title and rows of cells
 
 
@@ -199,6 +213,8 @@ def legend(diagram: Diagram) -> str:
     for group in diagram.groups:
         _, _, fill, line = colours(diagram, group)
         how.append([f'<td align="left" bgcolor="{fill}" border="1"><font color="{line}">{_h(group)}</font></td>'])
+    for mark in marks_used(diagram):
+        how.append([f'<td align="left" border="1"><font color="{MARKS[mark]}"><b>{_h(MARK_WORDS[mark])}</b></font></td>'])
     middle: list[Section] = []
     if diagram.effects:
         middle.append(("Effects", [[_td(str(e.key)), _td(e.text())] for e in diagram.effects]))

@@ -22,6 +22,17 @@ class Taken(NamedTuple):
 
 
 @dataclass(frozen=True, slots=True)
+class Marks:
+    """Changes drawn over a diagram (`procflow diff --diagram`): what the new version added or changed, and
+    what it removed, drawn from the old version. Moves are (event, from status, to status)."""
+
+    statuses: dict[str, str] = field(default_factory=dict)  # status -> "added" | "changed"
+    moves: dict[tuple[str, str, str], str] = field(default_factory=dict)  # move -> "added" | "changed"
+    removed_statuses: tuple[tuple[str, str, bool], ...] = ()  # (name, group, final) in the old version
+    removed_moves: tuple[tuple[str, str, str, str], ...] = ()  # (event, its title, from, to) in the old version
+
+
+@dataclass(frozen=True, slots=True)
 class Node:
     id: str  # safe in DOT and Mermaid: ASCII letters, digits and _
     name: str  # the status's name; "" for the start and junction points
@@ -31,6 +42,7 @@ class Node:
     initial: bool = False
     keeps: tuple[str, ...] = ()  # keys of the Kept rows that apply in this status
     taken: bool = False  # the highlighted path visits it
+    mark: str = ""  # with Marks: added | changed | removed (drawn from the old version); "" otherwise
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +60,7 @@ class Edge:
     taken: bool = False  # the highlighted path goes over it
     back: bool = False  # leads only to statuses declared before its source: a layout need not follow it
     both: bool = False  # a feed a return also goes over, the other way: drawn with an arrow at its status
+    mark: str = ""  # with Marks: added | changed | removed (drawn from the old version); "" otherwise
 
 
 @dataclass(frozen=True, slots=True)
@@ -357,8 +370,10 @@ class _Drawer:
                     it.segments.append(branch)
 
 
-def extract(wf: Workflow, taken: Sequence[Taken | tuple[str, str, str]] | None = None) -> Diagram:
-    """The diagram of a workflow; with `taken`, the steps of a path marked and numbered on it."""
+def extract(wf: Workflow, taken: Sequence[Taken | tuple[str, str, str]] | None = None,
+            marks: Marks | None = None) -> Diagram:
+    """The diagram of a workflow; with `taken`, the steps of a path marked and numbered on it; with `marks`,
+    what changed since another version coloured, and what it removed drawn in."""
     b = _Builder(wf)
     status = wf.statuses
     b.add(Edge("start", b.sid[wf.initial], "start"))
@@ -386,6 +401,8 @@ def extract(wf: Workflow, taken: Sequence[Taken | tuple[str, str, str]] | None =
     for name, steps in loops.items():
         b.add(Edge(b.sid[name], b.sid[name], "loop", tuple(dict.fromkeys(s.event for s in steps)),
                    steps=tuple(s.number for s in steps), taken=True))
+    if marks is not None:
+        nodes = _marked(wf, nodes, marks, moves, b)
     effects = tuple(Effects(k, *sig) for sig, k in b.effect_keys.items())
     codes = {c.rstrip("?") for e in effects for c in (*e.opened, *e.closed)}
     sent = {c.rstrip("?") for e in effects for c in e.letters}
@@ -394,6 +411,33 @@ def extract(wf: Workflow, taken: Sequence[Taken | tuple[str, str, str]] | None =
         (*nodes, *b.junctions), tuple(b.edges), move_list, effects, kept_rows,
         tuple((c, it.name) for c, it in wf.intrays.items() if c in codes),
         tuple((c, lt.title) for c, lt in wf.letters.items() if c in sent), path, tuple(wf.events))
+
+
+def _marked(wf: Workflow, nodes: list[Node], marks: Marks, moves: dict[tuple[str, str, str], list[_Item]],
+            b: _Builder) -> list[Node]:
+    """Colour what changed; draw in the statuses and moves the other version had (after the others, so that
+    the ids and edges of the plain diagram stay as they are)."""
+    nodes = [replace(n, mark=marks.statuses[n.name]) if n.kind == "status" and n.name in marks.statuses else n
+             for n in nodes]
+    per: dict[int, list[str]] = {}
+    for key, its in moves.items():
+        for it in its:
+            for seg in it.segments:
+                per.setdefault(seg, []).append(marks.moves.get(key, ""))
+    for seg, found in per.items():
+        mark = "added" if all(m == "added" for m in found) else "changed" if any(found) else ""
+        if mark:
+            b.edges[seg] = replace(b.edges[seg], mark=mark)
+    groups = {st.group for st in wf.statuses.values()}
+    for name, group, final in marks.removed_statuses:
+        if name not in b.sid:
+            b.sid[name] = safe_id(name, b.ids)
+            nodes.append(Node(b.sid[name], name, "status", group if group in groups else "", final, mark="removed"))
+    for event, title, src, dst in marks.removed_moves:
+        if src in b.sid and dst in b.sid:
+            b.add(Edge(b.sid[src], b.sid[dst], "move" if src != dst else "loop", (event,), wrap(title),
+                       mark="removed"))
+    return nodes
 
 
 def _mark_back(wf: Workflow, items: list[_Item], b: _Builder) -> None:

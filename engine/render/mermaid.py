@@ -5,7 +5,7 @@ import json
 
 from .graph import Diagram, Edge, Node
 from .labels import wrap
-from .style import PATH, colours
+from .style import MARK_WORDS, MARKS, PATH, colours
 
 # characters with a meaning in Mermaid's grammar, said as its entity codes
 _ENTITIES = {"#": "#35;", ";": "#59;", '"': "#quot;", "<": "#lt;", ">": "#gt;", "{": "#123;", "}": "#125;",
@@ -29,6 +29,8 @@ def _label(diagram: Diagram, edge: Edge) -> str:
         parts.append(f"[{edge.effects}] {marker}")
     if edge.steps:
         parts.insert(0, "step " + ", ".join(map(str, edge.steps)))
+    if edge.mark:  # Mermaid's state diagrams cannot colour one transition: it says so
+        parts.insert(0, edge.mark.upper())
     return "<br>".join(text(p) for p in parts if p)
 
 
@@ -41,6 +43,10 @@ def to_mermaid(diagram: Diagram) -> str:
         out.append(f"    classDef g{i} fill:{fill},stroke:{line},color:#000")
         out.append(f"    classDef g{i}f fill:{fill},stroke:{line},stroke-width:4px,color:#000,font-weight:bold")
     out.append(f"    classDef taken stroke:{PATH},stroke-width:4px")
+    used = [m for m in MARKS if any(n.mark == m for n in diagram.nodes) or any(e.mark == m for e in diagram.edges)]
+    for mark in used:
+        dashes = ",stroke-dasharray:5 5,color:" + MARKS[mark] if mark == "removed" else ""
+        out.append(f"    classDef {mark} stroke:{MARKS[mark]},stroke-width:4px{dashes}")
     classes: dict[str, list[str]] = {}
     for n in diagram.nodes:
         if n.kind == "status":
@@ -50,6 +56,8 @@ def to_mermaid(diagram: Diagram) -> str:
             classes.setdefault(_class(diagram, n), []).append(n.id)
             if n.taken:
                 classes.setdefault("taken", []).append(n.id)
+            if n.mark:
+                classes.setdefault(n.mark, []).append(n.id)
         elif n.kind in ("choice", "merge"):
             out.append(f"    state {n.id} <<choice>>")
     backs = {e.head: f"r_{e.head}" for e in diagram.edges if e.kind == "return"}
@@ -88,5 +96,8 @@ def _legend(diagram: Diagram) -> list[str]:
         lines += [f"- {title}" + (f" [{n}]" if n else "") for title, n in k.events]
     lines += [f"{code}: {name}" for code, name in (*diagram.intrays, *diagram.letters)]
     lines += [f"Step {s.number}: {s.title} ({s.source} → {s.target})" for s in diagram.path]
+    marked = {n.mark for n in diagram.nodes} | {e.mark for e in diagram.edges}
+    lines += [MARK_WORDS[m].capitalize() + f" (a transition's label starts {m.upper()})" for m in MARKS
+              if m in marked]
     wrapped = [part for line in lines for part in wrap(line, 64, max_lines=20)]
     return ['    state "Legend" as legend', *(f"    legend : {text(line)}" for line in wrapped)]

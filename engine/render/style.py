@@ -17,6 +17,10 @@ NO_GROUP = ("grey", "#FFFFFF", "#EEEEEE", "#555555")
 PATH = "#D62728"  # the highlighted path
 EDGE = "#4D4D4D"
 EFFECT = "#1A4F8B"  # effect keys
+# `procflow diff --diagram`: what a version added, changed, and removed (drawn dashed, from the old version)
+MARKS = {"added": "#2CA02C", "changed": "#E69F00", "removed": "#D62728"}
+MARK_WORDS = {"added": "green: added in this version", "changed": "amber: changed in this version",
+              "removed": "red, dashed: removed (as the old version had it)"}
 
 
 def colours(diagram: Diagram, group: str) -> tuple[str, str, str, str]:
