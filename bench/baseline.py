@@ -3,7 +3,10 @@
 One `transitions.Machine` drives every case of a Change of Assessment (COA) application along the
 same path that procflow's benchmark plays: save, record the case assessment, allocate a decision
 maker, set "App to Proceed", record a contact, finalise as Var-Increase, refer for amendment and
-decide the amendment (Var-Decrease). Guards and effects are plain Python callables (never strings,
+decide the amendment (Var-Decrease). As in procflow's workflows, the allocation checks that the
+officer has an SCO record at the site whose contract covers today, and a Var-Increase due to
+Reason 8 opens a Customer Management Approach contact for the payer (a second machine, its
+contact models attached before timing, like the cases). Guards and effects are plain Python callables (never strings,
 so nothing is resolved by name per call) and receive `EventData` (`send_event=True`). All models
 are attached before timing starts; `attach_cost` measures that attachment separately.
 
@@ -47,6 +50,15 @@ class Intray:
 
 
 @dataclass(eq=False)  # identity equality: add_model tests `model not in machine.models`
+class Contact:
+    """One CMA contact, started by a case's Reason 8 increase."""
+
+    state: str = "New"
+    fields: dict[str, Any] = field(default_factory=dict)
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(eq=False)  # identity equality: add_model tests `model not in machine.models`
 class Case:
     """One COA application. `state` is the status, owned by the machine (model_attribute)."""
 
@@ -55,6 +67,34 @@ class Case:
     intrays: list[Intray] = field(default_factory=list)
     letters: list[dict[str, Any]] = field(default_factory=list)
     history: list[dict[str, Any]] = field(default_factory=list)
+    contact: Contact = field(default_factory=Contact)  # the CMA contact a Reason 8 increase opens
+
+# SCO records by COA Site: the officers a case may be allocated to (their contracts' dates)
+SCO_RECORDS = {"Hobart": [{"name": "officer-2", "start_date": date(2026, 1, 1), "end_date": None}]}
+
+
+def build_contact_machine(contacts: list[Contact], now: datetime) -> Machine:
+    """The CMA contact: opened for the payer, linked to the application (no privacy risk here)."""
+
+    def no_privacy_risk(ev: EventData) -> bool:
+        return not ev.kwargs.get("privacy_risk", False)
+
+    def open_contact(ev: EventData) -> None:
+        kw = ev.kwargs
+        ev.model.fields.update(customer=kw["customer"], case_number=kw.get("case_number"),
+                               reason=kw["reason"], linked_application=kw["linked_application"],
+                               general_enquiry_call=False, privacy_risk=False, opened_at=now,
+                               activities_completed=[], customer_locked=False)
+
+    def record_history(ev: EventData) -> None:
+        tr = ev.transition
+        ev.model.history.append({"time": now, "event": ev.event.name, "data": dict(ev.kwargs),
+                                 "from": tr.source, "to": tr.dest or tr.source})
+
+    return Machine(model=contacts, states=["New", "Open"], initial="New", auto_transitions=False,
+                   send_event=True, after_state_change=record_history,
+                   transitions=[dict(trigger="open_contact", source="New", dest="Open",
+                                     conditions=no_privacy_risk, before=open_contact)])
 
 
 def _open(case: Case, code: str, now: datetime, due_in: timedelta) -> None:
@@ -91,6 +131,12 @@ def build_machine(cases: list[Case], *, today: date | None = None,
         return (kw["outcome"] == "Var-Increase"
                 and ev.model.fields["lodgement_date"] < kw["ntd_return_date"] <= today
                 and kw["outcome_date"] == today and kw.get("parental_agreement") is not None)
+
+    def officer_active(ev: EventData) -> bool:
+        kw = ev.kwargs
+        return any(r["name"] == kw["officer"] and r["start_date"] <= today
+                   and (r["end_date"] is None or r["end_date"] >= today)
+                   for r in SCO_RECORDS.get(kw["coa_site"], ()))
 
     def amendment_decidable(ev: EventData) -> bool:
         kw = ev.kwargs
@@ -143,6 +189,9 @@ def build_machine(cases: list[Case], *, today: date | None = None,
         successful = list(kw["successful_reasons"])
         if 8 in successful:
             _open(case, "COAR8INC", now, timedelta(days=14))
+            if not case.contact.open_contact(customer="payer", case_number=case.fields.get("case_number"),
+                                             linked_application="case", reason="COAR8INC"):
+                raise RuntimeError("the CMA contact could not be opened")
         case.fields.update(outcome=kw["outcome"], outcome_date=kw["outcome_date"],
                            ntd_return_date=kw["ntd_return_date"],
                            parental_agreement=kw["parental_agreement"],
@@ -173,7 +222,7 @@ def build_machine(cases: list[Case], *, today: date | None = None,
         dict(trigger="record_case_assessment", source=NONE, dest=None,
              before=record_case_assessment),
         dict(trigger="allocate_decision_maker", source=NONE, dest=None,
-             before=allocate_decision_maker),
+             conditions=officer_active, before=allocate_decision_maker),
         dict(trigger="set_application_status", source=NONE, dest="App to Proceed",
              conditions=to_proceed, before=set_application_status),
         dict(trigger="record_contact", source="App to Proceed", dest=None, before=record_contact),
@@ -214,6 +263,7 @@ def path_events(today: date) -> list[tuple[str, dict[str, Any]]]:
 
 def _check(case: Case, n_events: int) -> None:
     assert case.state == "Var-Decrease", case.state
+    assert case.contact.state == "Open" and case.contact.fields["reason"] == "COAR8INC"
     assert [t.code for t in case.intrays if t.closed is None] == EXPECTED_OPEN, case.intrays
     assert {t.code for t in case.intrays if t.closed is not None} == EXPECTED_CLOSED
     assert len(case.history) == n_events and case.history[-1]["to"] == "Var-Decrease"
@@ -228,6 +278,7 @@ def run_baseline(n_cases: int, today: date, now: datetime, *,
     """
     cases = [Case() for _ in range(n_cases)]
     build_machine(cases, today=today, now=now)
+    build_contact_machine([c.contact for c in cases], now)
     events = path_events(today)
     accepted = 0
     gc.collect()
