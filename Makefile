@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 SAMPLE := scenarios/coa/full_path.yaml
 WORKFLOWS := $(sort $(basename $(notdir $(wildcard workflows/*.yaml))))
 
-.PHONY: demo test bench check install install-test clean diagrams
+.PHONY: demo test bench check install install-test clean diagrams docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,11 @@ diagrams: install
 	  fi; \
 	done
 	@echo "diagrams/: $(foreach w,$(WORKFLOWS),$(w).svg $(w).mmd $(w).dot)"
+
+# docs/site/: the procedure documents generated from workflows/ (procflow docs), one self-contained HTML site;
+# open docs/site/index.html. Not committed: regenerate it from the workflows.
+docs: install
+	$(BIN)/procflow docs --format html -o docs/site
 
 bench: install
 	$(BIN)/python bench/run.py

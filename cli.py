@@ -498,6 +498,50 @@ def query(name: str, criteria: tuple[str, ...], scenario_file: Path | None, stor
         click.echo(f"{len(found)} found")
 
 
+@cli.command()
+@click.argument("names", nargs=-1, metavar="[WORKFLOW]...")
+@click.option("--format", "fmt", type=click.Choice(["markdown", "html"]), default="html", show_default=True,
+              help="html: one self-contained site (index.html, a page and an SVG diagram per workflow, no "
+                   "network fetches); markdown: index.md and a page per workflow, its diagram in Mermaid.")
+@click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write the pages into (created when missing; files of the same names are replaced).")
+@WORKFLOWS_OPTION
+def docs(names: tuple[str, ...], fmt: str, out_dir: Path, workflows_dir: Path) -> None:
+    """Write the procedure documents, generated from the workflows the engine runs.
+
+    For each WORKFLOW (a name in the workflows folder or a file; default: every workflow there), a page
+    a staff member recognises: the purpose, the diagram, each procedure table as numbered Step | Action
+    rows in the order of the text (what to select and key, what happens on saving, what is refused),
+    the intray and letter catalogues, the assumptions, and a cross-reference from each step of the
+    text to the rules implementing it, with the steps nothing implements.
+    """
+    from engine.docs.site import build_site
+
+    if not names:
+        found = sorted(workflows_dir.glob("*.yaml")) if workflows_dir.is_dir() else []
+        if not found:
+            _fail_usage(f"no workflow files in {workflows_dir}: name the workflows, or give --workflows DIR")
+        names = tuple(str(p) for p in found)
+    workflows: dict[str, Any] = {}
+    for name in names:
+        wf = _load_workflow(name, workflows_dir)
+        if wf.name in workflows:
+            _fail_usage(f"workflow '{wf.name}' is given twice ({name})")
+        workflows[wf.name] = wf
+    files, notes = build_site(list(workflows.values()), fmt)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for file_name, data in files.items():
+            (out_dir / file_name).write_bytes(data)
+    except OSError as exc:
+        _fail_usage(f"cannot write {out_dir}: {exc.strerror or exc}")
+    for note in notes:
+        click.echo(f"note: {note}", err=True)
+    first = "index.html" if fmt == "html" else "index.md"
+    click.echo(f"{len(files)} file(s) written to {out_dir} for {len(workflows)} workflow(s); start at "
+               f"{out_dir / first}")
+
+
 def _parse_pairs(words: tuple[str, ...] | list[str]) -> dict:
     """field=value words, each value read as YAML (2026-03-01, true, [1, 2], {reason: 8})."""
     from engine.spec.yamlsrc import load_yaml

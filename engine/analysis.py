@@ -10,6 +10,7 @@
 | intray-left-open | warning | some route from where an intray is opened reaches a final status without closing it |
 | unused-intray / unused-letter | warning | declared and never opened / never issued |
 | overlapping-guards | warning | two transitions of one event from one status can both pass, with a witness |
+| unknown-step | warning | a `source:` cites a table or step of the workflow's own procedure document that its `procedure:` catalogue (or the folder's other workflows' catalogues of that document) does not have |
 
 Only `dead-end` is an error: it is certain from the graph and leaves cases with nowhere to go. The
 others are certain but harmless to running (unreachable, unused), or found by sampling the values
@@ -26,11 +27,13 @@ from typing import Any
 import networkx as nx
 
 from . import boundary
+from .citations import parse as parse_citation
 from .findings import Finding
 from .model import Event, Expr, Pos, Transition, Workflow
 
 SEVERITY = {"unreachable": "warning", "dead-end": "error", "never-fires": "warning", "intray-left-open": "warning",
-            "unused-intray": "warning", "unused-letter": "warning", "overlapping-guards": "warning"}
+            "unused-intray": "warning", "unused-letter": "warning", "overlapping-guards": "warning",
+            "unknown-step": "warning"}
 MAX_ROUTES = 10000
 
 Route = tuple[tuple[str, str], ...]  # (event, status reached), in order
@@ -67,7 +70,7 @@ def analyse(wf: Workflow) -> list[Finding]:
     g = status_graph(wf)
     reach = {wf.initial} | nx.descendants(g, wf.initial) if wf.initial in g else set()
     found = [*_reachability(wf, g, reach), *_never_fires(wf, reach), *_intrays_left_open(wf, g, reach),
-             *_unused(wf), *_overlapping(wf, reach)]
+             *_unused(wf), *_overlapping(wf, reach), *_unknown_steps(wf)]
     return sorted(found, key=lambda f: (f.file, f.line, f.col, f.code))
 
 
@@ -204,6 +207,42 @@ def _unused(wf: Workflow) -> Iterator[Finding]:
         if code not in issued:
             yield _finding(wf, lt.pos, "unused-letter", f"letter {code} is declared but never issued",
                            "issue it with a `letter:` effect, or remove it")
+
+
+def _unknown_steps(wf: Workflow) -> Iterator[Finding]:
+    """Citations of the workflow's own document that name a table or step no catalogue of it has."""
+    proc = wf.procedure
+    if proc is None:
+        return
+    known: dict[int, tuple[set[int], str]] = {t.number: ({s.number for s in t.steps}, "") for t in proc.tables}
+    for table, steps, other in proc.elsewhere:
+        known.setdefault(table, (set(steps), other))
+    for text, pos in wf.citations:
+        for place in parse_citation(text, proc.document).places:
+            if place.doc != proc.document:
+                continue  # another document's step (a CMA rule citing COA Table 4 Step 7) is not checked
+            if place.table not in known:
+                yield _finding(wf, pos, "unknown-step", f"source cites {proc.document} Table {place.table}, which no "
+                               f"procedure catalogue of {proc.document} has (catalogued: Tables "
+                               f"{_ranges(sorted(known))})",
+                               "correct the citation, or add the table under `procedure: tables:`")
+            elif place.step is not None and place.step not in known[place.table][0]:
+                steps, other = known[place.table]
+                where = f" (catalogued by workflow {other})" if other else ""
+                yield _finding(wf, pos, "unknown-step", f"source cites {place}, which the procedure catalogue does "
+                               f"not have: Table {place.table}{where} has {place.kind}s "
+                               f"{_ranges(sorted(steps))}", "correct the citation, or add the step to the catalogue")
+
+
+def _ranges(numbers: list[int]) -> str:
+    """1, 2, 3, 5 as '1-3, 5'."""
+    parts: list[tuple[int, int]] = []
+    for n in numbers:
+        if parts and parts[-1][1] == n - 1:
+            parts[-1] = (parts[-1][0], n)
+        else:
+            parts.append((n, n))
+    return ", ".join(f"{a}-{b}" if b > a else str(a) for a, b in parts) or "none"
 
 
 def _overlapping(wf: Workflow, reach: set[str]) -> Iterator[Finding]:

@@ -231,6 +231,47 @@ class Schedule:
 
 
 @dataclass(frozen=True, slots=True)
+class ProcedureStep:
+    """One numbered step (or item) of a procedure table, with its heading as the text gives it."""
+
+    number: int
+    heading: str
+    pos: Pos = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProcedureTable:
+    """One table of the procedure text: number, title, start point, and its steps in order."""
+
+    number: int
+    title: str
+    steps: tuple[ProcedureStep, ...]
+    start: str = ""  # the start point the text gives ("COA Maintenance window"); "" when it gives none
+    rows: str = "Step"  # what citations call its rows: Step or Item
+    columns: tuple[str, str] = ("Step", "Action")  # its column headings as the text gives them
+    pos: Pos = None
+
+    def step(self, number: int) -> ProcedureStep | None:
+        return next((s for s in self.steps if s.number == number), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Procedure:
+    """The procedure text a workflow encodes (`procedure:`): the citation prefix, title, purpose, tables."""
+
+    document: str  # the prefix citations of it use: COA in "COA Table 4 Step 7"
+    title: str
+    tables: tuple[ProcedureTable, ...]
+    purpose: str = ""
+    # tables of the same document that the folder's other workflows catalogue: (table, its steps, workflow)
+    elsewhere: tuple[tuple[int, tuple[int, ...], str], ...] = ()
+    pos: Pos = None
+
+    def table(self, number: int) -> ProcedureTable | None:
+        return next((t for t in self.tables if t.number == number), None)
+
+
+@dataclass(frozen=True, slots=True)
 class Workflow:
     name: str
     title: str
@@ -251,6 +292,8 @@ class Workflow:
     schedules: dict[str, Schedule] = field(default_factory=dict)
     tables: dict[str, Table] = field(default_factory=dict)
     requires: frozenset[str] = frozenset()  # other workflows whose queries it calls
+    procedure: Procedure | None = None  # the procedure text's tables and steps, when the file gives them
+    citations: tuple[tuple[str, Pos], ...] = ()  # every `source:` of the file and where its text is written
 
     def transitions(self) -> list[Transition]:
         return [t for e in self.events.values() for t in e.transitions]

@@ -16,6 +16,7 @@ LAYERS = {
     "machine": 3, "runtime": 4,
     "scenario": 5, "report": 5,
     "boundary": 5, "analysis": 5, "coverage": 5, "render": 5, "diff": 5,
+    "docs": 6,  # generated procedure documents: the workflow, its citations, its diagram
 }
 
 
