@@ -639,7 +639,9 @@ class Engine:
         query = self.queries.get(name)
         if query is None:
             raise Refused(name, [f"unknown query '{name}' (known: {', '.join(self.queries) or 'none'})"])
-        return self.search(name, dict(zip([p.name for p in query.params], args, strict=False)), now)
+        # positional arguments of a compiled call: the builder checked their number, so none is unknown
+        return self._search(query, self._params(query, dict(zip([p.name for p in query.params], args, strict=False))),
+                            now or self.clock())
 
     def search(self, name: str, given: dict, now: datetime | None = None) -> list[dict]:
         """A declared query with its parameters by name (as a scenario step or the CLI gives them)."""
@@ -649,10 +651,14 @@ class Engine:
         return self._search(query, self.query_params(query, given), now or self.clock())
 
     def query_params(self, query: Query, given: dict) -> dict:
-        wf = self.workflows[query.workflow]
-        unknown = [k for k in given if k not in {p.name for p in query.params}]
+        known = {p.name for p in query.params}
+        unknown = [k for k in given if k not in known]
         if unknown:
             raise Refused(query.name, [f"query {query.name} has no parameter '{unknown[0]}'"])
+        return self._params(query, given)
+
+    def _params(self, query: Query, given: dict) -> dict:
+        wf = self.workflows[query.workflow]
         params = {}
         for spec in query.params:
             value = given.get(spec.name)
