@@ -16,6 +16,15 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(**{_UNITS[m.group(2)[0]]: int(m.group(1))})
 
 
+def duration_words(text: str) -> str:
+    """A period as written, in words: '48h' -> '48 hours', '1d' -> '1 day', '35 days' -> '35 days'."""
+    m = _DURATION.match(str(text))
+    if not m:
+        raise ValueError(f"'{text}' is not a period such as 30m, 48h, 3d or 2w")
+    n, unit = int(m.group(1)), _UNITS[m.group(2)[0]]
+    return f"{n} {unit[:-1] if n == 1 else unit}"
+
+
 def parse_moment(value: object) -> datetime:
     """A clock setting: '2026-03-02 09:00', '2026-03-02T09:00:00', a date (midnight) or a datetime."""
     if isinstance(value, datetime):

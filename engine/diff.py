@@ -19,7 +19,6 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any, TypeVar
 
 from .findings import Finding
@@ -113,16 +112,9 @@ def _place(pos: Pos) -> dict | None:
 
 # -- words --------------------------------------------------------------------------------------
 
-def period(td: timedelta | None) -> str:
-    """A due period in words: '35 days', '48 hours', '30 minutes'; whole days as days."""
-    if td is None:
-        return "none (set by the event)"
-    minutes = int(td.total_seconds() // 60)
-    for unit, size in (("day", 24 * 60), ("hour", 60), ("minute", 1)):
-        if minutes % size == 0 and (minutes or unit == "minute"):
-            n = minutes // size
-            return f"{n} {unit}{'' if n == 1 else 's'}"
-    return f"{td}"  # pragma: no cover - seconds are not written in workflows
+def due_words(intray: IntrayType) -> str:
+    """An intray's due period as the workflow writes it ('48 hours'), or that the event sets it."""
+    return intray.due_text or "none (set by the event)"
 
 
 def _q(text: str) -> str:
@@ -319,7 +311,7 @@ class _Differ:
             ("initial status", o.initial, n.initial), ("source", o.source, n.source)])
         self.keyed("status", o.statuses, n.statuses, lambda s: s.name, self.status_said, self.status)
         self.keyed("event", o.events, n.events, _event_name, self.event_said, self.event)
-        self.keyed("intray", o.intrays, n.intrays, lambda i: f"{i.code} ({i.name})", lambda i: f"due {period(i.due)}",
+        self.keyed("intray", o.intrays, n.intrays, lambda i: f"{i.code} ({i.name})", lambda i: f"due {due_words(i)}",
                    self.intray)
         self.keyed("letter", o.letters, n.letters, lambda lt: f"{lt.code} ({lt.title})", lambda lt: "", self.letter)
         self.keyed("field", o.fields, n.fields, _field_name, _field_type, self.field_spec)
@@ -351,7 +343,7 @@ class _Differ:
             return f"in {_list(statuses) or 'any final status'} ({_q(text)})"
 
         self.aspects("intray", f"{b.code} ({b.name})", a, b, [
-            ("name", _q(a.name), _q(b.name)), ("due", period(a.due), period(b.due)),
+            ("name", _q(a.name), _q(b.name)), ("due", due_words(a), due_words(b)),
             ("may stay open", stays(a), stays(b)), *self.notes(a, b)])
 
     def letter(self, a: LetterType, b: LetterType) -> None:

@@ -77,6 +77,7 @@ class IntrayType:
     code: str
     name: str
     due: timedelta | None
+    due_text: str = ""  # the due period in words, as the workflow writes it ('48 hours', not '2 days')
     source: str = ""
     assumption: str = ""
     pos: Pos = None

@@ -81,7 +81,7 @@ def describe(wf: Workflow) -> dict:
         } for e in wf.events.values()],
         "fields": [_field(f) for f in wf.fields.values()],
         "lists": {n: list(v.values) for n, v in wf.lists.items()},
-        "intrays": [{"code": i.code, "name": i.name, "due": _period(i.due), "source": i.source}
+        "intrays": [{"code": i.code, "name": i.name, "due": i.due_text or None, "source": i.source}
                     for i in wf.intrays.values()],
         "letters": [{"code": lt.code, "title": lt.title, "source": lt.source} for lt in wf.letters.values()],
         "tables": [{"name": t.name, "title": t.title, "key": t.key, "columns": [c.name for c in t.columns],
@@ -90,15 +90,6 @@ def describe(wf: Workflow) -> dict:
         "assumptions": [{"where": where, "assumption": text, "line": pos[1] if pos else None}
                         for where, text, pos in wf.assumptions()],
     }
-
-
-def _period(td: Any) -> str | None:
-    if td is None:
-        return None
-    hours = int(td.total_seconds() // 3600)
-    if hours % 24:
-        return f"{hours} hours"
-    return f"{hours // 24} days"
 
 
 def _cell(value: Any) -> str:

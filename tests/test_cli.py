@@ -38,7 +38,7 @@ def test_describe_json_lists_everything():
     save = next(e for e in doc["events"] if e["name"] == "save")
     assert {"name": "lodgement_date", "type": "date", "default": "today", "title": "Lodgement Date"} in save["data"]
     assert [i["code"] for i in doc["intrays"]] == ["WORK", "WAIT"]
-    assert doc["intrays"][0]["due"] == "2 days"
+    assert doc["intrays"][0]["due"] == "48 hours"  # as the workflow writes it (48h), as the procedure says it
 
 
 def test_describe_by_name():

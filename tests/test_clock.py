@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from engine.clock import SimulatedClock, parse_duration, parse_moment
+from engine.clock import SimulatedClock, duration_words, parse_duration, parse_moment
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -42,3 +42,12 @@ def test_simulated_clock_moves_only_when_told():
     assert clock() == clock() == datetime(2026, 3, 2, 9, 0)
     clock.advance(timedelta(days=3))
     assert clock() == datetime(2026, 3, 5, 9, 0)
+
+
+@pytest.mark.parametrize("text, words", [
+    ("48h", "48 hours"), ("1d", "1 day"), ("35 days", "35 days"), ("2w", "2 weeks"), ("30m", "30 minutes"),
+    ("1 hour", "1 hour"),
+])
+def test_a_period_is_said_as_written(text, words):
+    assert duration_words(text) == words
+

@@ -228,7 +228,7 @@ def test_a_guard_added_or_removed_names_its_sentence_and_its_transition():
 
 def test_a_due_period_changed():
     c = only(changes(OLD, OLD.replace("due: 48h", "due: 3d")))
-    assert c.text() == "intray WORK (Work to do): due 2 days → 3 days"
+    assert c.text() == "intray WORK (Work to do): due 48 hours → 3 days"
     assert only(changes(OLD, OLD.replace("due: 48h", "due: 36h"))).after == "36 hours"
 
 
@@ -306,7 +306,7 @@ def test_every_change_of_the_new_version_in_order_of_sections():
     said = {c.text() for c in found}
     assert "status Withdrawn removed: Withdrawn by the applicant, final" in said
     assert "status Review added: With a reviewer" in said
-    assert "intray WORK (Work to do): due 2 days → 3 days" in said
+    assert "intray WORK (Work to do): due 48 hours → 3 days" in said
     assert "transition Decide: Open, Review → Refused when outcome is Refused: from Open → Open, Review" in said
     assert "event Refer for review (refer) added: Open → Review" in said
     assert [s.name for s in removed_statuses(wf(OLD), wf(NEW))] == ["Withdrawn"]
@@ -411,7 +411,7 @@ def test_diff_of_two_files_exits_1_on_a_change_and_0_on_none(tmp_path):
     old, new = write(tmp_path, "a/app.yaml", OLD), write(tmp_path, "b/app.yaml", NEW)
     result = run("diff", old, new)
     assert result.exit_code == 1, result.output
-    assert "intray WORK (Work to do): due 2 days → 3 days (Table 1 Step 2)" in result.output
+    assert "intray WORK (Work to do): due 48 hours → 3 days (Table 1 Step 2)" in result.output
     assert f"  - {old}:15:14: status Withdrawn removed" in result.output
     same = run("diff", old, old)
     assert same.exit_code == 0 and same.output.endswith("no change\n")
@@ -537,7 +537,7 @@ def test_a_few_edits_of_the_coa_procedure_read_as_those_edits_and_nothing_else(t
     assert [(c["what"], c["aspect"], c["before"], c["after"]) for c in doc["changes"]] == [
         ("guard", "sentence", doc["changes"][0]["before"], doc["changes"][0]["after"]),
         ("effect", "recipients", "[applicant]", "[applicant, respondent]"),
-        ("intray", "due", "2 days", "3 days")]
+        ("intray", "due", "48 hours", "3 days")]
     assert "cannot be in the future" in doc["changes"][0]["before"]
     assert all(c["source"].startswith("COA Table") for c in doc["changes"])
 

@@ -31,7 +31,7 @@ from .model import (
     RuleRef,
     TableDoc,
 )
-from .words import Words, choices, join, period, value
+from .words import Words, choices, join, value
 
 Slot = tuple[Any, ...]  # ("place", doc, table, step or None) or ("label", text)
 
@@ -517,7 +517,7 @@ class _Builder:
             if ef.due is not None:
                 due = f"due on {self.the(words, ef.due.text)}"
             else:
-                due = f"due in {period(it.due)}" if it and it.due else ""
+                due = f"due in {it.due_text}" if it and it.due_text else ""
             about = f" for {self.the(words, ef.about.text)}" if ef.about is not None else ""
             routed = f", routed to {self.the(words, ef.assign.text)}" if ef.assign is not None else ""
             return [f"Opens {_a(name)} {name} intray{about}, {due}{routed}.".replace(" intray, .", " intray.")]
@@ -748,7 +748,7 @@ class _Builder:
     def intrays(self) -> tuple[IntrayEntry, ...]:
         out = []
         for code, it in self.wf.intrays.items():
-            due = period(it.due)
+            due = it.due_text
             overrides = self.dues.get(code, [])
             if overrides:
                 due = (f"{due}, or " if due else "") + join([f"on {o}" for o in overrides], "or")

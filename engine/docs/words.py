@@ -12,7 +12,6 @@ import ast
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 _DURATION = re.compile(r"\b(\d+)\s*(days?|hours?|weeks?|minutes?|d|h|w|m)\b(?![\w'\"])")
@@ -21,20 +20,6 @@ _DATES = ("date", "datetime")
 _ORDER_WORDS = {ast.Lt: "is less than", ast.LtE: "is at most", ast.Gt: "is more than", ast.GtE: "is at least"}
 _DATE_WORDS = {ast.Lt: "is before", ast.LtE: "is on or before", ast.Gt: "is after", ast.GtE: "is on or after"}
 _ACTOR = {"area": "your area", "name": "your name", "role": "your role"}
-
-
-def period(td: timedelta | None) -> str:
-    """A due period as the procedure says it: 35 days, 48 hours (two days and less in hours)."""
-    if td is None:
-        return ""
-    minutes = int(td.total_seconds() // 60)
-    if minutes % (24 * 60) == 0 and minutes > 2 * 24 * 60:
-        n, unit = minutes // (24 * 60), "day"
-    elif minutes % 60 == 0:
-        n, unit = minutes // 60, "hour"
-    else:
-        n, unit = minutes, "minute"
-    return f"{n} {unit}{'s' if n != 1 else ''}"
 
 
 def join(items: Sequence[str], last: str = "and") -> str:

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ..clock import parse_duration
+from ..clock import duration_words, parse_duration
 from ..expr import ExprError, Scope, compile_expr
 from ..findings import DefinitionError, Finding
 from ..findings import did_you_mean as _did_you_mean
@@ -565,10 +565,10 @@ class _Builder:
         self.fields = {n: self.field_spec(("fields", n), n, v, instance=True) for n, v in doc.get("fields", {}).items()}
         self.intrays = {}
         for code, v in doc.get("intrays", {}).items():
-            due = None
+            due, due_text = None, ""
             if "due" in v:
                 try:
-                    due = parse_duration(v["due"])
+                    due, due_text = parse_duration(v["due"]), duration_words(v["due"])
                 except ValueError as exc:
                     self.error(("intrays", code, "due"), str(exc), code="schema")
             stays = v.get("stays_open")
@@ -579,7 +579,7 @@ class _Builder:
                         self.error(("intrays", code, "stays_open", "in", i), f"status '{status}' is not final",
                                    "stays_open names the final statuses an intray may be left open in")
                 stays = (tuple(stays.get("in", ())), stays["assumption"], self.position(("intrays", code, "stays_open")))
-            self.intrays[code] = IntrayType(code=code, name=v["name"], due=due, source=v["source"],
+            self.intrays[code] = IntrayType(code=code, name=v["name"], due=due, due_text=due_text, source=v["source"],
                                             assumption=v.get("assumption", ""), pos=self.position(("intrays", code)),
                                             stays_open=stays)
         self.letters = {code: LetterType(code=code, title=v["title"], source=v["source"],
