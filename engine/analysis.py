@@ -10,6 +10,7 @@
 | intray-left-open | warning | some route from where an intray is opened reaches a final status without closing it |
 | unused-intray / unused-letter | warning | declared and never opened / never issued |
 | overlapping-guards | warning | two transitions of one event from one status can both pass, with a witness |
+| missing-source | warning | in a workflow with a `procedure:` catalogue, a guard or an effect that does not say which step of the text it implements |
 | unknown-step | warning | a `source:` cites a table or step of the workflow's own procedure document that its `procedure:` catalogue (or the folder's other workflows' catalogues of that document) does not have |
 
 Only `dead-end` is an error: it is certain from the graph and leaves cases with nowhere to go. The
@@ -33,7 +34,7 @@ from .model import Event, Expr, Pos, Transition, Workflow
 
 SEVERITY = {"unreachable": "warning", "dead-end": "error", "never-fires": "warning", "intray-left-open": "warning",
             "unused-intray": "warning", "unused-letter": "warning", "overlapping-guards": "warning",
-            "unknown-step": "warning"}
+            "unknown-step": "warning", "missing-source": "warning"}
 MAX_ROUTES = 10000
 
 Route = tuple[tuple[str, str], ...]  # (event, status reached), in order
@@ -70,7 +71,7 @@ def analyse(wf: Workflow) -> list[Finding]:
     g = status_graph(wf)
     reach = {wf.initial} | nx.descendants(g, wf.initial) if wf.initial in g else set()
     found = [*_reachability(wf, g, reach), *_never_fires(wf, reach), *_intrays_left_open(wf, g, reach),
-             *_unused(wf), *_overlapping(wf, reach), *_unknown_steps(wf)]
+             *_unused(wf), *_overlapping(wf, reach), *_unknown_steps(wf), *_missing_sources(wf)]
     return sorted(found, key=lambda f: (f.file, f.line, f.col, f.code))
 
 
@@ -181,6 +182,23 @@ def _walk(h: nx.MultiDiGraph, path: list[str]) -> str:
     for u, v in zip(path, path[1:], strict=False):
         text += f" -{next(iter(h[u][v]))[0]}-> {v}"
     return text
+
+
+def _missing_sources(wf: Workflow) -> Iterator[Finding]:
+    """Each rule cites its source: guards and effects may omit `source:` in the schema, but a workflow
+    that catalogues its procedure should say where every rule comes from."""
+    if wf.procedure is None:
+        return
+
+    def uncited(pos: Pos, what: str) -> Finding:
+        return _finding(wf, pos, "missing-source", f"{what} cites no step of the procedure",
+                        "add `source:` naming the table and step it implements")
+
+    for ev in wf.events.values():
+        guards = [*ev.guards, *(g for tr in ev.transitions for g in tr.guards)]
+        yield from (uncited(g.pos, f"the guard of {ev.name} that says '{g.says}'") for g in guards if not g.source)
+        yield from (uncited(ef.pos, f"the {ef.kind} {ef.target} effect of {ev.name}")
+                    for tr in ev.transitions for ef in tr.effects if not ef.source)
 
 
 def _unused(wf: Workflow) -> Iterator[Finding]:

@@ -225,6 +225,30 @@ def test_stays_open_names_only_final_statuses():
     assert "status 'Open' is not final" in str(exc.value.findings[0].message)
 
 
+def test_in_a_workflow_that_catalogues_its_procedure_every_guard_and_effect_cites_a_step():
+    catalogue = """procedure:
+  document: T
+  title: T procedure
+  tables:
+    - table: 1
+      title: Work
+      steps: {1: Start, 2: Finish}
+"""
+    text = CLEAN.replace("initial: New\n", "initial: New\n" + catalogue, 1)
+    text = text.replace("          - open: WORK\n", "          - open: WORK\n            source: T Table 1 Step 1\n", 1)
+    uncited = [f for f in findings(text) if f.code == "missing-source"]
+    assert [(f.line, f.col) for f in uncited] == [where(text, "close: WORK"), where(text, "letter: L1"),
+                                                  where(text, "close: WORK", 1)]  # the cited open is not listed
+    assert all(f.severity == "warning" and "cites no step of the procedure" in f.message for f in uncited)
+    guarded = text.replace("      amount: {type: integer, required: true}\n    transitions:",
+                           "      amount: {type: integer, required: true}\n    guards:\n"
+                           "      - {check: amount >= 0, says: no negative amounts}\n    transitions:", 1)
+    (guard,) = [f for f in findings(guarded) if "guard" in f.message and f.code == "missing-source"]
+    assert (guard.line, guard.col) == where(guarded, "{check: amount >= 0")
+    assert "'no negative amounts'" in guard.message
+    assert not [f for f in findings(CLEAN) if f.code == "missing-source"]  # no catalogue: nothing to cite
+
+
 def test_unused_intray_and_letter():
     text = CLEAN.replace("  WORK: {name: Work, due: 2d, source: s}\n",
                          "  WORK: {name: Work, due: 2d, source: s}\n  SPARE: {name: Spare, due: 2d, source: s}\n")
