@@ -159,3 +159,17 @@ def test_wrong_date_type_in_scenario_data(tmp_path):
     path.write_text(SCENARIO.replace("{who: payee}", "{who: payee, on: 'next Tuesday'}"), encoding="utf-8")
     result = CliRunner().invoke(cli, ["test", str(path)])
     assert result.exit_code == 1 and ":6:" in result.output and "should be a date" in result.output, result.output
+
+
+def test_a_workflow_checked_away_from_the_others_it_calls_says_so(tmp_path):
+    """A copy of coa.yaml on its own cannot find the SCO queries and the CMA workflow: the hint says why."""
+    lone = tmp_path / "coa.yaml"
+    lone.write_text((Path(__file__).resolve().parent.parent / "workflows" / "coa.yaml").read_text(encoding="utf-8"),
+                    encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", str(lone)])
+    assert result.exit_code == 1
+    found = [line for line in result.output.splitlines() if ": error: " in line]
+    calls = [line for line in found if "'officers_at_site'" in line]
+    starts = [line for line in found if "unknown workflow (in this folder) 'cma'" in line]
+    assert calls and all("none is beside it" in line for line in calls)
+    assert starts and all("no other workflow file is beside this one" in line for line in starts)

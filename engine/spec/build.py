@@ -109,10 +109,10 @@ class _Builder:
         line, col = self.src.pos(path)
         return (self.src.file, line, col)
 
-    def ref(self, path: Path, name: Any, known: Any, what: str, **kw: Any) -> bool:
+    def ref(self, path: Path, name: Any, known: Any, what: str, hint: str | None = None, **kw: Any) -> bool:
         if name in known:
             return True
-        self.error(path, f"unknown {what} '{name}'", _did_you_mean(name, known), **kw)
+        self.error(path, f"unknown {what} '{name}'", hint or _did_you_mean(name, known), **kw)
         return False
 
     # -- expressions ----------------------------------------------------------------------
@@ -124,7 +124,11 @@ class _Builder:
             line_text = self.src.line_text(self.src.pos(path)[0])
             col = self.src.pos(path)[1]
             quoted = col - 1 < len(line_text) and line_text[col - 1] in "'\""
-            self.error(path, f"{what}: {exc.message}", exc.hint, code="expression",
+            hint = exc.hint
+            if exc.message.startswith("calls to ") and len(self.siblings) == 1:
+                hint = ("queries are declared in this file or in the other workflow files of its folder, and "
+                        "none is beside it: check it where it lives with the others (e.g. workflows/)")
+            self.error(path, f"{what}: {exc.message}", hint, code="expression",
                        col_offset=exc.offset + (1 if quoted else 0))
             return None
         self.check_literals(path, compiled, scope, what)
@@ -396,7 +400,9 @@ class _Builder:
         targets = name = None
         if kind == "start":
             owner = raw["start"]
-            if not self.ref(path + ("start",), owner, self.siblings, "workflow (in this folder)"):
+            if not self.ref(path + ("start",), owner, self.siblings, "workflow (in this folder)",
+                            hint=None if len(self.siblings) > 1 else
+                            "no other workflow file is beside this one: check it where it lives with the others"):
                 return []
             if "as" in raw:
                 name = self.expr(path + ("as",), raw["as"], scope, "as")
