@@ -208,7 +208,6 @@ class Engine:
 
         self.clock: Callable[[], datetime] = clock or SystemClock()
         self.workflows: dict[str, Workflow] = {}  # the current version of each, by name: new cases start on it
-        self.machines: dict[str, CompiledMachine] = {}  # the current version's machine, by workflow name
         # every version held, by name and version (content hash); an instance runs on the one it was started on
         self.versions: dict[str, dict[str, Workflow]] = {}
         self.compiled: dict[str, CompiledMachine] = {}  # by version: what decide() dispatches on
@@ -244,7 +243,6 @@ class Engine:
         if not current:
             return workflow
         self.workflows[workflow.name] = workflow
-        self.machines[workflow.name] = machine
         for query in workflow.queries.values():
             self.queries[query.name] = query
             for field_name, _ in query.match:
@@ -293,33 +291,41 @@ class Engine:
         version = state.get("version")
         if version and version != wf.version:  # the case keeps the version it was started on
             wf = self.version(wf.name, str(version), str(state.get("instance", "")))
+        label = state.get("instance")
+        if not isinstance(label, str) or not label:
+            raise Refused("restore", ["a stored instance has no name ('instance')"])
         if state.get("status") not in wf.statuses:
-            raise Refused("restore", [f"{state.get('instance')}: unknown status '{state.get('status')}'"])
-        inst = self.create(wf.name, state["instance"])
-        inst.workflow = wf
-        inst.status = state["status"]
+            raise Refused("restore", [f"{label}: unknown status '{state.get('status')}'"])
         fields = {}
         for name, value in (state.get("fields") or {}).items():
             spec = wf.fields.get(name)
             if spec is None:
-                raise Refused("restore", [f"{inst.name}: unknown field '{name}'"])
+                raise Refused("restore", [f"{label}: unknown field '{name}'"])
             try:
                 fields[name] = coerce(spec, value, wf.lists)
             except ValueProblem as exc:
-                raise Refused("restore", [f"{inst.name}: {exc}"]) from None
+                raise Refused("restore", [f"{label}: {exc}"]) from None
 
         def moment(value: Any) -> datetime | None:
             return None if value is None else parse_moment(value)
 
+        try:  # everything is read before the instance is registered: a bad store adds nothing
+            intrays = [Intray(i["code"], moment(i["opened"]), moment(i["due"]), i.get("about"), i.get("assigned_to"),
+                              moment(i.get("closed"))) for i in state.get("intrays") or []]
+            letters = [Letter(lt["code"], tuple(lt["to"]), moment(lt["issued"])) for lt in state.get("letters") or []]
+            history = [HistoryEntry(moment(h["at"]), h["event"], h.get("actor") or {}, h.get("data") or {},
+                                    h["from"], h["to"], h.get("source", "")) for h in state.get("history") or []]
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            what = f"missing '{exc.args[0]}'" if isinstance(exc, KeyError) else str(exc)
+            raise Refused("restore", [f"{label}: an intray, letter or history entry is not as `state()` writes it: "
+                                      f"{what}"]) from None
+        inst = self.create(wf.name, label)
+        inst.workflow = wf
+        inst.status = state["status"]
         indexed = self._indexed.get(wf.name)
         if indexed:
             self._reindex(inst, fields, indexed)
-        inst.fields = fields
-        inst.intrays = [Intray(i["code"], moment(i["opened"]), moment(i["due"]), i.get("about"), i.get("assigned_to"),
-                               moment(i.get("closed"))) for i in state.get("intrays") or []]
-        inst.letters = [Letter(lt["code"], tuple(lt["to"]), moment(lt["issued"])) for lt in state.get("letters") or []]
-        inst.history = [HistoryEntry(moment(h["at"]), h["event"], h.get("actor") or {}, h.get("data") or {},
-                                     h["from"], h["to"], h.get("source", "")) for h in state.get("history") or []]
+        inst.fields, inst.intrays, inst.letters, inst.history = fields, intrays, letters, history
         for h in inst.history:
             if h.event in wf.locks:
                 inst.locked = self._locked_after(inst, wf.events[h.event])

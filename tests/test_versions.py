@@ -300,3 +300,16 @@ def test_check_outside_git_says_nothing_and_against_is_a_usage_error(tmp_path, m
     assert check("app.yaml").exit_code == 0
     result = check("app.yaml", "--against", "HEAD")
     assert result.exit_code == 2 and "not in a git repository" in result.output
+
+
+def test_a_store_entry_that_cannot_be_read_adds_nothing_to_the_engine():
+    from engine import Engine, Refused, SimulatedClock, load_workflow
+
+    wf = load_workflow(Path(__file__).resolve().parent / "fixtures" / "workflows" / "mini.yaml")
+    engine = Engine([wf], clock=SimulatedClock("2026-03-02 09:00"))
+    bad = {"instance": "x", "workflow": wf.name, "status": wf.initial, "intrays": [{"code": "WORK"}]}
+    with pytest.raises(Refused, match="missing 'opened'"):
+        engine.restore(bad)
+    assert "x" not in engine.instances
+    with pytest.raises(Refused, match="has no name"):
+        engine.restore({"workflow": wf.name, "status": wf.initial})
