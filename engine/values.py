@@ -1,11 +1,14 @@
 """Typed values: turning what a user keyed (YAML, JSON, the CLI) into checked values, and back to JSON."""
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
 from .model import ChoiceList, FieldSpec
+
+_WHOLE = re.compile(r"[+-]?[0-9]+")
 
 TYPOGRAPHIC_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 
@@ -30,7 +33,7 @@ def _text(spec: FieldSpec, value: Any, lists: dict[str, ChoiceList]) -> str:
 def _integer(spec: FieldSpec, value: Any, lists: dict[str, ChoiceList]) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
+    if isinstance(value, str) and _WHOLE.fullmatch(value.strip()):
         return int(value)
     raise ValueProblem(f"{spec.label} should be a whole number, not {_show(value)}")
 
@@ -68,8 +71,8 @@ def _datetime(spec: FieldSpec, value: Any, lists: dict[str, ChoiceList]) -> date
 
 
 def _choice(spec: FieldSpec, value: Any, lists: dict[str, ChoiceList]) -> Any:
-    choices = lists[spec.list] if spec.list else None
-    if choices is None:
+    choices = lists.get(spec.list) if spec.list else None
+    if choices is None:  # no list, or one the workflow does not declare (reported when it is loaded)
         return value
     if value in choices.values:
         return value

@@ -173,3 +173,25 @@ def test_a_workflow_checked_away_from_the_others_it_calls_says_so(tmp_path):
     starts = [line for line in found if "unknown workflow (in this folder) 'cma'" in line]
     assert calls and all("none is beside it" in line for line in calls)
     assert starts and all("no other workflow file is beside this one" in line for line in starts)
+
+
+@pytest.mark.parametrize("extra, says", [
+    ("          - set: {who: \"'payee'\"}\n", "unknown list 'partie'"),     # a literal set into a field of an unknown list
+    ("tables:\n  t:\n    key: name\n    source: s\n    columns: {num: {type: integer}}\n"
+     "    rows:\n      - {name: A, num: \"--3\"}\n", "num should be a whole number, not '--3'"),
+    ("tables:\n  t:\n    key: name\n    source: s\n    columns: {num: {type: integer}}\n"
+     "    rows:\n      - {name: [A], num: 1}\n", "the name of row 1 of table 't' must be a text or a number"),
+    ("tables:\n  t:\n    key: name\n    source: s\n    columns: {kind: {type: choice, list: partie}}\n"
+     "    rows:\n      - {name: A, kind: payee}\n", "unknown list 'partie'"),
+])
+def test_odd_values_in_a_workflow_are_findings_not_tracebacks(tmp_path, extra, says):
+    text = GOOD.replace("list: party, source: s}\n  when", "list: partie, source: s}\n  when", 1) \
+        if "partie" in says and "set:" in extra else GOOD
+    if extra.startswith("tables:"):
+        text = text.replace("events:\n", extra + "events:\n", 1)
+        if "partie" in extra:
+            text = text.replace("list: party, source: s}\n  when", "list: party, source: s}\n  when", 1)
+    else:
+        text = text.replace("          - open: IN\n", extra + "          - open: IN\n", 1)
+    code, out = check(tmp_path, text)
+    assert code == 1 and says in out, out

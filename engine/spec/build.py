@@ -371,6 +371,10 @@ class _Builder:
             if key not in row:
                 self.error(rpath, f"row {i + 1} of table '{name}' has no '{key}'", code="schema")
                 continue
+            if not isinstance(row[key], (str, int, float)):
+                self.error(rpath + (key,), f"the {key} of row {i + 1} of table '{name}' must be a text or a number",
+                           code="schema")
+                continue
             if row[key] in rows:
                 self.error(rpath + (key,), f"table '{name}' has two rows '{row[key]}'")
             values = {}
