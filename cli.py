@@ -41,7 +41,10 @@ def _is_scenario(path: Path) -> bool:
     try:
         data = load_yaml_file(path).data
     except DefinitionError:
-        return path.suffix in (".yaml", ".yml") and "scenario" in path.read_text(errors="replace")[:2000]
+        try:
+            return path.suffix in (".yaml", ".yml") and "scenario" in path.read_text(errors="replace")[:2000]
+        except OSError:  # unreadable: the load above has already said so
+            return False
     return isinstance(data, dict) and "scenario" in data
 
 
@@ -402,13 +405,16 @@ def paths(workflow: str, to_status: str | None, max_visits: int, skeleton_dir: P
     found, cut = routes(wf, to_status, max_visits)
     written: list[str] = []
     if skeleton_dir is not None:
-        skeleton_dir.mkdir(parents=True, exist_ok=True)
         schema = Path(__file__).resolve().parent / "engine" / "schemas" / "scenario.schema.json"
-        ref = os.path.relpath(schema, skeleton_dir.resolve()) if schema.is_file() else ""
-        for i, route in enumerate((r for r in found if r), 1):
-            target = skeleton_dir / skeleton_file_name(i, route)
-            target.write_text(skeleton_text(wf, route, ref), encoding="utf-8")
-            written.append(str(target))
+        try:
+            skeleton_dir.mkdir(parents=True, exist_ok=True)
+            ref = os.path.relpath(schema, skeleton_dir.resolve()) if schema.is_file() else ""
+            for i, route in enumerate((r for r in found if r), 1):
+                target = skeleton_dir / skeleton_file_name(i, route)
+                target.write_text(skeleton_text(wf, route, ref), encoding="utf-8")
+                written.append(str(target))
+        except OSError as exc:
+            _fail_usage(f"cannot write the skeletons into {skeleton_dir}: {exc.strerror or exc}")
     if as_json:
         click.echo(json.dumps({"workflow": wf.name, "to": to_status or "final", "truncated": cut,
                                "routes": [[{"event": e, "status": st} for e, st in r] for r in found],
@@ -544,6 +550,7 @@ def docs(names: tuple[str, ...], fmt: str, out_dir: Path, workflows_dir: Path) -
 
 def _parse_pairs(words: tuple[str, ...] | list[str]) -> dict:
     """field=value words, each value read as YAML (2026-03-01, true, [1, 2], {reason: 8})."""
+    from engine import DefinitionError
     from engine.spec.yamlsrc import load_yaml
 
     data = {}
@@ -551,7 +558,10 @@ def _parse_pairs(words: tuple[str, ...] | list[str]) -> dict:
         key, sep, value = word.partition("=")
         if not sep or not key:
             raise ValueError(f"'{word}' should be field=value")
-        data[key] = load_yaml(value or "null", "<input>").data
+        try:
+            data[key] = load_yaml(value or "null", "<input>").data
+        except DefinitionError as exc:
+            raise ValueError(f"'{word}': the value is not YAML ({exc.findings[0].message})") from None
     return data
 
 

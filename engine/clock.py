@@ -13,7 +13,10 @@ def parse_duration(text: str) -> timedelta:
     m = _DURATION.match(str(text))
     if not m:
         raise ValueError(f"'{text}' is not a period such as 30m, 48h, 3d or 2w")
-    return timedelta(**{_UNITS[m.group(2)[0]]: int(m.group(1))})
+    try:
+        return timedelta(**{_UNITS[m.group(2)[0]]: int(m.group(1))})
+    except OverflowError:
+        raise ValueError(f"'{text}' is too long a period") from None
 
 
 def duration_words(text: str) -> str:

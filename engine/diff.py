@@ -582,6 +582,8 @@ def reachable_in_document(doc: Any) -> list[str]:
                 if isinstance(s, str):
                     leaving.setdefault(s, set()).add(target if isinstance(target, str) else s)
     initial = doc.get("initial")
+    if not isinstance(initial, str):
+        return []
     seen, todo = {initial}, [initial]
     while todo:
         for nxt in leaving.get(todo.pop(), ()):

@@ -266,6 +266,8 @@ def _check_step(wf: Workflow, raw: dict, p: tuple, err: Callable[..., None]) -> 
             if code not in wf.intrays:
                 err(p + ("expect", key, code if isinstance(spec, dict) else j), f"unknown intray '{code}'",
                     _did_you_mean(code, wf.intrays), key=isinstance(spec, dict))
+            elif isinstance(spec, dict) and _due_problem(spec[code]):
+                err(p + ("expect", key, code), _due_problem(spec[code]))
     for j, letter in enumerate(expect.get("letters", [])):
         code = letter if isinstance(letter, str) else letter["code"]
         if code not in wf.letters:
@@ -305,10 +307,12 @@ def _play(engine: Engine, clock: SimulatedClock, scenario: Scenario, step: Step)
         engine.create(step.workflow, step.instance)
     inst = engine.instances.get(step.instance)
     outcome: Outcome | None = None
-    if kind == "advance":
-        engine.advance(clock.now + parse_duration(raw["advance"]))
-    elif kind == "at":
-        engine.advance(parse_moment(raw["at"]))
+    if kind in ("advance", "at"):
+        try:
+            engine.advance(clock.now + parse_duration(raw["advance"]) if kind == "advance" else parse_moment(raw["at"]))
+        except OverflowError:
+            result.failures.append(f"{where}: step {step.index}: the clock cannot go that far ({kind} {raw[kind]})")
+            return result
     elif kind == "query":
         result.event = raw["query"]
         try:
@@ -442,6 +446,21 @@ def _codes(what: str, want: Any, got: list[Intray]) -> list[str]:
             else:
                 unmatched.remove(hit)
     return problems
+
+
+def _due_problem(spec: Any) -> str:
+    """What is wrong with an expected due date (as _intray_matches reads it), or ''."""
+    if isinstance(spec, list):  # one expectation per open intray of that code
+        return next((p for p in map(_due_problem, spec) if p), "")
+    due = spec.get("due") if isinstance(spec, dict) else spec
+    if due is None:
+        return ""
+    text = str(due).strip()
+    try:
+        date.fromisoformat(text) if len(text) == 10 else parse_moment(text)
+    except ValueError:
+        return f"'{due}' is not a due date such as 2026-03-04 or 2026-03-04 09:00"
+    return ""
 
 
 def _intray_matches(spec: Any, item: Intray) -> bool:

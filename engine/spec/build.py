@@ -435,10 +435,14 @@ class _Builder:
     def check_start(self, path: Path, owner: str, raw: dict, event_doc: dict, data_fields: dict) -> None:
         """A started instance begins in its workflow's initial status: the event must leave it, with its data."""
         initial = self.siblings[owner].get("initial")
+        transitions = event_doc.get("transitions")
+        if not isinstance(transitions, list):
+            return  # the other workflow's own mistake, reported when it is checked
         sources = set()
-        for tr in event_doc.get("transitions") or ():
+        for tr in transitions:
             found = _mapping(tr).get("from")
-            sources |= {found} if isinstance(found, str) else set(found or ())
+            sources |= {found} if isinstance(found, str) else {f for f in found if isinstance(f, str)} \
+                if isinstance(found, list) else set()
         if isinstance(initial, str) and initial not in sources:
             self.error(path + ("event",), f"event {raw['event']} of workflow {owner} cannot happen in {owner}'s "
                        f"initial status '{initial}', where a started instance begins",
