@@ -586,8 +586,8 @@ def _engine_from_store(store_file: Path, workflows_dir: Path) -> Any:
         return in_history(held.file if held is not None else workflows_dir / f"{name}.yaml", version)
 
     engine.find_version = find_version
-    names = {s.get("workflow") for s in states}
-    for wf_name in sorted(n for n in names if isinstance(n, str)):
+    names = {s.get("workflow") for s in states if isinstance(s.get("workflow"), str)}
+    for wf_name in sorted(names):
         wf = _load_workflow(wf_name, workflows_dir)
         engine.add_workflow(wf)
         for required in wf.requires:
@@ -611,7 +611,10 @@ def _interactive(wf: Any) -> None:
     from engine.report import options_text
     from engine.runtime import Engine
 
-    clock = SimulatedClock(os.environ.get("PROCFLOW_CLOCK", "2026-01-01 09:00"))
+    try:
+        clock = SimulatedClock(os.environ.get("PROCFLOW_CLOCK", "2026-01-01 09:00"))
+    except ValueError as exc:
+        _fail_usage(f"PROCFLOW_CLOCK: {exc}")
     engine = Engine([wf], clock=clock)
     inst = engine.create(wf.name, "main")
     click.echo(f"{wf.title}: a new instance 'main' in status {inst.status}. Type 'help' for commands.")
@@ -641,11 +644,9 @@ def _interactive(wf: Any) -> None:
                 show_options()
             elif cmd == "state":
                 click.echo(json.dumps(engine.state(inst), indent=2))
-            elif cmd == "advance":
-                clock.advance(parse_duration(" ".join(rest)))
-                show_options()
-            elif cmd == "at":
-                clock.set(parse_moment(" ".join(rest)))
+            elif cmd in ("advance", "at"):  # through the engine, as a scenario does: schedules fire on the way
+                text = " ".join(rest)
+                engine.advance(clock.now + parse_duration(text) if cmd == "advance" else parse_moment(text))
                 show_options()
             elif cmd == "why":
                 if not rest:
@@ -665,6 +666,8 @@ def _interactive(wf: Any) -> None:
             click.echo("  " + "; ".join(f.message for f in exc.findings))
         except ValueError as exc:
             click.echo(f"  {exc}")
+        except OverflowError:
+            click.echo("  the clock cannot go that far")
 
 
 def main() -> None:

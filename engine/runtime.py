@@ -285,7 +285,7 @@ class Engine:
         """An instance from its JSON (as `state()` gives it): the way a store is read back."""
         from .clock import parse_moment
 
-        wf = self.workflows.get(state.get("workflow", ""))
+        wf = self.workflows.get(state["workflow"]) if isinstance(state.get("workflow"), str) else None
         if wf is None:
             raise Refused("restore", [f"unknown workflow '{state.get('workflow')}'"])
         version = state.get("version")
@@ -294,8 +294,10 @@ class Engine:
         label = state.get("instance")
         if not isinstance(label, str) or not label:
             raise Refused("restore", ["a stored instance has no name ('instance')"])
-        if state.get("status") not in wf.statuses:
+        if not isinstance(state.get("status"), str) or state["status"] not in wf.statuses:
             raise Refused("restore", [f"{label}: unknown status '{state.get('status')}'"])
+        if not isinstance(state.get("fields") or {}, dict):
+            raise Refused("restore", [f"{label}: its fields are not a mapping of field names to values"])
         fields = {}
         for name, value in (state.get("fields") or {}).items():
             spec = wf.fields.get(name)
@@ -315,6 +317,8 @@ class Engine:
             letters = [Letter(lt["code"], tuple(lt["to"]), moment(lt["issued"])) for lt in state.get("letters") or []]
             history = [HistoryEntry(moment(h["at"]), h["event"], h.get("actor") or {}, h.get("data") or {},
                                     h["from"], h["to"], h.get("source", "")) for h in state.get("history") or []]
+            if not all(isinstance(v, str) for h in history for v in (h.event, h.from_, h.to)):
+                raise TypeError("an event or status that is not a name")
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             what = f"missing '{exc.args[0]}'" if isinstance(exc, KeyError) else str(exc)
             raise Refused("restore", [f"{label}: an intray, letter or history entry is not as `state()` writes it: "

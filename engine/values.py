@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
+from .clock import parse_moment
 from .model import ChoiceList, FieldSpec
 
 _WHOLE = re.compile(r"[+-]?[0-9]+")
@@ -58,13 +59,9 @@ def _date(spec: FieldSpec, value: Any, lists: dict[str, ChoiceList]) -> date:
 
 
 def _datetime(spec: FieldSpec, value: Any, lists: dict[str, ChoiceList]) -> datetime:
-    if isinstance(value, datetime):
-        return value
-    if isinstance(value, date):
-        return datetime(value.year, value.month, value.day)
-    if isinstance(value, str):
+    if isinstance(value, (str, date)):  # read as the clock reads a moment: local time, an offset dropped
         try:
-            return datetime.fromisoformat(value.strip().replace(" ", "T", 1))
+            return parse_moment(value)
         except ValueError:
             pass
     raise ValueProblem(f"{spec.label} should be a date and time such as 2026-03-01 09:00, not {_show(value)}")

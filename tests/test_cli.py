@@ -164,3 +164,20 @@ def test_check_reports_a_workflow_mistake_once_when_its_scenarios_are_checked_to
         os.chdir(cwd)
     found = [f for f in json.loads(result.output)["findings"] if "Nwe" in f["message"]]
     assert len(found) == 1, found
+
+
+def test_interactive_advance_fires_the_schedules_on_the_way(monkeypatch):
+    """A report requested today is produced by the overnight run when the analyst advances a day."""
+    monkeypatch.setenv("PROCFLOW_CLOCK", "2026-03-02 09:00")
+    session = "\n".join([
+        "save_application applicant=payer lodgement_date=2026-03-01",
+        "request_sco_report",
+        "advance 1d",
+        "state",
+        "advance 99999999d",
+        "quit",
+    ])
+    result = run("simulate", str(ROOT / "workflows" / "coa.yaml"), input=session + "\n")
+    assert result.exit_code == 0, result.output
+    assert '"sco_report_date": "2026-03-03"' in result.output
+    assert "the clock cannot go that far" in result.output
