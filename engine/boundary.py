@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from .expr import _rewrite_durations  # the same `35 days` -> days(35) rewrite the compiler makes
-from .model import Event, Expr, FieldSpec, Workflow
+from .model import TRAY_CODE, Event, Expr, FieldSpec, Workflow
 
 TODAY = date(2026, 1, 15)
 NOW = datetime(2026, 1, 15, 9, 0)
@@ -23,14 +23,12 @@ _NOT_SUBJECTS = {"today", "now", "status", "actor", "instance", "true", "false",
 Subject = tuple[str, str]  # ("data" | "field" | "actor", name)
 
 
-class FakeTray:
-    """An open intray as expressions see it."""
+FakeTray = tuple  # an intray as expressions see it (see model.TRAY_CODE)
 
-    __slots__ = ("code", "about", "opened", "closed", "due", "assigned_to")
 
-    def __init__(self, code: str, about: Any):
-        self.code, self.about, self.opened, self.closed = code, about, NOW - timedelta(days=1), None
-        self.due, self.assigned_to = NOW + timedelta(days=7), None
+def _fake_tray(code: str, about: Any) -> FakeTray:
+    """An intray opened yesterday, due in a week, about this party (or no one)."""
+    return (code, NOW - timedelta(days=1), NOW + timedelta(days=7), about, None, None)
 
 
 class FakeContext:
@@ -222,7 +220,7 @@ def space(exprs: list[Expr], wf: Workflow, event: Event | None) -> Space:
     trays: list[list[FakeTray]] = [[]]
     if m.intrays:
         abouts = [None, *sorted({v for c in candidates for v in c if isinstance(v, str)})]
-        trays.append([FakeTray(code, about) for code in sorted(m.intrays) for about in abouts])
+        trays.append([_fake_tray(code, about) for code in sorted(m.intrays) for about in abouts])
     return Space(subjects, candidates, trays, m.queries)
 
 
@@ -263,7 +261,7 @@ def search(exprs: list[Expr], sp: Space, status: str, cap: int = CAP) -> dict[st
             witness = {f"{'' if kind == 'data' else kind + '.'}{name}": value
                        for (kind, name), value in zip(sp.subjects, combo, strict=True)}
             if trays:
-                witness["open intrays"] = sorted({t.code for t in trays})
+                witness["open intrays"] = sorted({t[TRAY_CODE] for t in trays})
             return witness
     return None
 

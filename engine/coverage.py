@@ -139,18 +139,17 @@ class Coverage:
         if trace.transition is not None:
             taken = [transitions[id(trace.transition)], ("status", trace.transition.target_from(trace.status)),
                      *(effects[id(ef)] for ef in trace.effects)]
-            self._pending.append((trace, len(trace.instance.history), cov, taken))
+            self._pending.append((trace, trace.instance.events, cov, taken))
 
     def _settle(self) -> None:
         """Count the decided events that have since happened; forget those that never will."""
         waiting = []
         for item in self._pending:
             trace, n, cov, taken = item
-            history = trace.instance.history
-            if len(history) <= n:
+            if trace.instance.events <= n:
                 waiting.append(item)  # not committed (yet): a started instance that was undone stays here
                 continue
-            entry = history[n]
+            entry = trace.instance.entry(n)
             tr = trace.transition
             assert tr is not None
             if (entry.event, entry.from_, entry.to, entry.source) == (

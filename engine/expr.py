@@ -4,6 +4,7 @@ from __future__ import annotations
 import ast
 import difflib
 import io
+import itertools
 import re
 import tokenize
 import warnings
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, NoReturn
 
-from engine.model import Expr, FieldSpec, Pos
+from engine.model import TRAY_ABOUT, TRAY_CLOSED, TRAY_CODE, TRAY_OPENED, Expr, FieldSpec, Pos
 
 MAX_LENGTH = 500
 MAX_DEPTH = 50
@@ -77,8 +78,9 @@ def _count(items: Any) -> int:
     return sum(1 for item in items if item)
 
 
-def _matches(tray: Any, code: Any, about: Any) -> bool:
-    return tray.code == code and tray.closed is None and (about is None or tray.about == about)
+def _matches(tray: tuple, code: Any, about: Any) -> bool:
+    """Whether an intray (a tuple, see model.TRAY_CODE) is an open one with this code (about this party)."""
+    return tray[TRAY_CODE] == code and tray[TRAY_CLOSED] is None and (about is None or tray[TRAY_ABOUT] == about)
 
 
 def _is_open(ctx: Any, code: Any, about: Any = None) -> bool:
@@ -86,7 +88,7 @@ def _is_open(ctx: Any, code: Any, about: Any = None) -> bool:
 
 
 def _opened_on(ctx: Any, code: Any, about: Any = None) -> date | None:
-    opened = [tray.opened for tray in ctx.intrays if _matches(tray, code, about)]
+    opened = [tray[TRAY_OPENED] for tray in ctx.intrays if _matches(tray, code, about)]
     return _date(max(opened)) if opened else None
 
 
@@ -121,11 +123,15 @@ _HELPERS: dict[str, Any] = {
 
 # ---- compiling ----
 
+_CONST_NAMES = itertools.count()
+_CONST_NAME = re.compile(r"_c[0-9]+")
+
 def compile_expr(source: str | int | float | bool | None, scope: Scope, pos: Pos = None) -> Expr:
     """Check `source` against the whitelist and compile it into `fn(data, fields, ctx)`."""
     if source is None or isinstance(source, (bool, int, float)):
         text = "null" if source is None else str(source).lower() if isinstance(source, bool) else repr(source)
-        return Expr(text=text, fn=lambda data, fields, ctx, _v=source: _v, names=frozenset(), pos=pos)
+        return Expr(text=text, fn=lambda data, fields, ctx, _v=source: _v, names=frozenset(), pos=pos,
+                    holds=lambda data, fields, ctx, _v=bool(source): _v, tree=ast.Constant(source))
     if not isinstance(source, str):
         raise ExprError(f"not an expression: a {type(source).__name__} value", 0,
                         "write an expression as text, e.g. 'lodgement_date + 35 days'")
@@ -170,6 +176,77 @@ def _rewrite_durations(text: str) -> tuple[str, list[int]]:
     return "".join(out), omap
 
 
+def _functions(body: ast.expr, namespace: dict[str, Any]) -> tuple[Callable, Callable]:
+    """The checked tree `body` compiled into `fn(data, fields, ctx)`, its value, and `holds(data, fields, ctx)`:
+    `try: return True if <body> else False` / `except Exception: return False`."""
+    args = ast.arguments(posonlyargs=[], args=[ast.arg("data"), ast.arg("fields"), ast.arg("ctx")],
+                         kwonlyargs=[], kw_defaults=[], defaults=[])
+    test = ast.FunctionDef(name="_holds", args=args, decorator_list=[], returns=None, body=[ast.Try(
+        body=[ast.Return(ast.IfExp(body, ast.Constant(True), ast.Constant(False)))],
+        handlers=[ast.ExceptHandler(type=ast.Name("_Exception", ast.Load()), name=None,
+                                    body=[ast.Return(ast.Constant(False))])],
+        orelse=[], finalbody=[])])
+    namespace["_Exception"] = Exception
+    _define([ast.Assign(targets=[ast.Name("_fn", ast.Store())], value=ast.Lambda(args=args, body=body)), test],
+            namespace)
+    return namespace["_fn"], namespace["_holds"]
+
+
+def _define(statements: list[ast.stmt], namespace: dict[str, Any]) -> None:
+    """Compile and run definitions built from checked trees (never from text) in `namespace`."""
+    tree = ast.Module(body=statements, type_ignores=[])
+    for node in ast.walk(tree):
+        if "lineno" in node._attributes:
+            node.lineno, node.col_offset, node.end_lineno, node.end_col_offset = 1, 0, 1, 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # e.g. a comparison with a literal
+        code = compile(tree, "<expr>", "exec")
+    exec(code, namespace)  # only defines functions
+
+
+def _constants(expr: Expr) -> dict[str, Any]:
+    """The values an expression bound when it was compiled (see _Compiler.const)."""
+    return {k: v for k, v in expr.fn.__globals__.items() if _CONST_NAME.fullmatch(k)}
+
+
+def all_of(exprs: list[Expr], pos: Pos = None) -> Expr:
+    """The expressions joined with `and` (each already checked), compiled as one: true when all are."""
+    namespace = dict(_HELPERS)
+    for expr in exprs:
+        namespace.update(_constants(expr))
+    body = ast.BoolOp(ast.And(), [e.tree for e in exprs])
+    fn, holds = _functions(body, namespace)
+    return Expr(text=" and ".join(f"({e.text})" for e in exprs), fn=fn, names=frozenset().union(*(e.names for e in exprs)),
+                pos=pos, holds=holds, tree=body)
+
+
+def compile_assignments(items: list[tuple[str, Expr, Callable[[Any], Any] | None, tuple[Any, ...]]]
+                        ) -> Callable[[dict, dict, Any], None]:
+    """One function `(data, fields, ctx) -> None` doing `fields[name] = value` for each (name, expression,
+    conversion or None, (constant,) or ()) in order, each expression seeing the assignments before it: what
+    `set:` effects do one by one, in one call. A constant is assigned as it is, a value computed from the
+    expression is passed through the conversion if there is one. Built from the expressions' checked trees,
+    never from text."""
+    namespace: dict[str, Any] = {**_HELPERS, "_Exception": Exception}
+    body: list[ast.stmt] = []
+    for i, (name, expr, convert, constant) in enumerate(items):
+        if constant:
+            namespace[f"_k{i}"] = constant[0]
+            value: ast.expr = ast.Name(f"_k{i}", ast.Load())
+        else:
+            value = expr.tree
+            namespace.update(_constants(expr))
+            if convert is not None:
+                namespace[f"_k{i}"] = convert
+                value = ast.Call(ast.Name(f"_k{i}", ast.Load()), [value], [])
+        target = ast.Subscript(ast.Name("fields", ast.Load()), ast.Constant(name), ast.Store())
+        body.append(ast.Assign(targets=[target], value=value))
+    args = ast.arguments(posonlyargs=[], args=[ast.arg("data"), ast.arg("fields"), ast.arg("ctx")],
+                         kwonlyargs=[], kw_defaults=[], defaults=[])
+    _define([ast.FunctionDef(name="_assign", args=args, body=body, decorator_list=[], returns=None)], namespace)
+    return namespace["_assign"]
+
+
 class _Compiler:
     """Checks a parsed expression and rewrites it into an AST over (data, fields, ctx)."""
 
@@ -177,6 +254,13 @@ class _Compiler:
         self.text, self.src, self.omap, self.scope = text, src, omap, scope
         self.names: set[str] = set()
         self.consts: dict[str, Any] = {}
+
+    def const(self, value: Any) -> ast.Name:
+        """A value bound when the expression is compiled, by a name unique among all compiled expressions
+        (so that expressions can be compiled together, see compile_assignments)."""
+        key = f"_c{next(_CONST_NAMES)}"
+        self.consts[key] = value
+        return ast.Name(key, ast.Load())
 
     # -- errors and positions --
     def fail(self, message: str, where: ast.AST | int, hint: str = "") -> NoReturn:
@@ -229,17 +313,8 @@ class _Compiler:
             raise ExprError(f"not an expression: {exc}", 0) from None
         self.check_depth(tree.body)
         body = self.expr(tree.body, {})
-        args = ast.arguments(posonlyargs=[], args=[ast.arg("data"), ast.arg("fields"), ast.arg("ctx")],
-                             kwonlyargs=[], kw_defaults=[], defaults=[])
-        wrapper = ast.Expression(ast.Lambda(args=args, body=body))
-        for node in ast.walk(wrapper):
-            if "lineno" in node._attributes:
-                node.lineno, node.col_offset, node.end_lineno, node.end_col_offset = 1, 0, 1, 0
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            code = compile(wrapper, "<expr>", "eval")
-        fn = eval(code, {**_HELPERS, **self.consts})  # compiles our checked AST; never raw text
-        return Expr(text=self.text, fn=fn, names=frozenset(self.names), pos=pos)
+        fn, holds = _functions(body, {**_HELPERS, **self.consts})
+        return Expr(text=self.text, fn=fn, names=frozenset(self.names), pos=pos, holds=holds, tree=body)
 
     def check_depth(self, root: ast.AST) -> None:
         stack = [(root, 1)]
@@ -384,9 +459,7 @@ class _Compiler:
                 value = _DURATION_FNS[name](args[0].value)
             except OverflowError:
                 self.fail("duration too large", node)
-            key = f"_c{len(self.consts)}"
-            self.consts[key] = value  # computed once, here, not at every evaluation
-            return ast.Name(key, ast.Load())
+            return self.const(value)  # computed once, here, not at every evaluation
         if takes_ctx:
             args.insert(0, ast.Name("ctx", ast.Load()))
         return ast.Call(ast.Name(helper, ast.Load()), args, [])
@@ -400,9 +473,7 @@ class _Compiler:
             compiled = re.compile(pattern.value)
         except re.error as exc:
             self.fail(f"matches(): the pattern is not a valid regular expression: {exc}", node.args[1])
-        key = f"_c{len(self.consts)}"
-        self.consts[key] = compiled
-        return ast.Call(ast.Name("_fullmatch", ast.Load()), [ast.Name(key, ast.Load()), args[0]], [])
+        return ast.Call(ast.Name("_fullmatch", ast.Load()), [self.const(compiled), args[0]], [])
 
     def lookup(self, node: ast.Call, args: list[ast.expr]) -> ast.expr:
         """`lookup('TABLE', key, 'COLUMN')`: a value from a table of the workflow, bound when it loads."""
@@ -418,9 +489,8 @@ class _Compiler:
         if column.value not in columns:  # type: ignore[union-attr]
             self.fail(f"table '{table.value}' has no column '{column.value}'", node.args[2],
                       self.suggest(str(column.value), columns))
-        key = f"_c{len(self.consts)}"
-        self.consts[key] = {k: row.get(column.value) for k, row in rows.items()}  # type: ignore[union-attr]
-        return ast.Call(ast.Name("_lookup", ast.Load()), [ast.Name(key, ast.Load()), args[1]], [])
+        column_values = {k: row.get(column.value) for k, row in rows.items()}  # type: ignore[union-attr]
+        return ast.Call(ast.Name("_lookup", ast.Load()), [self.const(column_values), args[1]], [])
 
     def query_call(self, node: ast.Call, name: str, loops: dict) -> ast.expr:
         """`NAME(arg, ...)` of a declared query: the records it finds, via ctx.query."""

@@ -23,9 +23,18 @@ class Expr:
     fn: Any  # compiled callable(data, fields, ctx) -> value
     names: frozenset[str]  # instance fields and event data it reads
     pos: Pos = None
+    # compiled callable(data, fields, ctx) -> bool: whether it holds, False where `fn` would raise (a value it
+    # needs is missing or of another type); how guards are tested, one call and no wrapper
+    holds: Any = None
+    tree: Any = None  # the checked expression as compiled (an `ast.expr` over data, fields, ctx), to compile with others
 
     def __repr__(self) -> str:
         return f"Expr({self.text!r})"
+
+
+# An intray as an instance keeps it: a plain tuple (code, opened, due, about, assigned_to, closed), the
+# order of runtime.Intray's arguments. Read by the runtime and by the expression helpers is_open/opened_on.
+TRAY_CODE, TRAY_OPENED, TRAY_DUE, TRAY_ABOUT, TRAY_ASSIGNED, TRAY_CLOSED = range(6)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,18 +9,33 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from .findings import Ambiguous, Refused
 from .machine import CompiledMachine, compile_machine
-from .model import Effect, Event, Expr, Guard, Query, Transition, Workflow
-from .values import ValueProblem, coerce, to_json
+from .model import (
+    TRAY_ABOUT,
+    TRAY_ASSIGNED,
+    TRAY_CLOSED,
+    TRAY_CODE,
+    TRAY_DUE,
+    Effect,
+    Event,
+    Expr,
+    Guard,
+    Query,
+    Transition,
+    Workflow,
+)
+from .values import COERCERS, ValueProblem, coerce, to_json
 
 _EMPTY: dict = {}
 
 
 class Intray:
-    """A work item. Closing or routing one makes a new record: records are never changed in place."""
+    """A work item, as `Instance.intrays` gives it. An instance keeps each as a plain tuple of these values in
+    this order (see Instance); closing or routing one makes a new tuple: records are never changed in place."""
 
     __slots__ = ("code", "opened", "due", "closed", "about", "assigned_to")
 
@@ -33,15 +48,15 @@ class Intray:
         self.assigned_to = assigned_to
         self.closed = closed
 
+    def __repr__(self) -> str:
+        return f"Intray({self.code!r}, due {self.due}, {'open' if self.closed is None else 'closed'})"
+
     @property
     def is_open(self) -> bool:
         return self.closed is None
 
-    def closed_at(self, moment: datetime) -> Intray:
-        return Intray(self.code, self.opened, self.due, self.about, self.assigned_to, moment)
-
-    def assigned(self, who: Any) -> Intray:
-        return Intray(self.code, self.opened, self.due, self.about, who, self.closed)
+    def as_tuple(self) -> tuple:
+        return (self.code, self.opened, self.due, self.about, self.assigned_to, self.closed)
 
     def to_json(self) -> dict:
         out = {"code": self.code, "due": to_json(self.due), "state": "open" if self.closed is None else "closed",
@@ -66,6 +81,8 @@ class Letter:
 
 
 class HistoryEntry:
+    """An accepted event, as `Instance.history` gives it (an instance keeps these values, in this order, in its log)."""
+
     __slots__ = ("at", "event", "actor", "data", "from_", "to", "source")
 
     def __init__(self, at: datetime, event: str, actor: dict, data: dict, from_: str, to: str, source: str):
@@ -77,15 +94,28 @@ class HistoryEntry:
         self.to = to
         self.source = source
 
+    def as_tuple(self) -> tuple:
+        return (self.at, self.event, self.actor, self.data, self.from_, self.to, self.source)
+
     def to_json(self) -> dict:
         return {"at": to_json(self.at), "event": self.event, "actor": dict(self.actor), "data": to_json(self.data),
                 "from": self.from_, "to": self.to, "source": self.source}
 
 
-class Instance:
-    """One case: its status, fields, intrays, letters and history. Plain data, no machinery."""
+_ENTRY = 7  # values per history entry in an instance's log
+_ACTORS_SHARED = 10_000  # distinct actors whose copies are shared between history entries (see Engine._kept)
 
-    __slots__ = ("name", "workflow", "status", "fields", "intrays", "letters", "history", "locked")
+
+class Instance:
+    """One case: its status, fields, intrays, letters and history. Plain data, no machinery.
+
+    Its intrays are kept as plain tuples (`trays`, see model.TRAY_CODE) and its history as one flat list
+    (`log`, seven values per entry), not as an object each: a tuple of plain values and a list of values add
+    nothing for Python's cyclic garbage collector to walk, whose full collections otherwise grow with every
+    case held (measured: README, Speed). `intrays` and `history` give them as Intray and HistoryEntry records.
+    """
+
+    __slots__ = ("name", "workflow", "status", "fields", "trays", "letters", "log", "locked")
 
     def __init__(self, name: str, workflow: Workflow):
         # A new instance shares immutable empties (no allocation per instance until its first event);
@@ -94,17 +124,45 @@ class Instance:
         self.workflow = workflow
         self.status = workflow.initial
         self.fields: dict[str, Any] = _EMPTY
-        self.intrays: list[Intray] | tuple[()] = ()
+        self.trays: list[tuple] | tuple[()] = ()
         self.letters: list[Letter] | tuple[()] = ()
-        self.history: list[HistoryEntry] | tuple[()] = ()
+        self.log: list[Any] | tuple[()] = ()
         self.locked: dict[str, str] = _EMPTY  # field -> title of the event that locked it
 
+    @property
+    def intrays(self) -> list[Intray]:
+        return [Intray(*t) for t in self.trays]
+
+    @intrays.setter
+    def intrays(self, items: Iterable[Intray]) -> None:
+        self.trays = [i.as_tuple() for i in items]
+
+    @property
+    def history(self) -> list[HistoryEntry]:
+        log = self.log
+        return [HistoryEntry(*log[i:i + _ENTRY]) for i in range(0, len(log), _ENTRY)]
+
+    @history.setter
+    def history(self, entries: Iterable[HistoryEntry]) -> None:
+        self.log = [v for e in entries for v in e.as_tuple()]
+
+    @property
+    def events(self) -> int:
+        """How many events it has had (the length of its history)."""
+        return len(self.log) // _ENTRY
+
+    def entry(self, n: int) -> HistoryEntry:
+        """The n-th entry of its history, from 0."""
+        if not 0 <= n < self.events:
+            raise IndexError(n)
+        return HistoryEntry(*self.log[n * _ENTRY:(n + 1) * _ENTRY])
+
     def open_intrays(self) -> list[Intray]:
-        return [i for i in self.intrays if i.closed is None]
+        return [Intray(*t) for t in self.trays if t[TRAY_CLOSED] is None]
 
     def overdue(self, now: datetime) -> list[Intray]:
         """Open intrays strictly past their due moment (R48)."""
-        return [i for i in self.intrays if i.closed is None and now > i.due]
+        return [Intray(*t) for t in self.trays if t[TRAY_CLOSED] is None and now > t[TRAY_DUE]]
 
 
 class Context:
@@ -112,7 +170,7 @@ class Context:
 
     __slots__ = ("today", "now", "status", "actor", "intrays", "engine", "instance")
 
-    def __init__(self, now: datetime, status: str, actor: dict, intrays: list[Intray], engine: Engine | None = None,
+    def __init__(self, now: datetime, status: str, actor: dict, intrays: list[tuple], engine: Engine | None = None,
                  instance: str = ""):
         self.instance = instance
         self.now = now
@@ -129,29 +187,42 @@ class Context:
 
 
 class Outcome:
-    """An accepted event, computed but not yet applied."""
+    """An accepted event, computed but not yet applied. Intrays are kept as tuples (see Instance): `intrays`,
+    `opened` and `closed` give them as Intray records."""
 
-    __slots__ = ("instance", "transition", "status", "fields", "intrays", "letters", "entry",
-                 "opened", "closed", "numbers", "locked", "others", "spawned")
+    __slots__ = ("instance", "transition", "status", "fields", "trays", "letters", "entry",
+                 "opened_trays", "closed_trays", "numbers", "locked", "others", "spawned")
 
     def __init__(self, instance: Instance, transition: Transition, status: str, fields: dict,
-                 intrays: list[Intray], letters: list[Letter], entry: HistoryEntry, opened: list[Intray],
-                 closed: list[Intray], numbers: dict, locked: dict[str, str],
+                 trays: list[tuple], letters: list[Letter], entry: HistoryEntry, opened_trays: list[tuple],
+                 closed_trays: list[tuple], numbers: dict, locked: dict[str, str],
                  others: list[tuple[Instance, dict, HistoryEntry]] | None = None,
                  spawned: list[Outcome] | None = None):
         self.instance = instance
         self.transition = transition
         self.status = status
         self.fields = fields
-        self.intrays = intrays
+        self.trays = trays
         self.letters = letters
         self.entry = entry
-        self.opened = opened
-        self.closed = closed
+        self.opened_trays = opened_trays
+        self.closed_trays = closed_trays
         self.numbers = numbers
         self.locked = locked
         self.others = others  # other instances changed by `update:` effects: (instance, fields, entry)
         self.spawned = spawned  # events on other instances started or signalled by `start:`/`signal:`
+
+    @property
+    def intrays(self) -> list[Intray]:
+        return [Intray(*t) for t in self.trays]
+
+    @property
+    def opened(self) -> list[Intray]:
+        return [Intray(*t) for t in self.opened_trays]
+
+    @property
+    def closed(self) -> list[Intray]:
+        return [Intray(*t) for t in self.closed_trays]
 
 
 class Trace:
@@ -185,19 +256,64 @@ class EventOption:
         self.reasons = reasons
 
 
+class Assignments:
+    """Consecutive `set:` effects of a transition under the same `if:` (or none), compiled into one call.
+
+    `fn(data, fields, ctx)` does what the effects do one by one; `_apply` uses it when none of `targets` is
+    locked, and does the effects one by one otherwise, or when it raised (to say which effect failed and why).
+    """
+
+    __slots__ = ("effects", "when", "targets", "fn")
+
+    def __init__(self, effects: tuple[Effect, ...], wf: Workflow):
+        from .expr import compile_assignments
+
+        self.effects = effects
+        self.when = effects[0].when
+        self.targets = frozenset(ef.target for ef in effects)
+        self.fn = compile_assignments([
+            (ef.target, ef.value, None if ef.trusted else partial(coerce, wf.fields[ef.target], lists=wf.lists),
+             ef.constant) for ef in effects])
+
+
+def _steps(tr: Transition, wf: Workflow) -> tuple[Effect | Assignments, ...]:
+    """A transition's effects in order, runs of two or more `set:` effects under the same `if:` (or none) as
+    Assignments. Effects share an `if:` when they come from one `set:` entry, whose `if:` is tested once,
+    before any of its fields is set."""
+    plan: list[Effect | Assignments] = []
+    run: list[Effect] = []
+
+    def flush() -> None:
+        if len(run) > 1:
+            plan.append(Assignments(tuple(run), wf))
+        else:
+            plan.extend(run)
+        run.clear()
+
+    for ef in tr.effects:
+        joins = ef.kind == "set" and ef.value is not None and run and ef.when is run[0].when
+        if not joins:
+            flush()
+        if ef.kind == "set" and ef.value is not None:
+            run.append(ef)
+        else:
+            plan.append(ef)
+    flush()
+    return tuple(plan)
+
+
 def _record(inst: Instance, entry: HistoryEntry) -> None:
-    """Append to the history, which starts as the shared empty tuple."""
-    if inst.history:
-        inst.history.append(entry)  # type: ignore[union-attr]
+    """Append to the history log, which starts as the shared empty tuple."""
+    values = (entry.at, entry.event, entry.actor, entry.data, entry.from_, entry.to, entry.source)
+    if inst.log:
+        inst.log.extend(values)  # type: ignore[union-attr]
     else:
-        inst.history = [entry]
+        inst.log = list(values)
 
 
 def _holds(check: Expr, data: dict, fields: dict, ctx: Context) -> bool:
-    try:
-        return bool(check.fn(data, fields, ctx))
-    except Exception:  # a value the guard needs is missing or of another type: it does not hold
-        return False
+    """Whether a guard holds; False where a value it needs is missing or of another type."""
+    return check.holds(data, fields, ctx)
 
 
 class Engine:
@@ -223,6 +339,9 @@ class Engine:
         self._indexed: dict[str, tuple[str, ...]] = {}
         self._trace: Callable[[Trace], None] | None = None
         self._skipped: list[Effect] | None = None  # effects whose `if:` did not hold, while tracing
+        # by id() of a held transition: its effects as _steps gives them, and the indexed fields they may change
+        self._actors: dict[tuple, dict] = {}  # see _kept
+        self._plans: dict[int, tuple[tuple[Effect | Assignments, ...], tuple[str, ...]]] = {}
         for wf in workflows:
             self.add_workflow(wf)
 
@@ -248,6 +367,7 @@ class Engine:
             for field_name, _ in query.match:
                 self._indexes.setdefault((workflow.name, field_name), {})
         self._indexed[workflow.name] = tuple(f for (w, f) in self._indexes if w == workflow.name)
+        self._plans.clear()  # the fields indexed may have changed
         return workflow
 
     def version(self, name: str, version: str, instance: str = "") -> Workflow:
@@ -330,7 +450,7 @@ class Engine:
         if indexed:
             self._reindex(inst, fields, indexed)
         inst.fields, inst.intrays, inst.letters, inst.history = fields, intrays, letters, history
-        for h in inst.history:
+        for h in history:
             if h.event in wf.locks:
                 inst.locked = self._locked_after(inst, wf.events[h.event])
         for event in wf.events.values():  # numbering goes on after the highest number in the store
@@ -365,20 +485,20 @@ class Engine:
         if not candidates:
             raise Refused(event_name, [event.unavailable_in(inst.status)])
         now = self.clock()
-        ctx = Context(now, inst.status, actor if actor is not None else _EMPTY, inst.intrays, self, inst.name)
+        ctx = Context(now, inst.status, self._kept(actor) if actor else _EMPTY, inst.trays, self, inst.name)
         values = self._data(event, data, inst.fields, ctx, wf)
         fields = inst.fields
         failed: list[str] = []
-        if event.guards and (event.all_guards is None or not _holds(event.all_guards, values, fields, ctx)):
-            failed = [g.says for g in event.guards if not _holds(g.check, values, fields, ctx)]
+        if event.guards and (event.all_guards is None or not event.all_guards.holds(values, fields, ctx)):
+            failed = [g.says for g in event.guards if not g.check.holds(values, fields, ctx)]
             if failed:
                 raise Refused(event_name, failed)
         chosen: list[Transition] = []
         for tr in candidates:
-            if tr.when is not None and not _holds(tr.when, values, fields, ctx):
+            if tr.when is not None and not tr.when.holds(values, fields, ctx):
                 continue
-            bad = [g.says for g in tr.guards if not _holds(g.check, values, fields, ctx)] if tr.guards and (
-                tr.all_guards is None or not _holds(tr.all_guards, values, fields, ctx)) else None
+            bad = [g.says for g in tr.guards if not g.check.holds(values, fields, ctx)] if tr.guards and (
+                tr.all_guards is None or not tr.all_guards.holds(values, fields, ctx)) else None
             if bad:
                 failed.extend(s for s in bad if s not in failed)
             else:
@@ -390,6 +510,22 @@ class Engine:
             raise Refused(event_name, failed or [f"{event.title}: no rule applies with this data while the "
                                                  f"status is {inst.status}"])
         return self._apply(inst, event, chosen[0], values, ctx)
+
+    def _kept(self, actor: dict) -> dict:
+        """The actor as the history keeps it: a copy (the caller may change theirs), one shared by every entry
+        with the same actor, so that a case's history adds no dict per event."""
+        try:
+            key = tuple(actor.items())
+            kept = self._actors.get(key)
+        except TypeError:  # a value that cannot be a key (a list of roles): a copy of its own, all through
+            from copy import deepcopy
+
+            return deepcopy(actor)
+        if kept is None:
+            kept = dict(actor)
+            if len(self._actors) < _ACTORS_SHARED:
+                self._actors[key] = kept
+        return kept
 
     @property
     def trace(self) -> Callable[[Trace], None] | None:
@@ -432,7 +568,7 @@ class Engine:
         candidates = self.compiled[wf.version].table.get((event_name, inst.status))
         if event is None or not candidates:
             return []
-        ctx = Context(self.clock(), inst.status, actor if actor is not None else _EMPTY, inst.intrays, self, inst.name)
+        ctx = Context(self.clock(), inst.status, actor if actor is not None else _EMPTY, inst.trays, self, inst.name)
         try:
             values = self._data(event, data, inst.fields, ctx, wf)
         except Refused:
@@ -445,15 +581,23 @@ class Engine:
                     results.extend((g, _holds(g.check, values, fields, ctx)) for g in tr.guards)
         return results
 
+    def _plan(self, tr: Transition, wf: Workflow) -> tuple[tuple[Effect | Assignments, ...], tuple[str, ...]]:
+        """A transition's effects as `_steps` gives them, and the indexed fields they may change."""
+        found = self._plans.get(id(tr))
+        if found is None:
+            changed = {ef.target for ef in tr.effects if ef.kind in ("set", "number", "append")}
+            found = self._plans[id(tr)] = (_steps(tr, wf), tuple(f for f in self._indexed.get(wf.name, ()) if f in changed))
+        return found
+
     def commit(self, o: Outcome) -> None:
         """Apply a decided outcome. Nothing here can fail."""
         inst = o.instance
-        indexed = self._indexed.get(inst.workflow.name)
+        indexed = self._plan(o.transition, inst.workflow)[1]
         if indexed:
             self._reindex(inst, o.fields, indexed)
         inst.status = o.status
         inst.fields = o.fields
-        inst.intrays = o.intrays
+        inst.trays = o.trays
         if o.letters:
             inst.letters = [*inst.letters, *o.letters]
         _record(inst, o.entry)
@@ -491,6 +635,7 @@ class Engine:
         """The event's data, typed, with defaults filled in; Refused for unknown, missing or bad values."""
         data = data or _EMPTY
         values: dict[str, Any] = {}
+        lists = wf.lists
         for spec in event.data:
             raw = data.get(spec.name)
             if raw is None:
@@ -499,13 +644,16 @@ class Engine:
                         raw = spec.default.fn(values, fields, ctx)
                     except Exception as exc:  # defaults only read the clock and fields
                         raise Refused(event.name, [f"the default of {spec.label} could not be worked out: {exc}"]) from None
+                    if raw is None:
+                        values[spec.name] = None
+                        continue
                 elif spec.required:
                     raise Refused(event.name, [f"{spec.label} is required"])
                 else:
                     values[spec.name] = None
                     continue
             try:
-                values[spec.name] = coerce(spec, raw, wf.lists)
+                values[spec.name] = COERCERS[spec.type](spec, raw, lists)  # coerce(), without its call
             except ValueProblem as exc:
                 raise Refused(event.name, [str(exc)]) from None
         if not data.keys() <= values.keys():
@@ -517,51 +665,60 @@ class Engine:
     def _apply(self, inst: Instance, event: Event, tr: Transition, values: dict, ctx: Context) -> Outcome:
         wf = inst.workflow
         fields = dict(inst.fields)
-        intrays = inst.intrays
+        intrays = inst.trays
         copied = False
         letters: list[Letter] = []
-        opened: list[Intray] = []
-        closed: list[Intray] = []
+        opened: list[tuple] = []
+        closed: list[tuple] = []
         numbers: dict[tuple[str, str], int] = {}
         others: list[tuple[Instance, dict, HistoryEntry]] | None = None
         spawned: list[Outcome] | None = None
         now = ctx.now
         try:
-            for ef in tr.effects:
-                if ef.when is not None and not self._eval(ef, ef.when, values, fields, ctx):
-                    if self._skipped is not None:
-                        self._skipped.append(ef)
+            for ef in self._plan(tr, wf)[0]:
+                if ef.__class__ is Assignments:  # consecutive `set:` effects, in one call
+                    if ef.when is not None and not self._applies(ef.effects, ef.when, values, fields, ctx):
+                        continue
+                    if not inst.locked or ef.targets.isdisjoint(inst.locked):
+                        try:
+                            ef.fn(values, fields, ctx)
+                            continue
+                        except Exception:  # noqa: S110 - done again one by one below, which says which and why
+                            pass
+                    for one in ef.effects:
+                        self._set_value(inst, event, one, values, fields, ctx)
+                    continue
+                if ef.when is not None and not self._applies((ef,), ef.when, values, fields, ctx):
                     continue
                 kind = ef.kind
                 if kind == "set":
-                    const = ef.constant
-                    value = const[0] if const else self._eval(ef, ef.value, values, fields, ctx)
-                    if ef.trusted and ef.target not in inst.locked:  # the common case, without a call
-                        fields[ef.target] = value
+                    if ef.trusted and ef.constant and ef.target not in inst.locked:  # the common case, without a call
+                        fields[ef.target] = ef.constant[0]
                     else:
-                        self._set(inst, event, ef, fields, value)
+                        self._set_value(inst, event, ef, values, fields, ctx)
                 elif kind == "open":
                     if not copied:
                         intrays = ctx.intrays = list(intrays)
                         copied = True
-                    item = Intray(ef.target, now, self._due(wf, ef, values, fields, ctx),
-                                  about=self._eval(ef, ef.about, values, fields, ctx) if ef.about else None,
-                                  assigned_to=self._eval(ef, ef.assign, values, fields, ctx) if ef.assign else None)
+                    item = (ef.target, now, self._due(wf, ef, values, fields, ctx),  # see model.TRAY_CODE
+                            self._eval(ef, ef.about, values, fields, ctx) if ef.about else None,
+                            self._eval(ef, ef.assign, values, fields, ctx) if ef.assign else None, None)
                     intrays.append(item)
                     opened.append(item)
                 elif kind == "close" or kind == "assign":
                     about = self._eval(ef, ef.about, values, fields, ctx) if ef.about else None
                     who = self._eval(ef, ef.assign, values, fields, ctx) if kind == "assign" else None
                     for i, item in enumerate(intrays):
-                        if item.closed is None and item.code == ef.target and (ef.about is None or item.about == about):
+                        if item[TRAY_CLOSED] is None and item[TRAY_CODE] == ef.target and (
+                                ef.about is None or item[TRAY_ABOUT] == about):
                             if not copied:
                                 intrays = ctx.intrays = list(intrays)
                                 copied = True
                             if kind == "close":
-                                intrays[i] = item.closed_at(now)
+                                intrays[i] = (*item[:TRAY_CLOSED], now)
                                 closed.append(intrays[i])
                             else:
-                                intrays[i] = item.assigned(who)
+                                intrays[i] = (*item[:TRAY_ASSIGNED], who, item[TRAY_CLOSED])
                 elif kind == "letter":
                     letters.append(Letter(ef.target, ef.to, now))
                 elif kind == "number":
@@ -695,7 +852,7 @@ class Engine:
             if any(f.get(field_name) != params[param] for field_name, param in rest):
                 continue
             if query.where is not None and not _holds(query.where, params, f,
-                                                      Context(now, inst.status, _EMPTY, inst.intrays)):
+                                                      Context(now, inst.status, _EMPTY, inst.trays)):
                 continue
             found.append({**f, "status": inst.status, "instance": inst.name})
         for key in reversed(query.order_by):
@@ -731,13 +888,43 @@ class Engine:
         clock.set(to)  # type: ignore[attr-defined]
         return fired
 
+    def _applies(self, effects: tuple[Effect, ...], when: Expr, values: dict, fields: dict, ctx: Context) -> bool:
+        """Whether the `if:` of these effects holds; skipped effects are noted while tracing (coverage)."""
+        try:
+            applies = when.fn(values, fields, ctx)
+        except Exception as exc:
+            raise self._failed(effects[0], when, exc) from None
+        if not applies and self._skipped is not None:
+            self._skipped.extend(effects)
+        return bool(applies)
+
+    def _set_value(self, inst: Instance, event: Event, ef: Effect, values: dict, fields: dict, ctx: Context) -> None:
+        """One `set:` effect: its value worked out and set."""
+        const = ef.constant
+        if const:
+            value = const[0]
+        else:
+            try:
+                value = ef.value.fn(values, fields, ctx)  # type: ignore[union-attr]
+            except Exception as exc:
+                raise self._failed(ef, ef.value, exc) from None
+        if ef.trusted and ef.target not in inst.locked:  # the common case, without a call
+            fields[ef.target] = value
+        else:
+            self._set(inst, event, ef, fields, value)
+
     def _eval(self, ef: Effect, expr: Expr, values: dict, fields: dict, ctx: Context) -> Any:
         try:
             return expr.fn(values, fields, ctx)
         except Exception as exc:
-            where = f" ({ef.source})" if ef.source else ""
-            raise Refused(ef.kind, [f"the {ef.kind} {ef.target} effect could not be worked out{where}: "
-                                       f"'{expr.text}' failed ({type(exc).__name__}: {exc})"]) from None
+            raise self._failed(ef, expr, exc) from None
+
+    @staticmethod
+    def _failed(ef: Effect, expr: Expr | None, exc: Exception) -> Refused:
+        """The refusal for an effect whose expression raised."""
+        where = f" ({ef.source})" if ef.source else ""
+        return Refused(ef.kind, [f"the {ef.kind} {ef.target} effect could not be worked out{where}: "
+                                 f"'{expr.text if expr else ''}' failed ({type(exc).__name__}: {exc})"])
 
     def _set(self, inst: Instance, event: Event, ef: Effect, fields: dict, value: Any) -> None:
         name = ef.target
@@ -797,7 +984,7 @@ class Engine:
         if not candidates:
             return EventOption(event_name, event.title, False, [event.unavailable_in(inst.status)])
         data_names = {d.name for d in event.data}
-        ctx = Context(self.clock(), inst.status, actor if actor is not None else _EMPTY, inst.intrays, self, inst.name)
+        ctx = Context(self.clock(), inst.status, actor if actor is not None else _EMPTY, inst.trays, self, inst.name)
 
         def fixed(guards: Iterable[Guard]) -> list[str]:
             return [g.says for g in guards

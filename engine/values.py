@@ -115,7 +115,8 @@ def coerce_record(spec: FieldSpec, item: Any, lists: dict[str, ChoiceList]) -> d
     return out
 
 
-_COERCE: dict[str, Callable[[FieldSpec, Any, dict[str, ChoiceList]], Any]] = {
+# by field type: (spec, value other than None, lists) -> the typed value, or ValueProblem
+COERCERS: dict[str, Callable[[FieldSpec, Any, dict[str, ChoiceList]], Any]] = {
     "text": _text,
     "integer": _integer,
     "boolean": _boolean,
@@ -130,7 +131,7 @@ def coerce(spec: FieldSpec, value: Any, lists: dict[str, ChoiceList]) -> Any:
     """The value as the field's type, or ValueProblem. None stays None."""
     if value is None:
         return None
-    return _COERCE[spec.type](spec, value, lists)
+    return COERCERS[spec.type](spec, value, lists)
 
 
 def _show(value: Any) -> str:

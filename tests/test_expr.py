@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from engine.expr import ExprError, Scope, compile_expr
 from engine.model import Expr, FieldSpec
+from engine.runtime import Intray
 
 
 def F(name: str, type: str = "text", **kw) -> FieldSpec:
@@ -40,7 +41,8 @@ SCOPE = Scope(
 
 
 def tray(code, about=None, opened=datetime(2024, 1, 2, 15, 30), closed=None):
-    return SimpleNamespace(code=code, about=about, opened=opened, closed=closed)
+    """An intray as an instance keeps it (and expressions see it)."""
+    return Intray(code, opened, opened + timedelta(days=7), about=about, closed=closed).as_tuple()
 
 
 def make_ctx(**kw):

@@ -125,6 +125,21 @@ def test_history_entry_per_accepted_event(engine):
     assert entries[0]["at"] == "2026-03-02T09:00:00"
 
 
+def test_history_keeps_the_actor_as_it_was_when_the_event_happened(engine):
+    case = engine.create("mini", "main")
+    actor = {"role": "officer", "name": "Sam"}
+    engine.fire(case, "save", {"applicant": "payer"}, actor=actor)
+    actor["name"] = "Alex"  # the caller reuses its dict for the next officer
+    engine.fire(case, "decide", {"outcome": "Grant"}, actor=actor)
+    assert [h.actor["name"] for h in case.history] == ["Sam", "Alex"]
+    assert case.entry(1).actor == {"role": "officer", "name": "Alex"} and case.events == 2
+    other = engine.create("mini", "other")
+    teams = ["A", "B"]
+    engine.fire(other, "save", {"applicant": "payer"}, actor={"role": "officer", "teams": teams})  # not hashable
+    teams.append("C")
+    assert engine.state(other)["history"][0]["actor"] == {"role": "officer", "teams": ["A", "B"]}
+
+
 def test_letters_are_issued_with_recipients(engine):
     case = saved(engine)
     outcome = engine.fire(case, "decide", {"outcome": "Granted"})
@@ -237,3 +252,80 @@ def test_a_set_is_checked_again_unless_its_data_field_has_the_fields_type():
     assert case.fields == {"same": "b", "other": "b"}
     specs = {s.name: s for s in wf.fields.values()}
     assert not same_type(specs["same"], specs["other"])
+
+
+SETS = """\
+workflow: sets
+title: consecutive set effects
+source: s
+initial: A
+lists: {level: {values: [low, high], source: s}}
+fields:
+  a: {type: integer, source: s}
+  b: {type: integer, source: s}
+  c: {type: date, source: s}
+  level: {type: choice, list: level, source: s}
+  officer: {type: text, source: s, locked_after: [lock]}
+  note: {type: text, source: s}
+statuses: {A: {source: s}}
+events:
+  go:
+    title: Go
+    source: s
+    data: {n: {type: integer}, word: {type: text}, who: {type: text}}
+    transitions:
+      - from: A
+        source: s
+        effects:
+          - set: {a: n, b: a + 1, level: word, c: "'2026-01-01' if n == 0 else n + 1 days", note: "'after'"}
+          - set: {officer: who, note: "'given an officer'"}
+            if: officer is None
+  lock:
+    title: Lock
+    source: s
+    transitions: [{from: A, source: s}]
+"""
+
+
+def sets_engine():
+    engine = Engine([load_workflow_text(SETS)], clock=SimulatedClock("2026-01-01 09:00"))
+    return engine, engine.create("sets")
+
+
+def test_consecutive_sets_see_the_ones_before_them_and_are_checked_against_the_field():
+    engine, case = sets_engine()
+    engine.fire(case, "go", {"n": 0, "word": "high", "who": "ann"})
+    assert case.fields == {"a": 0, "b": 1, "level": "high", "c": date(2026, 1, 1), "note": "given an officer",
+                           "officer": "ann"}
+
+
+@pytest.mark.parametrize("data, says", [
+    ({"n": 1, "word": "high"}, "the set c effect could not be worked out"),  # n + 1 days: not a date
+    ({"n": 0, "word": "middle"}, "level should be one of low, high, not .middle."),  # a text that is not a level
+])
+def test_a_set_that_fails_among_others_says_which_and_changes_nothing(data, says):
+    engine, case = sets_engine()
+    before = engine.state(case)
+    with pytest.raises(Refused, match=says):
+        engine.fire(case, "go", data)
+    assert engine.state(case) == before
+
+
+def test_the_if_of_a_set_with_several_fields_is_tested_once_before_any_is_set():
+    engine, case = sets_engine()
+    engine.fire(case, "go", {"n": 0, "word": "low", "who": "ann"})
+    assert (case.fields["officer"], case.fields["note"]) == ("ann", "given an officer")  # both, not only the first
+    engine.fire(case, "go", {"n": 0, "word": "low", "who": "bob"})
+    assert (case.fields["officer"], case.fields["note"]) == ("ann", "after")  # neither: officer was not None
+
+
+def test_a_locked_field_among_consecutive_sets_is_refused_only_when_it_would_change():
+    engine, case = sets_engine()
+    engine.fire(case, "go", {"n": 0, "word": "low"})  # officer stays None, the `if:` holds next time
+    engine.fire(case, "lock")
+    before = engine.state(case)
+    with pytest.raises(Refused, match="officer cannot be changed after .Lock."):
+        engine.fire(case, "go", {"n": 0, "word": "low", "who": "ann"})
+    assert engine.state(case) == before
+    engine.fire(case, "go", {"n": 0, "word": "high"})  # sets officer to None again: no change, accepted
+    assert case.fields["level"] == "high"

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ..clock import duration_words, parse_duration
-from ..expr import ExprError, Scope, compile_expr
+from ..expr import ExprError, Scope, all_of, compile_expr
 from ..findings import DefinitionError, Finding
 from ..findings import did_you_mean as _did_you_mean
 from ..model import (
@@ -236,10 +236,7 @@ class _Builder:
             return None
         if len(guards) == 1:
             return guards[0].check
-        try:
-            return compile_expr(" and ".join(f"({g.check.text})" for g in guards), scope, guards[0].pos)
-        except ExprError:  # pragma: no cover - each part compiled on its own
-            return None
+        return all_of([g.check for g in guards], guards[0].pos)
 
     def guards(self, path: Path, raw: dict, scope: Scope) -> tuple[Guard, ...]:
         built = (self.guard(path + ("guards", i), g, scope) for i, g in enumerate(raw.get("guards", [])))
