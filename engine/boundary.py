@@ -242,10 +242,7 @@ def _assignments(sp: Space, cap: int) -> Iterator[tuple[tuple[Any, ...], list[Fa
 
 
 def holds(expr: Expr, data: dict, fields: dict, ctx: FakeContext) -> bool:
-    try:
-        return bool(expr.fn(data, fields, ctx))
-    except Exception:
-        return False
+    return expr.holds(data, fields, ctx)
 
 
 def search(exprs: list[Expr], sp: Space, status: str, cap: int = CAP) -> dict[str, Any] | None:

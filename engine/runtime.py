@@ -190,13 +190,13 @@ class Outcome:
     """An accepted event, computed but not yet applied. Intrays are kept as tuples (see Instance): `intrays`,
     `opened` and `closed` give them as Intray records."""
 
-    __slots__ = ("instance", "transition", "status", "fields", "trays", "letters", "entry",
+    __slots__ = ("instance", "transition", "status", "fields", "trays", "letters", "logged",
                  "opened_trays", "closed_trays", "numbers", "locked", "others", "spawned")
 
     def __init__(self, instance: Instance, transition: Transition, status: str, fields: dict,
-                 trays: list[tuple], letters: list[Letter], entry: HistoryEntry, opened_trays: list[tuple],
+                 trays: list[tuple], letters: list[Letter], logged: tuple, opened_trays: list[tuple],
                  closed_trays: list[tuple], numbers: dict, locked: dict[str, str],
-                 others: list[tuple[Instance, dict, HistoryEntry]] | None = None,
+                 others: list[tuple[Instance, dict, tuple]] | None = None,
                  spawned: list[Outcome] | None = None):
         self.instance = instance
         self.transition = transition
@@ -204,17 +204,21 @@ class Outcome:
         self.fields = fields
         self.trays = trays
         self.letters = letters
-        self.entry = entry
+        self.logged = logged  # its history entry, as the log keeps it (see Instance)
         self.opened_trays = opened_trays
         self.closed_trays = closed_trays
         self.numbers = numbers
         self.locked = locked
-        self.others = others  # other instances changed by `update:` effects: (instance, fields, entry)
+        self.others = others  # other instances changed by `update:` effects: (instance, fields, history entry values)
         self.spawned = spawned  # events on other instances started or signalled by `start:`/`signal:`
 
     @property
     def intrays(self) -> list[Intray]:
         return [Intray(*t) for t in self.trays]
+
+    @property
+    def entry(self) -> HistoryEntry:
+        return HistoryEntry(*self.logged)
 
     @property
     def opened(self) -> list[Intray]:
@@ -302,9 +306,8 @@ def _steps(tr: Transition, wf: Workflow) -> tuple[Effect | Assignments, ...]:
     return tuple(plan)
 
 
-def _record(inst: Instance, entry: HistoryEntry) -> None:
-    """Append to the history log, which starts as the shared empty tuple."""
-    values = (entry.at, entry.event, entry.actor, entry.data, entry.from_, entry.to, entry.source)
+def _record(inst: Instance, values: tuple) -> None:
+    """Append an entry's values to the history log, which starts as the shared empty tuple."""
     if inst.log:
         inst.log.extend(values)  # type: ignore[union-attr]
     else:
@@ -592,7 +595,8 @@ class Engine:
     def commit(self, o: Outcome) -> None:
         """Apply a decided outcome. Nothing here can fail."""
         inst = o.instance
-        indexed = self._plan(o.transition, inst.workflow)[1]
+        plan = self._plans.get(id(o.transition)) or self._plan(o.transition, inst.workflow)  # made by decide()
+        indexed = plan[1]
         if indexed:
             self._reindex(inst, o.fields, indexed)
         inst.status = o.status
@@ -600,7 +604,7 @@ class Engine:
         inst.trays = o.trays
         if o.letters:
             inst.letters = [*inst.letters, *o.letters]
-        _record(inst, o.entry)
+        _record(inst, o.logged)
         inst.locked = o.locked
         if o.numbers:
             self.sequences.update(o.numbers)
@@ -612,12 +616,12 @@ class Engine:
                     self._by_workflow[child.workflow.name][child.name] = child
                 self.commit(sub)
         if o.others:
-            for other, fields, entry in o.others:
+            for other, fields, logged in o.others:
                 indexed = self._indexed.get(other.workflow.name)
                 if indexed:
                     self._reindex(other, fields, indexed)
                 other.fields = fields
-                _record(other, entry)
+                _record(other, logged)
 
     def _reindex(self, inst: Instance, fields: dict, indexed: tuple[str, ...]) -> None:
         old = inst.fields
@@ -671,7 +675,7 @@ class Engine:
         opened: list[tuple] = []
         closed: list[tuple] = []
         numbers: dict[tuple[str, str], int] = {}
-        others: list[tuple[Instance, dict, HistoryEntry]] | None = None
+        others: list[tuple[Instance, dict, tuple]] | None = None
         spawned: list[Outcome] | None = None
         now = ctx.now
         try:
@@ -740,8 +744,8 @@ class Engine:
         locked = inst.locked
         if event.name in wf.locks:
             locked = self._locked_after(inst, event)
-        entry = HistoryEntry(now, event.name, ctx.actor, values, inst.status, status, tr.source)
-        return Outcome(inst, tr, status, fields, intrays, letters, entry, opened, closed, numbers, locked, others,
+        logged = (now, event.name, ctx.actor, values, inst.status, status, tr.source)  # a HistoryEntry's values
+        return Outcome(inst, tr, status, fields, intrays, letters, logged, opened, closed, numbers, locked, others,
                        spawned)
 
     def _start_or_signal(self, inst: Instance, ef: Effect, values: dict, fields: dict, ctx: Context,
@@ -789,9 +793,8 @@ class Engine:
             if target_fields is None:
                 target_fields = dict(other.fields)
                 data = {"by": inst.name, "event": event.name}
-                entry = HistoryEntry(ctx.now, event.name, ctx.actor, data, other.status, other.status,
-                                     ef.source or tr.source)
-                others.append((other, target_fields, entry))
+                logged = (ctx.now, event.name, ctx.actor, data, other.status, other.status, ef.source or tr.source)
+                others.append((other, target_fields, logged))
             for name, value in new_values:
                 spec = other.workflow.fields[name]
                 try:
