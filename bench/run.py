@@ -9,7 +9,9 @@ Reason 8 (opens COADECVR and COAR8INC), refer for amendment and decide the amend
   garbage collected before each pass; the ratio uses each side's median us/event. procflow's cost
   includes `engine.create` (the baseline's models are attached before its timing starts). The
   progress bar (stderr) is updated between batches of cases, outside the timed sections.
-- Creation: a separate pass times each `engine.create` alone, while the engine fills up.
+- Creation: a separate pass times each `engine.create` alone, while the engine fills up with played
+  cases; a second one creates cases without playing them (the registry alone), and a plain Python loop
+  doing the same registration while keeping as much memory per case shows the drift any growing heap has.
 - Memory: a separate pass under tracemalloc, creating and playing instances that are kept alive.
 
 The last three lines of the output are `events_per_s=`, `ratio_vs_transitions=`, `kib_per_instance=`.
@@ -137,9 +139,17 @@ def play_baseline(n_cases: int, today: date, now: datetime, bar: Any) -> Run:
     return Run(int(result["events"]), round(result["seconds"] * 1e9))
 
 
+def _window(costs: list[int]) -> Creation:
+    k = min(CREATION_WINDOW, len(costs))
+    first, last = costs[:k], costs[-k:]
+    return Creation(sum(first) / 1e3 / k, sum(last) / 1e3 / k,
+                    statistics.median(first) / 1e3, statistics.median(last) / 1e3)
+
+
 def creation_costs(wfs: list[Workflow], clock: SimulatedClock, path: Steps, n_cases: int,
-                   bar: Any) -> Creation:
-    """us per `engine.create` over the first and the last CREATION_WINDOW of `n_cases` played cases."""
+                   bar: Any, play: bool = True) -> Creation:
+    """us per `engine.create` over the first and the last CREATION_WINDOW of `n_cases` cases, each played
+    through the path after it is created (or, with play=False, only created: the registry alone)."""
     engine = new_engine(wfs, clock)
     create, fire, actor = engine.create, engine.fire, ACTOR
     costs = [0] * n_cases
@@ -150,14 +160,44 @@ def creation_costs(wfs: list[Workflow], clock: SimulatedClock, path: Steps, n_ca
             t0 = perf_counter_ns()
             inst = create("coa")
             costs[i] = perf_counter_ns() - t0
-            for name, data in path:
-                fire(inst, name, data, actor)
+            if play:
+                for name, data in path:
+                    fire(inst, name, data, actor)
         bar.update(stop - start)
-    check(cases(engine), path)
-    k = min(CREATION_WINDOW, n_cases)
-    first, last = costs[:k], costs[-k:]
-    return Creation(sum(first) / 1e3 / k, sum(last) / 1e3 / k,
-                    statistics.median(first) / 1e3, statistics.median(last) / 1e3)
+    if play:
+        check(cases(engine), path)
+    return _window(costs)
+
+
+class _Record:
+    __slots__ = ("name", "workflow", "status", "fields", "trays", "letters", "log", "locked")
+
+    def __init__(self, name: str):
+        self.name, self.workflow, self.status, self.fields = name, None, "New", {}
+        self.trays = self.letters = self.log = ()
+        self.locked = {}
+
+
+def reference_drift(n_cases: int, kib_per_case: float) -> Creation:
+    """The same drift measured on plain Python, for reference: an object of eight slots registered in two
+    dictionaries by a new name (what `engine.create` does), then about `kib_per_case` KiB of small dicts
+    and lists kept (what playing a case keeps). Only the registration is timed."""
+    registry: dict[str, _Record] = {}
+    by_kind: dict[str, _Record] = {}
+    kept: list[Any] = []
+    per_case = max(1, round(kib_per_case * 1024 / 250))  # a small dict with a list: about 250 bytes
+    costs = [0] * n_cases
+    gc.collect()
+    for i in range(n_cases):
+        t0 = perf_counter_ns()
+        name = f"case-{len(registry) + 1}"
+        if name in registry:
+            raise AssertionError(name)
+        record = registry[name] = _Record(name)
+        by_kind[name] = record
+        costs[i] = perf_counter_ns() - t0
+        kept.append([{"n": j, "items": [j]} for j in range(per_case)])
+    return _window(costs)
 
 
 def memory_per_instance(wfs: list[Workflow], clock: SimulatedClock, path: Steps, n_cases: int) -> float:
@@ -198,7 +238,7 @@ def main(cases: int, repeats: int, quick: bool) -> None:
     baseline: list[Run] = []
     procflow: list[Run] = []
     warm = min(BATCH, cases)
-    with click.progressbar(length=2 * warm + (2 * repeats + 1) * cases, label="playing COA cases",
+    with click.progressbar(length=2 * warm + (2 * repeats + 2) * cases, label="playing COA cases",
                            file=sys.stderr) as bar:
         play_baseline(warm, today, now, bar)  # warm-up, not counted
         play_procflow(wfs, clock, path, warm, bar)
@@ -206,7 +246,9 @@ def main(cases: int, repeats: int, quick: bool) -> None:
             baseline.append(play_baseline(cases, today, now, bar))
             procflow.append(play_procflow(wfs, clock, path, cases, bar))
         created = creation_costs(wfs, clock, path, cases, bar)
+        registry_only = creation_costs(wfs, clock, path, cases, bar, play=False)
     kib = memory_per_instance(wfs, clock, path, min(MEMORY_CASES, cases))
+    reference = reference_drift(cases, kib)
 
     base_us = statistics.median(r.us_per_event for r in baseline)
     proc_us = statistics.median(r.us_per_event for r in procflow)
@@ -221,7 +263,10 @@ def main(cases: int, repeats: int, quick: bool) -> None:
           + f" (median {proc_us:.2f}, instance creation included)")
     print(f"create_us_first_{k}={created.first_mean:.3f} create_us_last_{k}={created.last_mean:.3f}"
           f" (medians {created.first_median:.3f} / {created.last_median:.3f})")
-    print(f"creation_ratio_last_vs_first={created.last_mean / created.first_mean:.2f}")
+    print(f"creation_ratio_last_vs_first={created.last_mean / created.first_mean:.2f}"
+          f" (medians {created.last_median / created.first_median:.2f}; created without playing:"
+          f" {registry_only.last_median / registry_only.first_median:.2f}; plain Python registering a record"
+          f" while keeping {kib:.1f} KiB a case: {reference.last_median / reference.first_median:.2f})")
     print(f"events_per_s={round(1e6 / proc_us)}")
     print(f"ratio_vs_transitions={proc_us / base_us:.2f}")
     print(f"kib_per_instance={kib:.2f}")
