@@ -104,6 +104,7 @@ def check(paths: tuple[Path, ...], strict: bool, against: str | None, as_json: b
         _check_revision(paths, against)
     findings = []
     checked = 0
+    workflows = []
     for file in _yaml_files(paths):
         checked += 1
         try:
@@ -113,10 +114,15 @@ def check(paths: tuple[Path, ...], strict: bool, against: str | None, as_json: b
                 from engine.analysis import analyse
 
                 wf = load_workflow(file)
+                workflows.append(wf)
                 findings.extend(analyse(wf))
                 findings.extend(_removed_statuses(file, wf, against or "HEAD"))
         except DefinitionError as exc:
             findings.extend(exc.findings)
+    if workflows:
+        from engine.analysis import names
+
+        findings.extend(names(workflows))
     # a scenario reports its workflow's findings too, under the path it resolved: report each once
     unique: dict[tuple, Any] = {}
     for f in findings:

@@ -23,6 +23,7 @@ import ast
 import re
 from collections.abc import Iterator
 from itertools import combinations
+from pathlib import Path
 from typing import Any
 
 import networkx as nx
@@ -34,7 +35,8 @@ from .model import Event, Expr, Pos, Transition, Workflow
 
 SEVERITY = {"unreachable": "warning", "dead-end": "error", "never-fires": "warning", "intray-left-open": "warning",
             "unused-intray": "warning", "unused-letter": "warning", "overlapping-guards": "warning",
-            "unknown-step": "warning", "missing-source": "warning"}
+            "unknown-step": "warning", "missing-source": "warning", "file-name": "warning",
+            "same-name": "error"}
 MAX_ROUTES = 10000
 
 Route = tuple[tuple[str, str], ...]  # (event, status reached), in order
@@ -73,6 +75,29 @@ def analyse(wf: Workflow) -> list[Finding]:
     found = [*_reachability(wf, g, reach), *_never_fires(wf, reach), *_intrays_left_open(wf, g, reach),
              *_unused(wf), *_overlapping(wf, reach), *_unknown_steps(wf), *_missing_sources(wf)]
     return sorted(found, key=lambda f: (f.file, f.line, f.col, f.code))
+
+
+def names(workflows: list[Workflow]) -> list[Finding]:
+    """Workflows are found by their file's name in a `workflows` folder (workflows/NAME.yaml: for scenarios,
+    `start:` and queries): a file there named otherwise cannot be found by its name (warning); two files of
+    one folder declaring the same workflow make it ambiguous (error, at the second)."""
+    found: list[Finding] = []
+    first: dict[tuple[Path, str], Workflow] = {}
+    for wf in workflows:
+        file = Path(wf.file) if wf.file else None
+        if file is None:
+            continue
+        key = (file.resolve().parent, wf.name)
+        if key in first:
+            found.append(_finding(wf, wf.name_pos, "same-name", f"workflow '{wf.name}' is also declared by "
+                                  f"{Path(first[key].file).name}", "each workflow has one file, named after it"))
+            continue
+        first[key] = wf
+        if file.stem != wf.name and file.resolve().parent.name == "workflows":
+            found.append(_finding(wf, wf.name_pos, "file-name", f"this file declares workflow '{wf.name}' but is "
+                                  f"named {file.name}: it is found as workflows/{wf.name}.yaml",
+                                  f"rename the file {wf.name}.yaml, or the workflow '{file.stem}'"))
+    return found
 
 
 def _reachability(wf: Workflow, g: nx.MultiDiGraph, reach: set[str]) -> Iterator[Finding]:

@@ -296,6 +296,7 @@ class Workflow:
     source: str = ""
     file: str = ""
     version: str = ""  # content hash of the file it was loaded from
+    name_pos: Pos = None  # where its `workflow:` name is written
     # names of fields locked by each event: {event: (field, ...)}
     locks: dict[str, tuple[str, ...]] = field(default_factory=dict)
     queries: dict[str, Query] = field(default_factory=dict)

@@ -88,11 +88,15 @@ WorkflowFinder = Callable[[str], Workflow | None]
 
 
 def find_workflow_file(name: str, near: Path) -> Path | None:
-    """`workflows/NAME.yaml` in the scenario's folder or the nearest folder above it, else the current one."""
+    """`workflows/NAME.yaml` in the scenario's folder or the nearest folder above it, else the current one
+    (NAME "*": the first workflow file found)."""
     for folder in [near, *near.parents, Path.cwd()]:
-        candidates = sorted((folder / "workflows").glob(f"{name}.yaml"))
-        if candidates:
-            return candidates[0]
+        if name == "*":
+            candidates = sorted((folder / "workflows").glob("*.yaml"))
+            if candidates:
+                return candidates[0]
+        elif (folder / "workflows" / f"{name}.yaml").is_file():
+            return folder / "workflows" / f"{name}.yaml"
     return None
 
 
@@ -122,6 +126,7 @@ def load_scenario(path: str | Path, finder: WorkflowFinder | None = None) -> Sce
         raise DefinitionError(findings)
     doc = src.data
     cache: dict[str, Workflow | None] = {}
+    misnamed: dict[str, Workflow] = {}  # a file found for the name declares another workflow
 
     def workflow(name: str) -> Workflow | None:
         if name not in cache:
@@ -130,7 +135,18 @@ def load_scenario(path: str | Path, finder: WorkflowFinder | None = None) -> Sce
             else:
                 wf_file = find_workflow_file(name, path.resolve().parent)
                 cache[name] = _load_cached(wf_file) if wf_file else None
+            found = cache[name]
+            if found is not None and found.name != name:
+                misnamed[name], cache[name] = found, None
         return cache[name]
+
+    def unknown(p: tuple, name: str) -> None:
+        wf = misnamed.get(name)
+        if wf is not None:
+            err(p, f"unknown workflow '{name}': {Path(wf.file).name if wf.file else 'its file'} declares workflow "
+                   f"'{wf.name}'", f"name the workflow as its file is named, or use '{wf.name}' here")
+        else:
+            err(p, f"unknown workflow '{name}'", f"no workflows/{name}.yaml was found")
 
     def err(p: tuple, message: str, hint: str = "", key: bool = False) -> None:
         line, col = src.pos(p, key=key)
@@ -161,7 +177,7 @@ def load_scenario(path: str | Path, finder: WorkflowFinder | None = None) -> Sce
     main_wf = doc.get("workflow")
     if main_wf is not None:
         if workflow(main_wf) is None:
-            err(("workflow",), f"unknown workflow '{main_wf}'", "no workflows/" + main_wf + ".yaml was found")
+            unknown(("workflow",), main_wf)
         else:
             kinds[MAIN] = main_wf
     clock = doc.get("clock", DEFAULT_CLOCK)
@@ -180,7 +196,7 @@ def load_scenario(path: str | Path, finder: WorkflowFinder | None = None) -> Sce
             err(p, "a step needs an event, advance, at, query or expect")
         if "workflow" in raw:
             if workflow(raw["workflow"]) is None:
-                err(p + ("workflow",), f"unknown workflow '{raw['workflow']}'")
+                unknown(p + ("workflow",), raw["workflow"])
             elif name in kinds and kinds[name] != raw["workflow"]:
                 err(p + ("workflow",), f"instance '{name}' is already a {kinds[name]}")
             else:

@@ -76,3 +76,35 @@ def test_a_malformed_workflow_beside_the_one_checked_does_not_crash_its_check(tm
     cma.write_text(text[:at] + "transitions: 3\n" + text[end:], encoding="utf-8")
     result = CliRunner().invoke(cli, ["check", str(folder / "coa.yaml")])
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+
+
+def test_a_scenario_workflow_name_is_a_name_not_a_file_pattern(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text("scenario: s\nworkflow: '*'\nsteps:\n  - event: save\n", encoding="utf-8")
+    result = run(tmp_path, "test", str(path))
+    assert result.exit_code == 1 and "s.yaml:2:11: error: 'workflow': '*' should be a short name" in result.output
+
+
+def test_a_workflow_found_by_name_that_declares_another_name_is_a_finding(tmp_path):
+    run(tmp_path, "check")  # writes workflows/mini.yaml
+    (tmp_path / "workflows" / "mini_v2.yaml").write_text(MINI.read_text(encoding="utf-8"), encoding="utf-8")
+    path = tmp_path / "s.yaml"
+    path.write_text("scenario: s\nworkflow: mini_v2\nsteps:\n  - event: save\n", encoding="utf-8")
+    result = run(tmp_path, "test", str(path))
+    assert result.exit_code == 1
+    assert "unknown workflow 'mini_v2': mini_v2.yaml declares workflow 'mini'" in result.output
+
+
+def test_check_reports_two_files_declaring_one_workflow_and_a_file_named_otherwise(tmp_path):
+    text = MINI.read_text(encoding="utf-8")
+    run(tmp_path, "check")
+    (tmp_path / "workflows" / "mini_v2.yaml").write_text(text, encoding="utf-8")
+    result = run(tmp_path, "check", str(tmp_path / "workflows"))
+    assert result.exit_code == 1
+    assert "mini_v2.yaml:" in result.output and "error: workflow 'mini' is also declared by mini.yaml" in result.output
+    alone = tmp_path / "other" / "workflows"
+    alone.mkdir(parents=True)
+    (alone / "mini_v2.yaml").write_text(text, encoding="utf-8")
+    result = run(tmp_path, "check", "--strict", str(alone))
+    assert result.exit_code == 1
+    assert "warning: this file declares workflow 'mini' but is named mini_v2.yaml" in result.output

@@ -618,6 +618,7 @@ class _Builder:
             version=hashlib.sha256(self.src.text.encode()).hexdigest()[:12],
             locks={k: tuple(v) for k, v in locks.items()}, queries=queries, schedules=schedules, tables=self.tables,
             requires=self.requires(doc["workflow"]), procedure=procedure, citations=self.citations(),
+            name_pos=self.position(("workflow",)),
         )
 
     # -- the procedure text ---------------------------------------------------------------
