@@ -100,6 +100,43 @@ def _fullmatch(pattern: re.Pattern[str], value: Any) -> bool:
     return isinstance(value, str) and pattern.fullmatch(value) is not None
 
 
+def _repeats_a_repeat(pattern: str) -> bool:
+    """Whether an unbounded repeat (`*`, `+`, `{m,}`) repeats nothing but another repeat, optional parts
+    aside, as in '(a+)+', '(a*)*', '(x|y+)*' or '(word+ ?)+': matching then backtracks exponentially on a
+    value that almost matches. A repeat of a repeat followed by something it must match, as in
+    '([a-z]+[.])+', is not reported. Read from the standard library's own parse of the (valid) pattern."""
+    from re import _constants as sre  # type: ignore[attr-defined]
+    from re import _parser  # type: ignore[attr-defined]
+
+    repeat_ops = {sre.MAX_REPEAT, sre.MIN_REPEAT}
+
+    def only_a_repeat(items: Any) -> bool:
+        required = [(op, av) for op, av in items if not (op in repeat_ops and av[0] == 0 and av[1] == 1)]
+        if len(required) != 1:
+            return False
+        op, av = required[0]
+        if op in repeat_ops:
+            return av[1] is sre.MAXREPEAT or av[1] > 1
+        if op is sre.SUBPATTERN:
+            return only_a_repeat(av[-1])
+        if op is sre.BRANCH:
+            return any(only_a_repeat(branch) for branch in av[1])
+        return False
+
+    def walk(items: Any) -> bool:
+        for op, av in items:
+            if op in repeat_ops:
+                if av[1] is sre.MAXREPEAT and only_a_repeat(av[2]) or walk(av[2]):
+                    return True
+            elif op is sre.SUBPATTERN and walk(av[-1]):
+                return True
+            elif op is sre.BRANCH and any(walk(branch) for branch in av[1]):
+                return True
+        return False
+
+    return walk(_parser.parse(pattern))
+
+
 def _date(value: Any) -> date | None:
     if isinstance(value, datetime):
         return value.date()
@@ -473,6 +510,10 @@ class _Compiler:
             compiled = re.compile(pattern.value)
         except re.error as exc:
             self.fail(f"matches(): the pattern is not a valid regular expression: {exc}", node.args[1])
+        if _repeats_a_repeat(pattern.value):
+            self.fail("matches(): a repeated part of the pattern repeats something itself, which can take "
+                      "minutes on a value that almost matches", node.args[1],
+                      "repeat once, e.g. '[0-9 ]+' rather than '([0-9]+ ?)+'")
         return ast.Call(ast.Name("_fullmatch", ast.Load()), [self.const(compiled), args[0]], [])
 
     def lookup(self, node: ast.Call, args: list[ast.expr]) -> ast.expr:

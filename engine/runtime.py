@@ -7,7 +7,7 @@ instance, its intrays, letters and history stay exactly as they were.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -517,6 +517,9 @@ class Engine:
     def _kept(self, actor: dict) -> dict:
         """The actor as the history keeps it: a copy (the caller may change theirs), one shared by every entry
         with the same actor, so that a case's history adds no dict per event."""
+        if actor.__class__ is not dict and not isinstance(actor, Mapping):
+            raise Refused("actor", [f"the actor is a mapping such as {{role: SCO, name: Sam}}, not "
+                                    f"{type(actor).__name__} {actor!r:.60}"])
         try:
             key = tuple(actor.items())
             kept = self._actors.get(key)
@@ -638,6 +641,9 @@ class Engine:
     def _data(self, event: Event, data: dict | None, fields: dict, ctx: Context, wf: Workflow) -> dict:
         """The event's data, typed, with defaults filled in; Refused for unknown, missing or bad values."""
         data = data or _EMPTY
+        if data.__class__ is not dict and not isinstance(data, Mapping):
+            raise Refused(event.name, [f"the data of an event is a mapping of its field names to values, not "
+                                       f"{type(data).__name__} {data!r:.60}"])
         values: dict[str, Any] = {}
         lists = wf.lists
         for spec in event.data:
@@ -944,15 +950,19 @@ class Engine:
             raise Refused(event.name, [f"{exc}{where}"]) from None
 
     def _due(self, wf: Workflow, ef: Effect, values: dict, fields: dict, ctx: Context) -> datetime:
-        if ef.due is None:  # the builder made sure the catalogue has a due period then
-            return ctx.now + wf.intrays[ef.target].due  # type: ignore[operator]
-        due = self._eval(ef, ef.due, values, fields, ctx)
-        if isinstance(due, datetime):
-            return due
-        if isinstance(due, date):
-            return datetime.combine(due, ctx.now.time())
-        if isinstance(due, timedelta):
-            return ctx.now + due
+        try:
+            if ef.due is None:  # the builder made sure the catalogue has a due period then
+                return ctx.now + wf.intrays[ef.target].due  # type: ignore[operator]
+            due = self._eval(ef, ef.due, values, fields, ctx)
+            if isinstance(due, datetime):
+                return due
+            if isinstance(due, date):
+                return datetime.combine(due, ctx.now.time())
+            if isinstance(due, timedelta):
+                return ctx.now + due
+        except OverflowError:
+            raise Refused("open", [f"intray {ef.target} would be due after the last date the calendar has "
+                                   f"(now is {ctx.now:%Y-%m-%d %H:%M})"]) from None
         raise Refused("open", [f"the due of intray {ef.target} is not a date: '{ef.due.text}' gave {due!r}"])
 
     def _locked_after(self, inst: Instance, event: Event) -> dict[str, str]:
@@ -982,7 +992,9 @@ class Engine:
     def option(self, inst: Instance, event_name: str, actor: dict | None = None) -> EventOption:
         """Whether the event can fire now for some data: the guards that read no event data must hold."""
         wf = inst.workflow
-        event = wf.events[event_name]
+        event = wf.events.get(event_name)
+        if event is None:
+            raise Refused(event_name, [f"unknown event '{event_name}' in workflow {wf.name}"])
         candidates = self.compiled[wf.version].table.get((event_name, inst.status))
         if not candidates:
             return EventOption(event_name, event.title, False, [event.unavailable_in(inst.status)])

@@ -456,10 +456,19 @@ def test_matches_uses_a_literal_pattern_compiled_once(value, expected):
 @pytest.mark.parametrize("text, says", [
     ("matches(email, email)", "pattern written out in quotes"),
     ("matches(email, '[')", "not a valid regular expression"),
+    ("matches(email, '(a+)+@')", "repeats something itself"),
+    ("matches(email, '([a-z]+ ?)+')", "repeats something itself"),
+    ("matches(email, '(?:x|[ab]*)*')", "repeats something itself"),
 ])
 def test_matches_refusals(text, says):
     with pytest.raises(ExprError, match=says):
         compile_expr(text, QSCOPE)
+
+
+@pytest.mark.parametrize("pattern", [r"[A-Za-z0-9._%+-]+@([A-Za-z0-9-]+[.])+[A-Za-z]{2,}", r"([0-9]{3} ?){3}",
+                                     r"(ab)+", r"(a|b)*c"])
+def test_matches_takes_patterns_whose_repeats_cannot_take_the_same_text(pattern):
+    assert compile_expr(f"matches(email, '{pattern}')", QSCOPE).fn({"email": "x"}, {}, None) is False
 
 
 def test_query_call_passes_its_arguments_and_yields_records():

@@ -108,3 +108,12 @@ def test_check_reports_two_files_declaring_one_workflow_and_a_file_named_otherwi
     result = run(tmp_path, "check", "--strict", str(alone))
     assert result.exit_code == 1
     assert "warning: this file declares workflow 'mini' but is named mini_v2.yaml" in result.output
+
+
+def test_an_intray_due_after_the_calendar_ends_refuses_the_event(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text("scenario: s\nworkflow: mini\nclock: 9999-12-30 09:00\nsteps:\n"
+                    "  - event: save\n    data: {applicant: payer, lodgement_date: 9999-11-01}\n"
+                    "    expect: {error: would be due after the last date the calendar has}\n", encoding="utf-8")
+    result = run(tmp_path, "test", str(path))
+    assert result.exit_code == 0, result.output

@@ -1,6 +1,7 @@
 """The runtime: atomic events, guards and refusals, ambiguity, locks, intrays, history, explain."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -329,3 +330,21 @@ def test_a_locked_field_among_consecutive_sets_is_refused_only_when_it_would_cha
     assert engine.state(case) == before
     engine.fire(case, "go", {"n": 0, "word": "high"})  # sets officer to None again: no change, accepted
     assert case.fields["level"] == "high"
+
+
+@pytest.mark.parametrize("data, actor, says", [
+    (["applicant", "payer"], None, "the data of an event is a mapping of its field names to values, not list"),
+    ({"applicant": "payer"}, "officer", "the actor is a mapping such as {role: SCO, name: Sam}, not str"),
+])
+def test_data_or_an_actor_that_is_not_a_mapping_is_refused(engine, data, actor, says):
+    case = engine.create("mini", "main")
+    before = engine.state(case)
+    with pytest.raises(Refused, match=re.escape(says)):
+        engine.fire(case, "save", data, actor)
+    assert engine.state(case) == before
+
+
+def test_asking_about_an_unknown_event_is_refused(engine):
+    case = engine.create("mini", "main")
+    with pytest.raises(Refused, match="unknown event 'sav' in workflow mini"):
+        engine.option(case, "sav")
