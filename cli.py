@@ -540,7 +540,10 @@ def docs(names: tuple[str, ...], fmt: str, out_dir: Path, workflows_dir: Path) -
         if wf.name in workflows:
             _fail_usage(f"workflow '{wf.name}' is given twice ({name})")
         workflows[wf.name] = wf
-    files, notes = build_site(list(workflows.values()), fmt)
+    try:
+        files, notes = build_site(list(workflows.values()), fmt)
+    except ValueError as exc:
+        _fail_usage(str(exc))
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         for file_name, data in files.items():

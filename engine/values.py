@@ -135,11 +135,16 @@ def coerce(spec: FieldSpec, value: Any, lists: dict[str, ChoiceList]) -> Any:
 
 
 def _show(value: Any) -> str:
-    if isinstance(value, str):
-        return repr(value)
+    """A value as a message quotes it: a long one cut to its first 60 characters."""
     if value is None:
         return "nothing"
-    return f"{value!r} ({type(value).__name__})"
+    try:
+        shown = repr(value)
+    except ValueError:  # an integer too long to write out
+        shown = f"a number of {value.bit_length() * 30103 // 100000 + 1} digits"
+    if len(shown) > 60:
+        shown = f"{shown[:60]}... ({len(shown)} characters)"
+    return shown if isinstance(value, str) else f"{shown} ({type(value).__name__})"
 
 
 def to_json(value: Any) -> Any:

@@ -117,3 +117,13 @@ def test_an_intray_due_after_the_calendar_ends_refuses_the_event(tmp_path):
                     "    expect: {error: would be due after the last date the calendar has}\n", encoding="utf-8")
     result = run(tmp_path, "test", str(path))
     assert result.exit_code == 0, result.output
+
+
+def test_documenting_a_workflow_called_index_says_it_would_replace_the_index_page(tmp_path):
+    run(tmp_path, "check")
+    text = MINI.read_text(encoding="utf-8").replace("workflow: mini", "workflow: index", 1)
+    (tmp_path / "workflows" / "index.yaml").write_text(text, encoding="utf-8")
+    result = run(tmp_path, "docs", "--format", "markdown", "-o", str(tmp_path / "site"),
+                 str(tmp_path / "workflows" / "index.yaml"))
+    assert result.exit_code == 2 and "would take the place of the site's index page" in result.output
+    assert not (tmp_path / "site").exists()

@@ -348,3 +348,11 @@ def test_asking_about_an_unknown_event_is_refused(engine):
     case = engine.create("mini", "main")
     with pytest.raises(Refused, match="unknown event 'sav' in workflow mini"):
         engine.option(case, "sav")
+
+
+def test_a_long_value_is_quoted_cut_in_a_refusal(engine):
+    case = engine.create("mini", "main")
+    with pytest.raises(Refused) as info:
+        engine.fire(case, "save", {"applicant": "x" * 500})
+    [reason] = info.value.reasons
+    assert "'xxxxxxxxxx" in reason and "... (502 characters)" in reason and len(reason) < 200

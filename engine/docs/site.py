@@ -21,6 +21,9 @@ def build_site(workflows: Sequence[Workflow], fmt: str = "html") -> tuple[dict[s
 
     if fmt not in FORMATS:
         raise ValueError(f"unknown documentation format '{fmt}' (known: {', '.join(FORMATS)})")
+    if any(wf.name == "index" for wf in workflows):
+        raise ValueError("a workflow called 'index' would take the place of the site's index page: give it "
+                         "another name to document it")
     files: dict[str, bytes] = {}
     notes: list[str] = []
     nav = [(wf.name, wf.title) for wf in workflows]
