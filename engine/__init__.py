@@ -19,13 +19,14 @@ from .findings import Ambiguous, DefinitionError, Finding, ProcflowError, Refuse
 
 if TYPE_CHECKING:  # pragma: no cover
     from .clock import SimulatedClock, SystemClock
+    from .instance import Instance
     from .model import Workflow
-    from .runtime import Engine, Instance
+    from .runtime import Engine
 
 __all__ = ["load_workflow", "load_workflow_text", "Engine", "Instance", "SimulatedClock", "SystemClock",
            "Finding", "DefinitionError", "Refused", "Ambiguous", "ProcflowError"]
 
-_LAZY = {"Engine": "runtime", "Instance": "runtime", "SimulatedClock": "clock", "SystemClock": "clock"}
+_LAZY = {"Engine": "runtime", "Instance": "instance", "SimulatedClock": "clock", "SystemClock": "clock"}
 
 
 def load_workflow(path: Any) -> Workflow:

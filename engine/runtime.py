@@ -1,4 +1,4 @@
-"""Instances as plain data, and firing events on them: decide (pure) then commit (apply).
+"""Firing events on instances (see instance): decide (pure) then commit (apply).
 
 `Engine.decide` computes the whole outcome of an event — the transition taken, the new fields,
 intrays, letters and history entry — without touching the instance. `Engine.commit` then swaps
@@ -8,18 +8,18 @@ instance, its intrays, letters and history stay exactly as they were.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import partial
 from typing import Any
 
 from .findings import Ambiguous, Refused
+from .instance import _EMPTY, HistoryEntry, Instance, Intray, Letter, append_history
 from .machine import CompiledMachine, compile_machine
 from .model import (
     TRAY_ABOUT,
     TRAY_ASSIGNED,
     TRAY_CLOSED,
     TRAY_CODE,
-    TRAY_DUE,
     Effect,
     Event,
     Expr,
@@ -28,141 +28,10 @@ from .model import (
     Transition,
     Workflow,
 )
+from .plan import Assignments, steps
 from .values import COERCERS, ValueProblem, coerce, to_json
 
-_EMPTY: dict = {}
-
-
-class Intray:
-    """A work item, as `Instance.intrays` gives it. An instance keeps each as a plain tuple of these values in
-    this order (see Instance); closing or routing one makes a new tuple: records are never changed in place."""
-
-    __slots__ = ("code", "opened", "due", "closed", "about", "assigned_to")
-
-    def __init__(self, code: str, opened: datetime, due: datetime, about: Any = None,
-                 assigned_to: Any = None, closed: datetime | None = None):
-        self.code = code
-        self.opened = opened
-        self.due = due
-        self.about = about
-        self.assigned_to = assigned_to
-        self.closed = closed
-
-    def __repr__(self) -> str:
-        return f"Intray({self.code!r}, due {self.due}, {'open' if self.closed is None else 'closed'})"
-
-    @property
-    def is_open(self) -> bool:
-        return self.closed is None
-
-    def as_tuple(self) -> tuple:
-        return (self.code, self.opened, self.due, self.about, self.assigned_to, self.closed)
-
-    def to_json(self) -> dict:
-        out = {"code": self.code, "due": to_json(self.due), "state": "open" if self.closed is None else "closed",
-               "opened": to_json(self.opened), "assigned_to": self.assigned_to}
-        if self.closed is not None:
-            out["closed"] = to_json(self.closed)
-        if self.about is not None:
-            out["about"] = self.about
-        return out
-
-
-class Letter:
-    __slots__ = ("code", "to", "issued")
-
-    def __init__(self, code: str, to: tuple[str, ...], issued: datetime):
-        self.code = code
-        self.to = to
-        self.issued = issued
-
-    def to_json(self) -> dict:
-        return {"code": self.code, "to": list(self.to), "issued": to_json(self.issued)}
-
-
-class HistoryEntry:
-    """An accepted event, as `Instance.history` gives it (an instance keeps these values, in this order, in its log)."""
-
-    __slots__ = ("at", "event", "actor", "data", "from_", "to", "source")
-
-    def __init__(self, at: datetime, event: str, actor: dict, data: dict, from_: str, to: str, source: str):
-        self.at = at
-        self.event = event
-        self.actor = actor
-        self.data = data
-        self.from_ = from_
-        self.to = to
-        self.source = source
-
-    def as_tuple(self) -> tuple:
-        return (self.at, self.event, self.actor, self.data, self.from_, self.to, self.source)
-
-    def to_json(self) -> dict:
-        return {"at": to_json(self.at), "event": self.event, "actor": dict(self.actor), "data": to_json(self.data),
-                "from": self.from_, "to": self.to, "source": self.source}
-
-
-_ENTRY = 7  # values per history entry in an instance's log
 _ACTORS_SHARED = 10_000  # distinct actors whose copies are shared between history entries (see Engine._kept)
-
-
-class Instance:
-    """One case: its status, fields, intrays, letters and history. Plain data, no machinery.
-
-    Its intrays are kept as plain tuples (`trays`, see model.TRAY_CODE) and its history as one flat list
-    (`log`, seven values per entry), not as an object each: a tuple of plain values and a list of values add
-    nothing for Python's cyclic garbage collector to walk, whose full collections otherwise grow with every
-    case held (measured: README, Speed). `intrays` and `history` give them as Intray and HistoryEntry records.
-    """
-
-    __slots__ = ("name", "workflow", "status", "fields", "trays", "letters", "log", "locked")
-
-    def __init__(self, name: str, workflow: Workflow):
-        # A new instance shares immutable empties (no allocation per instance until its first event);
-        # commit() replaces them: fields and intrays are never changed in place.
-        self.name = name
-        self.workflow = workflow
-        self.status = workflow.initial
-        self.fields: dict[str, Any] = _EMPTY
-        self.trays: list[tuple] | tuple[()] = ()
-        self.letters: list[Letter] | tuple[()] = ()
-        self.log: list[Any] | tuple[()] = ()
-        self.locked: dict[str, str] = _EMPTY  # field -> title of the event that locked it
-
-    @property
-    def intrays(self) -> list[Intray]:
-        return [Intray(*t) for t in self.trays]
-
-    @intrays.setter
-    def intrays(self, items: Iterable[Intray]) -> None:
-        self.trays = [i.as_tuple() for i in items]
-
-    @property
-    def history(self) -> list[HistoryEntry]:
-        log = self.log
-        return [HistoryEntry(*log[i:i + _ENTRY]) for i in range(0, len(log), _ENTRY)]
-
-    @history.setter
-    def history(self, entries: Iterable[HistoryEntry]) -> None:
-        self.log = [v for e in entries for v in e.as_tuple()]
-
-    @property
-    def events(self) -> int:
-        """How many events it has had (the length of its history)."""
-        return len(self.log) // _ENTRY
-
-    def entry(self, n: int) -> HistoryEntry:
-        """The n-th entry of its history, from 0."""
-        if not 0 <= n < self.events:
-            raise IndexError(n)
-        return HistoryEntry(*self.log[n * _ENTRY:(n + 1) * _ENTRY])
-
-    def open_intrays(self) -> list[Intray]:
-        return [Intray(*t) for t in self.trays if t[TRAY_CLOSED] is None]
-
-    def overdue(self, now: datetime) -> list[Intray]:
-        """Open intrays strictly past their due moment (R48)."""
-        return [Intray(*t) for t in self.trays if t[TRAY_CLOSED] is None and now > t[TRAY_DUE]]
 
 
 class Context:
@@ -186,31 +55,24 @@ class Context:
         return self.engine.run_query(name, args, self.now)
 
 
+@dataclass(slots=True, eq=False)
 class Outcome:
     """An accepted event, computed but not yet applied. Intrays are kept as tuples (see Instance): `intrays`,
     `opened` and `closed` give them as Intray records."""
 
-    __slots__ = ("instance", "transition", "status", "fields", "trays", "letters", "logged",
-                 "opened_trays", "closed_trays", "numbers", "locked", "others", "spawned")
-
-    def __init__(self, instance: Instance, transition: Transition, status: str, fields: dict,
-                 trays: list[tuple], letters: list[Letter], logged: tuple, opened_trays: list[tuple],
-                 closed_trays: list[tuple], numbers: dict, locked: dict[str, str],
-                 others: list[tuple[Instance, dict, tuple]] | None = None,
-                 spawned: list[Outcome] | None = None):
-        self.instance = instance
-        self.transition = transition
-        self.status = status
-        self.fields = fields
-        self.trays = trays
-        self.letters = letters
-        self.logged = logged  # its history entry, as the log keeps it (see Instance)
-        self.opened_trays = opened_trays
-        self.closed_trays = closed_trays
-        self.numbers = numbers
-        self.locked = locked
-        self.others = others  # other instances changed by `update:` effects: (instance, fields, history entry values)
-        self.spawned = spawned  # events on other instances started or signalled by `start:`/`signal:`
+    instance: Instance
+    transition: Transition
+    status: str
+    fields: dict
+    trays: list[tuple]
+    letters: list[Letter]
+    logged: tuple  # its history entry, as the log keeps it (see Instance)
+    opened_trays: list[tuple]
+    closed_trays: list[tuple]
+    numbers: dict
+    locked: dict[str, str]
+    others: list[tuple[Instance, dict, tuple]] | None = None  # other instances changed by `update:` effects
+    spawned: list[Outcome] | None = None  # events on other instances started or signalled by `start:`/`signal:`
 
     @property
     def intrays(self) -> list[Intray]:
@@ -229,6 +91,7 @@ class Outcome:
         return [Intray(*t) for t in self.closed_trays]
 
 
+@dataclass(slots=True, eq=False)
 class Trace:
     """What one decided event exercised, given to `Engine.trace` when it is set (coverage).
 
@@ -236,82 +99,22 @@ class Trace:
     `transition` is None and `effects` empty when the event was refused.
     """
 
-    __slots__ = ("instance", "event", "status", "transition", "guards", "effects")
-
-    def __init__(self, instance: Instance, event: str, status: str, transition: Transition | None,
-                 guards: list[tuple[Guard, bool]], effects: tuple[Effect, ...]):
-        self.instance = instance
-        self.event = event
-        self.status = status
-        self.transition = transition
-        self.guards = guards
-        self.effects = effects
+    instance: Instance
+    event: str
+    status: str
+    transition: Transition | None
+    guards: list[tuple[Guard, bool]]
+    effects: tuple[Effect, ...]
 
 
+@dataclass(slots=True, eq=False)
 class EventOption:
     """An event as offered now: whether it can be fired, and if not, why."""
 
-    __slots__ = ("event", "title", "allowed", "reasons")
-
-    def __init__(self, event: str, title: str, allowed: bool, reasons: list[str]):
-        self.event = event
-        self.title = title
-        self.allowed = allowed
-        self.reasons = reasons
-
-
-class Assignments:
-    """Consecutive `set:` effects of a transition under the same `if:` (or none), compiled into one call.
-
-    `fn(data, fields, ctx)` does what the effects do one by one; `_apply` uses it when none of `targets` is
-    locked, and does the effects one by one otherwise, or when it raised (to say which effect failed and why).
-    """
-
-    __slots__ = ("effects", "when", "targets", "fn")
-
-    def __init__(self, effects: tuple[Effect, ...], wf: Workflow):
-        from .expr import compile_assignments
-
-        self.effects = effects
-        self.when = effects[0].when
-        self.targets = frozenset(ef.target for ef in effects)
-        self.fn = compile_assignments([
-            (ef.target, ef.value, None if ef.trusted else partial(coerce, wf.fields[ef.target], lists=wf.lists),
-             ef.constant) for ef in effects])
-
-
-def _steps(tr: Transition, wf: Workflow) -> tuple[Effect | Assignments, ...]:
-    """A transition's effects in order, runs of two or more `set:` effects under the same `if:` (or none) as
-    Assignments. Effects share an `if:` when they come from one `set:` entry, whose `if:` is tested once,
-    before any of its fields is set."""
-    plan: list[Effect | Assignments] = []
-    run: list[Effect] = []
-
-    def flush() -> None:
-        if len(run) > 1:
-            plan.append(Assignments(tuple(run), wf))
-        else:
-            plan.extend(run)
-        run.clear()
-
-    for ef in tr.effects:
-        joins = ef.kind == "set" and ef.value is not None and run and ef.when is run[0].when
-        if not joins:
-            flush()
-        if ef.kind == "set" and ef.value is not None:
-            run.append(ef)
-        else:
-            plan.append(ef)
-    flush()
-    return tuple(plan)
-
-
-def _record(inst: Instance, values: tuple) -> None:
-    """Append an entry's values to the history log, which starts as the shared empty tuple."""
-    if inst.log:
-        inst.log.extend(values)  # type: ignore[union-attr]
-    else:
-        inst.log = list(values)
+    event: str
+    title: str
+    allowed: bool
+    reasons: list[str]
 
 
 def _holds(check: Expr, data: dict, fields: dict, ctx: Context) -> bool:
@@ -342,7 +145,7 @@ class Engine:
         self._indexed: dict[str, tuple[str, ...]] = {}
         self._trace: Callable[[Trace], None] | None = None
         self._skipped: list[Effect] | None = None  # effects whose `if:` did not hold, while tracing
-        # by id() of a held transition: its effects as _steps gives them, and the indexed fields they may change
+        # by id() of a held transition: its effects as plan.steps gives them, and the indexed fields they may change
         self._actors: dict[tuple, dict] = {}  # see _kept
         self._plans: dict[int, tuple[tuple[Effect | Assignments, ...], tuple[str, ...]]] = {}
         for wf in workflows:
@@ -588,11 +391,11 @@ class Engine:
         return results
 
     def _plan(self, tr: Transition, wf: Workflow) -> tuple[tuple[Effect | Assignments, ...], tuple[str, ...]]:
-        """A transition's effects as `_steps` gives them, and the indexed fields they may change."""
+        """A transition's effects as `plan.steps` gives them, and the indexed fields they may change."""
         found = self._plans.get(id(tr))
         if found is None:
             changed = {ef.target for ef in tr.effects if ef.kind in ("set", "number", "append")}
-            found = self._plans[id(tr)] = (_steps(tr, wf), tuple(f for f in self._indexed.get(wf.name, ()) if f in changed))
+            found = self._plans[id(tr)] = (steps(tr, wf), tuple(f for f in self._indexed.get(wf.name, ()) if f in changed))
         return found
 
     def commit(self, o: Outcome) -> None:
@@ -607,7 +410,7 @@ class Engine:
         inst.trays = o.trays
         if o.letters:
             inst.letters = [*inst.letters, *o.letters]
-        _record(inst, o.logged)
+        append_history(inst, o.logged)
         inst.locked = o.locked
         if o.numbers:
             self.sequences.update(o.numbers)
@@ -624,7 +427,7 @@ class Engine:
                 if indexed:
                     self._reindex(other, fields, indexed)
                 other.fields = fields
-                _record(other, logged)
+                append_history(other, logged)
 
     def _reindex(self, inst: Instance, fields: dict, indexed: tuple[str, ...]) -> None:
         old = inst.fields

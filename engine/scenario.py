@@ -11,8 +11,9 @@ from typing import Any
 from .clock import SimulatedClock, parse_duration, parse_moment
 from .findings import Ambiguous, DefinitionError, Finding, Refused
 from .findings import did_you_mean as _did_you_mean
+from .instance import Instance, Intray
 from .model import Query, Workflow
-from .runtime import Engine, Instance, Intray, Outcome, Trace
+from .runtime import Engine, Outcome, Trace
 from .values import ValueProblem, coerce, normalise_name, to_json
 
 MAIN = "main"

@@ -13,7 +13,7 @@ ENGINE = ROOT / "engine"
 LAYERS = {
     "findings": 0, "model": 0, "clock": 0, "citations": 0,
     "values": 1, "expr": 1, "spec": 2,
-    "machine": 3, "runtime": 4,
+    "machine": 3, "instance": 3, "plan": 3, "runtime": 4,
     "scenario": 5, "report": 5,
     "boundary": 5, "analysis": 5, "coverage": 5, "render": 5, "diff": 5,
     "docs": 6,  # generated procedure documents: the workflow, its citations, its diagram

@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.expr import ExprError, Scope, compile_expr
+from engine.instance import Intray
 from engine.model import Expr, FieldSpec
-from engine.runtime import Intray
 
 
 def F(name: str, type: str = "text", **kw) -> FieldSpec:

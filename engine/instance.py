@@ -1,0 +1,145 @@
+"""Instances as plain data: a case's status, fields, intrays, letters and history, and the records they are
+given as. Nothing here runs an event (see runtime)."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from .model import TRAY_CLOSED, TRAY_DUE, Workflow
+from .values import to_json
+
+_EMPTY: dict = {}  # shared by new instances, never changed
+
+
+@dataclass(slots=True, eq=False)
+class Intray:
+    """A work item, as `Instance.intrays` gives it. An instance keeps each as a plain tuple of these values in
+    this order (see Instance); closing or routing one makes a new tuple: records are never changed in place."""
+
+    code: str
+    opened: datetime
+    due: datetime
+    about: Any = None
+    assigned_to: Any = None
+    closed: datetime | None = None
+
+    def __repr__(self) -> str:
+        return f"Intray({self.code!r}, due {self.due}, {'open' if self.closed is None else 'closed'})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed is None
+
+    def as_tuple(self) -> tuple:
+        return (self.code, self.opened, self.due, self.about, self.assigned_to, self.closed)
+
+    def to_json(self) -> dict:
+        out = {"code": self.code, "due": to_json(self.due), "state": "open" if self.closed is None else "closed",
+               "opened": to_json(self.opened), "assigned_to": self.assigned_to}
+        if self.closed is not None:
+            out["closed"] = to_json(self.closed)
+        if self.about is not None:
+            out["about"] = self.about
+        return out
+
+
+@dataclass(slots=True, eq=False)
+class Letter:
+    code: str
+    to: tuple[str, ...]
+    issued: datetime
+
+    def to_json(self) -> dict:
+        return {"code": self.code, "to": list(self.to), "issued": to_json(self.issued)}
+
+
+@dataclass(slots=True, eq=False)
+class HistoryEntry:
+    """An accepted event, as `Instance.history` gives it (an instance keeps these values, in this order, in its log)."""
+
+    at: datetime
+    event: str
+    actor: dict
+    data: dict
+    from_: str
+    to: str
+    source: str
+
+    def as_tuple(self) -> tuple:
+        return (self.at, self.event, self.actor, self.data, self.from_, self.to, self.source)
+
+    def to_json(self) -> dict:
+        return {"at": to_json(self.at), "event": self.event, "actor": dict(self.actor), "data": to_json(self.data),
+                "from": self.from_, "to": self.to, "source": self.source}
+
+
+_ENTRY = 7  # values per history entry in an instance's log
+
+
+class Instance:
+    """One case: its status, fields, intrays, letters and history. Plain data, no machinery.
+
+    Its intrays are kept as plain tuples (`trays`, see model.TRAY_CODE) and its history as one flat list
+    (`log`, seven values per entry), not as an object each: a tuple of plain values and a list of values add
+    nothing for Python's cyclic garbage collector to walk, whose full collections otherwise grow with every
+    case held (measured: README, Speed). `intrays` and `history` give them as Intray and HistoryEntry records.
+    """
+
+    __slots__ = ("name", "workflow", "status", "fields", "trays", "letters", "log", "locked")
+
+    def __init__(self, name: str, workflow: Workflow):
+        # A new instance shares immutable empties (no allocation per instance until its first event);
+        # commit() replaces them: fields and intrays are never changed in place.
+        self.name = name
+        self.workflow = workflow
+        self.status = workflow.initial
+        self.fields: dict[str, Any] = _EMPTY
+        self.trays: list[tuple] | tuple[()] = ()
+        self.letters: list[Letter] | tuple[()] = ()
+        self.log: list[Any] | tuple[()] = ()
+        self.locked: dict[str, str] = _EMPTY  # field -> title of the event that locked it
+
+    @property
+    def intrays(self) -> list[Intray]:
+        return [Intray(*t) for t in self.trays]
+
+    @intrays.setter
+    def intrays(self, items: Iterable[Intray]) -> None:
+        self.trays = [i.as_tuple() for i in items]
+
+    @property
+    def history(self) -> list[HistoryEntry]:
+        log = self.log
+        return [HistoryEntry(*log[i:i + _ENTRY]) for i in range(0, len(log), _ENTRY)]
+
+    @history.setter
+    def history(self, entries: Iterable[HistoryEntry]) -> None:
+        self.log = [v for e in entries for v in e.as_tuple()]
+
+    @property
+    def events(self) -> int:
+        """How many events it has had (the length of its history)."""
+        return len(self.log) // _ENTRY
+
+    def entry(self, n: int) -> HistoryEntry:
+        """The n-th entry of its history, from 0."""
+        if not 0 <= n < self.events:
+            raise IndexError(n)
+        return HistoryEntry(*self.log[n * _ENTRY:(n + 1) * _ENTRY])
+
+    def open_intrays(self) -> list[Intray]:
+        return [Intray(*t) for t in self.trays if t[TRAY_CLOSED] is None]
+
+    def overdue(self, now: datetime) -> list[Intray]:
+        """Open intrays strictly past their due moment (R48)."""
+        return [Intray(*t) for t in self.trays if t[TRAY_CLOSED] is None and now > t[TRAY_DUE]]
+
+
+def append_history(inst: Instance, values: tuple) -> None:
+    """Append an entry's values to the history log, which starts as the shared empty tuple."""
+    if inst.log:
+        inst.log.extend(values)  # type: ignore[union-attr]
+    else:
+        inst.log = list(values)
