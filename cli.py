@@ -24,11 +24,15 @@ JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print JSON f
 
 
 def _yaml_files(paths: tuple[Path, ...]) -> Iterator[Path]:
+    """The YAML files named or in the folders named, each once (a file named twice is checked once)."""
+    seen: set[Path] = set()
     for path in paths:
-        if path.is_dir():
-            yield from sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
-        else:
-            yield path
+        found = sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()) \
+            if path.is_dir() else [path]
+        for file in found:
+            if file.resolve() not in seen:
+                seen.add(file.resolve())
+                yield file
 
 
 def _is_scenario(path: Path) -> bool:
@@ -340,6 +344,8 @@ def test(paths: tuple[Path, ...], with_coverage: bool, min_percent: float | None
     from engine.scenario import load_scenario, run_scenario
 
     coverage = None
+    if min_percent is not None and min_percent != min_percent:  # nan passes FloatRange's bounds
+        _fail_usage("--min: a percentage from 0 to 100, not nan")
     if with_coverage or min_percent is not None:
         from engine.coverage import Coverage
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-_NUMS = r"\d+(?:\s*-\s*\d+)?(?:\s*,\s*\d+(?:\s*-\s*\d+)?)*"
+_NUM = r"\d{1,3}(?!\d)"  # tables and steps are numbered below 1000: a longer number is not a citation
+_NUMS = rf"{_NUM}(?:\s*-\s*{_NUM})?(?:\s*,\s*{_NUM}(?:\s*-\s*{_NUM})?)*"
 _CITE = re.compile(
     rf"(?:(?P<doc>[A-Z][A-Za-z]*)\s+)?(?:procedure,\s+)?Tables?\s+(?P<tables>{_NUMS})"
     rf"(?:\s+(?P<kind>Steps?|Items?)\s+(?P<steps>{_NUMS}))?"

@@ -101,32 +101,76 @@ def _fullmatch(pattern: re.Pattern[str], value: Any) -> bool:
 
 
 def _repeats_a_repeat(pattern: str) -> bool:
-    """Whether an unbounded repeat (`*`, `+`, `{m,}`) repeats nothing but another repeat, optional parts
-    aside, as in '(a+)+', '(a*)*', '(x|y+)*' or '(word+ ?)+': matching then backtracks exponentially on a
-    value that almost matches. A repeat of a repeat followed by something it must match, as in
-    '([a-z]+[.])+', is not reported. Read from the standard library's own parse of the (valid) pattern."""
+    """Whether an unbounded repeat (`*`, `+`, `{m,}`) repeats a part that can itself match the same text in
+    more than one way: another repeat or an alternation, as in '(a+)+', '([a-z]+ *)+', '(a|a)+' or '(.*,)*x'.
+    Matching then backtracks exponentially on a value that almost matches. Let through: a repeat whose part
+    ends with a character none of its inner repeats can take, as in '([a-z0-9-]+[.])+', and alternatives
+    starting with different letters, as in '(a|b)*'. Read from the standard library's own parse of the
+    (valid) pattern; cautious where it cannot tell (character categories such as \\w, '.')."""
     from re import _constants as sre  # type: ignore[attr-defined]
     from re import _parser  # type: ignore[attr-defined]
 
     repeat_ops = {sre.MAX_REPEAT, sre.MIN_REPEAT}
 
-    def only_a_repeat(items: Any) -> bool:
-        required = [(op, av) for op, av in items if not (op in repeat_ops and av[0] == 0 and av[1] == 1)]
-        if len(required) != 1:
+    def chars(op: Any, av: Any) -> set[int] | None:
+        """The characters a one-character item matches, or None when not known here."""
+        if op is sre.LITERAL:
+            return {av}
+        if op is sre.IN:
+            found: set[int] = set()
+            for kind, value in av:
+                if kind is sre.LITERAL:
+                    found.add(value)
+                elif kind is sre.RANGE and value[1] - value[0] < 1000:
+                    found.update(range(value[0], value[1] + 1))
+                else:  # NEGATE, CATEGORY, a wide range
+                    return None
+            return found
+        return None
+
+    def risky_parts(items: Any) -> list[tuple[Any, Any]] | None:
+        """The inner repeats of a repeated part (each as its one item), or None if an alternation or a repeat
+        of more than one character makes it ambiguous anyway."""
+        found: list[tuple[Any, Any]] = []
+        for op, av in items:
+            if op in repeat_ops:
+                if av[1] is sre.MAXREPEAT or av[1] > 1:
+                    if len(av[2]) != 1:
+                        return None
+                    found.append(av[2][0])
+                inner = risky_parts(av[2])
+                if inner is None:
+                    return None
+                found += inner
+            elif op is sre.SUBPATTERN:
+                inner = risky_parts(av[-1])
+                if inner is None:
+                    return None
+                found += inner
+            elif op is sre.BRANCH:
+                firsts = [branch[0] for branch in av[1] if branch]
+                if (len(firsts) < len(av[1]) or any(o is not sre.LITERAL for o, _ in firsts)
+                        or len({v for _, v in firsts}) < len(firsts)
+                        or any(risky_parts(branch) for branch in av[1])):
+                    return None
+        return found
+
+    def ambiguous(body: Any) -> bool:
+        while len(body) == 1 and body[0][0] is sre.SUBPATTERN:  # '(...)+': the group's own items
+            body = body[0][1][-1]
+        inner = risky_parts(body)
+        if inner is None:
+            return True
+        if not inner:
             return False
-        op, av = required[0]
-        if op in repeat_ops:
-            return av[1] is sre.MAXREPEAT or av[1] > 1
-        if op is sre.SUBPATTERN:
-            return only_a_repeat(av[-1])
-        if op is sre.BRANCH:
-            return any(only_a_repeat(branch) for branch in av[1])
-        return False
+        required = [(op, av) for op, av in body if not (op in repeat_ops and av[0] == 0)]
+        end = chars(*required[-1]) if required else None
+        return end is None or any((c := chars(*item)) is None or c & end for item in inner)
 
     def walk(items: Any) -> bool:
         for op, av in items:
             if op in repeat_ops:
-                if av[1] is sre.MAXREPEAT and only_a_repeat(av[2]) or walk(av[2]):
+                if av[1] is sre.MAXREPEAT and ambiguous(av[2]) or walk(av[2]):
                     return True
             elif op is sre.SUBPATTERN and walk(av[-1]):
                 return True
@@ -508,12 +552,13 @@ class _Compiler:
             self.fail("matches() needs its pattern written out in quotes", node.args[1])
         try:
             compiled = re.compile(pattern.value)
-        except re.error as exc:
+        except (re.error, OverflowError) as exc:  # OverflowError: a repeat count too large
             self.fail(f"matches(): the pattern is not a valid regular expression: {exc}", node.args[1])
         if _repeats_a_repeat(pattern.value):
-            self.fail("matches(): a repeated part of the pattern repeats something itself, which can take "
-                      "minutes on a value that almost matches", node.args[1],
-                      "repeat once, e.g. '[0-9 ]+' rather than '([0-9]+ ?)+'")
+            self.fail("matches(): a repeated part of the pattern repeats something itself, or offers alternatives, "
+                      "that can take the same text in several ways: on a value that almost matches this can take "
+                      "minutes", node.args[1], "repeat once, e.g. '[0-9 ]+' rather than '([0-9]+ ?)+'; end a repeated "
+                      "part with a separator its repeats cannot take, e.g. '([a-z]+,)+'")
         return ast.Call(ast.Name("_fullmatch", ast.Load()), [self.const(compiled), args[0]], [])
 
     def lookup(self, node: ast.Call, args: list[ast.expr]) -> ast.expr:

@@ -3,6 +3,7 @@ given as. Nothing here runs an event (see runtime)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from copy import deepcopy
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -78,6 +79,13 @@ class HistoryEntry:
 _ENTRY = 7  # values per history entry in an instance's log
 
 
+def entry_of(values: list | tuple) -> HistoryEntry:
+    """A history entry from its values in a log, with its own copies of the actor and the data: the log's
+    are shared (an actor's copy by every entry of that actor, the data's lists with the fields)."""
+    at, event, actor, data, from_, to, source = values
+    return HistoryEntry(at, event, dict(actor), deepcopy(data), from_, to, source)
+
+
 class Instance:
     """One case: its status, fields, intrays, letters and history. Plain data, no machinery.
 
@@ -112,7 +120,7 @@ class Instance:
     @property
     def history(self) -> list[HistoryEntry]:
         log = self.log
-        return [HistoryEntry(*log[i:i + _ENTRY]) for i in range(0, len(log), _ENTRY)]
+        return [entry_of(log[i:i + _ENTRY]) for i in range(0, len(log), _ENTRY)]
 
     @history.setter
     def history(self, entries: Iterable[HistoryEntry]) -> None:
@@ -127,7 +135,7 @@ class Instance:
         """The n-th entry of its history, from 0."""
         if not 0 <= n < self.events:
             raise IndexError(n)
-        return HistoryEntry(*self.log[n * _ENTRY:(n + 1) * _ENTRY])
+        return entry_of(self.log[n * _ENTRY:(n + 1) * _ENTRY])
 
     def open_intrays(self) -> list[Intray]:
         return [Intray(*t) for t in self.trays if t[TRAY_CLOSED] is None]

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from .findings import Ambiguous, Refused
-from .instance import _EMPTY, HistoryEntry, Instance, Intray, Letter, append_history
+from .instance import _EMPTY, HistoryEntry, Instance, Intray, Letter, append_history, entry_of
 from .machine import CompiledMachine, compile_machine
 from .model import (
     TRAY_ABOUT,
@@ -31,6 +31,7 @@ from .model import (
 from .plan import Assignments, steps
 from .values import COERCERS, ValueProblem, coerce, to_json
 
+_UNSET = object()  # a field not in an instance's fields (see _apply)
 _ACTORS_SHARED = 10_000  # distinct actors whose copies are shared between history entries (see Engine._kept)
 
 
@@ -67,6 +68,7 @@ class Outcome:
     trays: list[tuple]
     letters: list[Letter]
     logged: tuple  # its history entry, as the log keeps it (see Instance)
+    base: dict  # the instance's fields it was decided from (commit refuses it if they have changed since)
     opened_trays: list[tuple]
     closed_trays: list[tuple]
     numbers: dict
@@ -80,7 +82,7 @@ class Outcome:
 
     @property
     def entry(self) -> HistoryEntry:
-        return HistoryEntry(*self.logged)
+        return entry_of(self.logged)
 
     @property
     def opened(self) -> list[Intray]:
@@ -211,6 +213,9 @@ class Engine:
         """An instance from its JSON (as `state()` gives it): the way a store is read back."""
         from .clock import parse_moment
 
+        if not isinstance(state, Mapping):
+            raise Refused("restore", [f"a stored instance is a mapping as `state()` writes it, not "
+                                      f"{type(state).__name__} {state!r:.60}"])
         wf = self.workflows.get(state["workflow"]) if isinstance(state.get("workflow"), str) else None
         if wf is None:
             raise Refused("restore", [f"unknown workflow '{state.get('workflow')}'"])
@@ -234,15 +239,23 @@ class Engine:
             except ValueProblem as exc:
                 raise Refused("restore", [f"{label}: {exc}"]) from None
 
-        def moment(value: Any) -> datetime | None:
+        def moment(value: Any, needed: bool = True) -> datetime | None:
+            if value is None and needed:
+                raise ValueError("a date and time is missing")
             return None if value is None else parse_moment(value)
+
+        def mapping(value: Any) -> dict:
+            if not isinstance(value, Mapping):
+                raise TypeError(f"{value!r:.60} is not a mapping")
+            return dict(value)
 
         try:  # everything is read before the instance is registered: a bad store adds nothing
             intrays = [Intray(i["code"], moment(i["opened"]), moment(i["due"]), i.get("about"), i.get("assigned_to"),
-                              moment(i.get("closed"))) for i in state.get("intrays") or []]
+                              moment(i.get("closed"), needed=False)) for i in state.get("intrays") or []]
             letters = [Letter(lt["code"], tuple(lt["to"]), moment(lt["issued"])) for lt in state.get("letters") or []]
-            history = [HistoryEntry(moment(h["at"]), h["event"], h.get("actor") or {}, h.get("data") or {},
-                                    h["from"], h["to"], h.get("source", "")) for h in state.get("history") or []]
+            history = [HistoryEntry(moment(h["at"]), h["event"], mapping(h.get("actor") or {}),
+                                    mapping(h.get("data") or {}), h["from"], h["to"], h.get("source", ""))
+                       for h in state.get("history") or []]
             if not all(isinstance(v, str) for h in history for v in (h.event, h.from_, h.to)):
                 raise TypeError("an event or status that is not a name")
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -277,7 +290,9 @@ class Engine:
     def fire(self, inst: Instance, event: str, data: dict | None = None, actor: dict | None = None) -> Outcome:
         """Decide and commit: the event happens entirely, or Refused/Ambiguous and nothing changes."""
         outcome = self.decide(inst, event, data, actor)
-        self.commit(outcome)
+        if outcome.spawned:  # decided just now from the instance as it is: commit()'s other check holds
+            self._check_spawned(outcome, {inst.name})
+        self._commit(outcome)
         return outcome
 
     def decide(self, inst: Instance, event_name: str, data: dict | None = None,
@@ -291,7 +306,7 @@ class Engine:
         if not candidates:
             raise Refused(event_name, [event.unavailable_in(inst.status)])
         now = self.clock()
-        ctx = Context(now, inst.status, self._kept(actor) if actor else _EMPTY, inst.trays, self, inst.name)
+        ctx = Context(now, inst.status, _EMPTY if actor is None else self._kept(actor), inst.trays, self, inst.name)
         values = self._data(event, data, inst.fields, ctx, wf)
         fields = inst.fields
         failed: list[str] = []
@@ -318,21 +333,24 @@ class Engine:
         return self._apply(inst, event, chosen[0], values, ctx)
 
     def _kept(self, actor: dict) -> dict:
-        """The actor as the history keeps it: a copy (the caller may change theirs), one shared by every entry
-        with the same actor, so that a case's history adds no dict per event."""
+        """The actor as the history keeps it: a copy (the caller may change theirs). An actor whose values are
+        all text (or None), the usual name, role and area, has one copy shared by every entry with the same
+        actor, so that a case's history adds no dict per event. Only text is shared: True, 1 and 1.0 are equal
+        as keys but are not the same actor."""
         if actor.__class__ is not dict and not isinstance(actor, Mapping):
             raise Refused("actor", [f"the actor is a mapping such as {{role: SCO, name: Sam}}, not "
                                     f"{type(actor).__name__} {actor!r:.60}"])
         try:
             key = tuple(actor.items())
             kept = self._actors.get(key)
-        except TypeError:  # a value that cannot be a key (a list of roles): a copy of its own, all through
+        except TypeError:  # a value that cannot be a key (a list of roles)
+            kept = None
+        if kept is None:
             from copy import deepcopy
 
-            return deepcopy(actor)
-        if kept is None:
-            kept = dict(actor)
-            if len(self._actors) < _ACTORS_SHARED:
+            kept = deepcopy(dict(actor))
+            if (len(self._actors) < _ACTORS_SHARED and all(v is None or v.__class__ is str for v in kept.values())
+                    and all(k.__class__ is str for k in kept)):
                 self._actors[key] = kept
         return kept
 
@@ -399,10 +417,33 @@ class Engine:
         return found
 
     def commit(self, o: Outcome) -> None:
-        """Apply a decided outcome. Nothing here can fail."""
+        """Apply a decided outcome, all of it; or Refused, before anything changes, when it was decided from an
+        instance that has changed since (it was committed already, or another event came first), or would
+        change one instance twice (an event signalling an instance that signals it back)."""
+        if o.base is not o.instance.fields:
+            raise Refused("commit", [f"{o.instance.name} has changed since this outcome was decided: decide it "
+                                     f"again"])
+        if o.spawned:
+            self._check_spawned(o, {o.instance.name})
+        self._commit(o)
+
+    def _check_spawned(self, o: Outcome, seen: set[str]) -> None:
+        for sub in o.spawned or ():
+            child = sub.instance
+            if child.name in seen:
+                raise Refused("commit", [f"this event would change {child.name} twice (from two signals or a chain "
+                                         f"of them), and the second change would undo the first"])
+            seen.add(child.name)
+            registered = self.instances.get(child.name)
+            if sub.base is not child.fields or (registered is not None and registered is not child):
+                raise Refused("commit", [f"{child.name} has changed since this outcome was decided: decide it again"])
+            self._check_spawned(sub, seen)
+
+    def _commit(self, o: Outcome) -> None:
+        """Apply an outcome checked by commit(). Nothing here can fail."""
         inst = o.instance
         plan = self._plans.get(id(o.transition)) or self._plan(o.transition, inst.workflow)  # made by decide()
-        indexed = plan[1]
+        indexed = plan[1]  # decided from the fields as they are: only those the transition sets may change
         if indexed:
             self._reindex(inst, o.fields, indexed)
         inst.status = o.status
@@ -420,7 +461,7 @@ class Engine:
                 if child.name not in self.instances:
                     self.instances[child.name] = child
                     self._by_workflow[child.workflow.name][child.name] = child
-                self.commit(sub)
+                self._commit(sub)
         if o.others:
             for other, fields, logged in o.others:
                 indexed = self._indexed.get(other.workflow.name)
@@ -493,11 +534,16 @@ class Engine:
                     if ef.when is not None and not self._applies(ef.effects, ef.when, values, fields, ctx):
                         continue
                     if not inst.locked or ef.targets.isdisjoint(inst.locked):
+                        saved = [(name, fields.get(name, _UNSET)) for name in ef.saved] if ef.saved else None
                         try:
                             ef.fn(values, fields, ctx)
                             continue
-                        except Exception:  # noqa: S110 - done again one by one below, which says which and why
-                            pass
+                        except Exception:  # done again one by one below, from the same fields, to say which and why
+                            for name, value in saved or ():
+                                if value is _UNSET:
+                                    fields.pop(name, None)
+                                else:
+                                    fields[name] = value
                     for one in ef.effects:
                         self._set_value(inst, event, one, values, fields, ctx)
                     continue
@@ -554,7 +600,7 @@ class Engine:
         if event.name in wf.locks:
             locked = self._locked_after(inst, event)
         logged = (now, event.name, ctx.actor, values, inst.status, status, tr.source)  # a HistoryEntry's values
-        return Outcome(inst, tr, status, fields, intrays, letters, logged, opened, closed, numbers, locked, others,
+        return Outcome(inst, tr, status, fields, intrays, letters, logged, inst.fields, opened, closed, numbers, locked, others,
                        spawned)
 
     def _start_or_signal(self, inst: Instance, ef: Effect, values: dict, fields: dict, ctx: Context,
@@ -675,6 +721,10 @@ class Engine:
     def advance(self, to: datetime) -> list[Outcome]:
         """Move a simulated clock to `to`, firing every schedule whose time comes on the way, in order."""
         clock = self.clock
+        if not hasattr(clock, "set"):
+            raise Refused("advance", ["only a simulated clock can be moved: this engine reads the system clock"])
+        if not isinstance(to, datetime):
+            raise Refused("advance", [f"the clock moves to a date and time, not {type(to).__name__} {to!r:.60}"])
         start = clock()
         due: list[tuple[datetime, str, str]] = []
         for wf in self.workflows.values():
@@ -687,6 +737,8 @@ class Engine:
                         break
                     if moment > start:
                         due.append((moment, wf.name, sched.event))
+                    if day == date.max:
+                        break
                     day += timedelta(days=1)
         fired = []
         system = {"role": "system"}

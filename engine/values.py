@@ -10,6 +10,7 @@ from .clock import parse_moment
 from .model import ChoiceList, FieldSpec
 
 _WHOLE = re.compile(r"[+-]?[0-9]+")
+_LIMIT = 10 ** 100  # see _integer
 
 TYPOGRAPHIC_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 
@@ -31,11 +32,18 @@ def _text(spec: FieldSpec, value: Any, lists: dict[str, ChoiceList]) -> str:
     raise ValueProblem(f"{spec.label} should be text, not {_show(value)}")
 
 
+_DIGITS = 100  # at most, in a whole number (Python will not even write out one of more than 4,300)
+
+
 def _integer(spec: FieldSpec, value: Any, lists: dict[str, ChoiceList]) -> int:
+    if isinstance(value, str) and _WHOLE.fullmatch(value.strip()) and len(value.strip().lstrip("+-")) <= _DIGITS:
+        value = int(value)
     if isinstance(value, int) and not isinstance(value, bool):
-        return value
+        if -_LIMIT < value < _LIMIT:
+            return value
+        raise ValueProblem(f"{spec.label} should be a whole number of at most {_DIGITS} digits, not {_show(value)}")
     if isinstance(value, str) and _WHOLE.fullmatch(value.strip()):
-        return int(value)
+        raise ValueProblem(f"{spec.label} should be a whole number of at most {_DIGITS} digits, not {_show(value)}")
     raise ValueProblem(f"{spec.label} should be a whole number, not {_show(value)}")
 
 

@@ -36,3 +36,10 @@ def test_a_whole_table_covers_its_steps_and_a_step_only_itself():
     assert covers(Place("COA", 4, 7), Place("COA", 4, 7))
     assert not covers(Place("COA", 4, 7), Place("COA", 4, 6))
     assert not covers(Place("COA", 4, 7), Place("CMA", 4))
+
+
+def test_a_number_too_long_for_a_table_or_step_is_not_expanded():
+    """A typo such as 'Steps 1-50000000' must not build fifty million places (it hung `check`)."""
+    cited = parse("MINI Table 1 Steps 1-50000000")
+    assert cited.places == (Place("MINI", 1, 1, "Step"),) and cited.labels == ("-50000000",)
+    assert parse("Table 1 Step " + "9" * 5000).places == (Place("", 1, None, ""),)

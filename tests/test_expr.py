@@ -459,6 +459,11 @@ def test_matches_uses_a_literal_pattern_compiled_once(value, expected):
     ("matches(email, '(a+)+@')", "repeats something itself"),
     ("matches(email, '([a-z]+ ?)+')", "repeats something itself"),
     ("matches(email, '(?:x|[ab]*)*')", "repeats something itself"),
+    ("matches(email, '([a-z]+ *)+')", "repeats something itself"),
+    ("matches(email, '(a|a)+')", "repeats something itself"),
+    ("matches(email, '(.*,)*x')", "repeats something itself"),
+    ("matches(email, '(a+a+)+')", "repeats something itself"),
+    ("matches(email, 'a{99999999999}')", "not a valid regular expression"),
 ])
 def test_matches_refusals(text, says):
     with pytest.raises(ExprError, match=says):
@@ -466,7 +471,7 @@ def test_matches_refusals(text, says):
 
 
 @pytest.mark.parametrize("pattern", [r"[A-Za-z0-9._%+-]+@([A-Za-z0-9-]+[.])+[A-Za-z]{2,}", r"([0-9]{3} ?){3}",
-                                     r"(ab)+", r"(a|b)*c"])
+                                     r"(ab)+", r"(a|b)*c", r"([a-z]+,)+", r"[+]?[0-9( ][0-9 ()-]{6,18}[0-9]"])
 def test_matches_takes_patterns_whose_repeats_cannot_take_the_same_text(pattern):
     assert compile_expr(f"matches(email, '{pattern}')", QSCOPE).fn({"email": "x"}, {}, None) is False
 

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from cli import cli
+from engine import Refused
 from engine.clock import parse_duration
 from engine.diff import reachable_in_document
 
@@ -127,3 +129,36 @@ def test_documenting_a_workflow_called_index_says_it_would_replace_the_index_pag
                  str(tmp_path / "workflows" / "index.yaml"))
     assert result.exit_code == 2 and "would take the place of the site's index page" in result.output
     assert not (tmp_path / "site").exists()
+
+
+def test_a_whole_number_too_long_to_write_out_is_refused_where_it_is_read(engine):
+    """Python will not turn text of more than 4,300 digits into a number (ValueError), nor write one out."""
+    with pytest.raises(Refused, match="should be a whole number of at most 100 digits, not '99999"):
+        engine.restore({"workflow": "mini", "instance": "big", "status": "New", "fields": {"number": "9" * 5000}})
+    with pytest.raises(Refused, match="should be a whole number of at most 100 digits"):
+        engine.restore({"workflow": "mini", "instance": "big", "status": "New", "fields": {"number": 10 ** 5000}})
+    assert "big" not in engine.instances
+
+
+def test_a_regular_expression_repeat_count_too_large_is_a_finding(tmp_path):
+    run(tmp_path, "check")
+    wf = tmp_path / "workflows" / "mini.yaml"
+    text = MINI.read_text(encoding="utf-8")
+    line = next(li for li in text.splitlines() if "check:" in li)
+    wf.write_text(text.replace(line, line.split("check:")[0] + "check: matches(applicant, 'a{99999999999}')", 1),
+                  encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", str(wf)])
+    assert result.exit_code == 1 and "not a valid regular expression" in result.output, result.output
+
+
+def test_a_file_named_twice_is_checked_once(tmp_path):
+    run(tmp_path, "check")
+    folder = tmp_path / "workflows"
+    result = run(tmp_path, "check", str(folder), str(folder / "mini.yaml"))
+    assert result.exit_code == 0 and "1 file(s) checked, no problems" in result.output, result.output
+
+
+def test_a_coverage_minimum_that_is_not_a_number_is_a_usage_error(tmp_path):
+    path = scenario(tmp_path, "  - event: save\n    data: {applicant: payer}\n")
+    result = run(tmp_path, "test", "--min", "nan", path)
+    assert result.exit_code == 2 and "not nan" in result.output

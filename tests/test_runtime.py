@@ -356,3 +356,145 @@ def test_a_long_value_is_quoted_cut_in_a_refusal(engine):
         engine.fire(case, "save", {"applicant": "x" * 500})
     [reason] = info.value.reasons
     assert "'xxxxxxxxxx" in reason and "... (502 characters)" in reason and len(reason) < 200
+
+
+SELF_READING = """\
+workflow: w
+title: W
+initial: A
+fields: {n: {type: integer, source: s}, m: {type: integer, source: s}}
+statuses: {A: {source: s}}
+events:
+  init:
+    title: Init
+    source: s
+    transitions: [{from: A, source: s, effects: [{set: {n: 0}}]}]
+  go:
+    title: Go
+    source: s
+    transitions:
+      - from: A
+        source: s
+        effects:
+          - set: {n: n + 1, m: 10 // (n - 1)}
+"""
+
+
+def test_sets_that_read_their_own_fields_and_fail_part_way_are_refused_from_the_fields_as_they_were():
+    engine = Engine([load_workflow_text(SELF_READING)], clock=SimulatedClock("2026-01-01 09:00"))
+    case = engine.create("w", "c")
+    engine.fire(case, "init")
+    before = engine.state(case)
+    with pytest.raises(Refused, match=r"the set m effect could not be worked out: '10 // \(n - 1\)' failed"):
+        engine.fire(case, "go")  # n + 1 = 1, then 10 // 0: done again from n = 0, not from n = 1
+    assert engine.state(case) == before
+
+
+SENIOR = """\
+workflow: w
+title: W
+initial: A
+statuses: {A: {source: s}}
+events:
+  approve:
+    title: Approve
+    source: s
+    guards: [{check: actor.senior is true, says: only a senior officer approves}]
+    transitions: [{from: A, source: s}]
+"""
+
+
+def test_actors_with_equal_values_of_other_types_are_not_taken_for_one_another():
+    engine = Engine([load_workflow_text(SENIOR)], clock=SimulatedClock("2026-01-01 09:00"))
+    first, second = engine.create("w", "a"), engine.create("w", "b")
+    engine.fire(first, "approve", actor={"name": "Sam", "senior": True})
+    with pytest.raises(Refused, match="only a senior officer approves"):
+        engine.fire(second, "approve", actor={"name": "Sam", "senior": 1})  # 1 == True, but not `true`
+    first.history[0].actor["senior"] = False  # a record read from the history is a copy
+    assert engine.state(first)["history"][0]["actor"] == {"name": "Sam", "senior": True}
+
+
+TAGS = """\
+workflow: w
+title: W
+initial: A
+fields: {tag: {type: text, source: s}, grp: {type: text, source: s}, note: {type: text, source: s}}
+statuses: {A: {source: s}}
+queries:
+  by_tag: {title: T, params: {t: {type: text}}, match: {tag: t}, source: s}
+  by_grp: {title: G, params: {g: {type: text}}, match: {grp: g}, source: s}
+events:
+  init:
+    title: Init
+    source: s
+    data: {g: {type: text}, t: {type: text}}
+    transitions: [{from: A, source: s, effects: [{set: {grp: g, tag: t}}]}]
+  retag:
+    title: Retag
+    source: s
+    transitions: [{from: A, source: s, effects: [{set: {tag: "'new'"}}]}]
+  touch:
+    title: Touch
+    source: s
+    transitions: [{from: A, source: s, effects: [{set: {note: "'x'"}}]}]
+  poke:
+    title: Poke
+    source: s
+    transitions:
+      - from: A
+        source: s
+        effects:
+          - {signal: by_grp('other'), event: retag}
+          - {signal: by_grp('other'), event: touch}
+"""
+
+
+def _found(engine, tag):
+    return sorted(r["instance"] for r in engine.search("by_tag", {"t": tag}))
+
+
+def test_an_outcome_decided_from_fields_that_have_changed_since_is_refused_and_searches_stay_right():
+    engine = Engine([load_workflow_text(TAGS)], clock=SimulatedClock("2026-01-01 09:00"))
+    poker, target = engine.create("w", "p"), engine.create("w", "t")
+    engine.fire(poker, "init", {"g": "me", "t": "p"})
+    engine.fire(target, "init", {"g": "other", "t": "old"})
+    before = (engine.state(poker), engine.state(target))
+    with pytest.raises(Refused, match="would change t twice"):
+        engine.fire(poker, "poke")  # the second signal was decided from t's fields before the first changed them
+    assert (engine.state(poker), engine.state(target)) == before
+    assert (_found(engine, "old"), _found(engine, "new")) == (["t"], [])
+    late = engine.create("w", "x")
+    engine.fire(late, "init", {"g": "g", "t": "old"})
+    outcome = engine.decide(late, "touch")
+    engine.fire(late, "retag")
+    with pytest.raises(Refused, match="x has changed since this outcome was decided"):
+        engine.commit(outcome)  # decided before the retag: it would put the old tag back
+    assert (late.fields["tag"], _found(engine, "new"), late.events) == ("new", ["x"], 2)
+    again = engine.decide(late, "touch")
+    engine.commit(again)
+    with pytest.raises(Refused, match="has changed since"):
+        engine.commit(again)  # once only
+    assert late.events == 3
+
+
+@pytest.mark.parametrize("state, says", [
+    ("x", "a stored instance is a mapping as `state()` writes it, not str"),
+    ({"workflow": "mini", "instance": "r", "status": "New",
+      "history": [{"at": "2026-03-02 09:00", "event": "save", "from": "New", "to": "Open", "actor": "bob"}]},
+     "'bob' is not a mapping"),
+    ({"workflow": "mini", "instance": "r", "status": "Open",
+      "intrays": [{"code": "WORK", "opened": "2026-03-02 09:00", "due": None}]}, "a date and time is missing"),
+])
+def test_restore_refuses_a_store_that_would_break_later(engine, state, says):
+    with pytest.raises(Refused, match=re.escape(says)):
+        engine.restore(state)
+    assert "r" not in engine.instances
+
+
+def test_advance_takes_a_moment_and_a_simulated_clock():
+    engine = Engine([load_workflow_text(SENIOR)], clock=SimulatedClock("2026-01-01 09:00"))
+    with pytest.raises(Refused, match="the clock moves to a date and time, not str"):
+        engine.advance("2026-05-01")
+    assert engine.clock() == datetime(2026, 1, 1, 9, 0)
+    with pytest.raises(Refused, match="only a simulated clock can be moved"):
+        Engine([load_workflow_text(SENIOR)]).advance(datetime(2030, 1, 1))

@@ -780,7 +780,7 @@ class _Builder:
             groups.setdefault(key, []).append(Assumption(ref.label, said, ref.anchor, places, len(lines),
                                                          tuple(sorted(lines))))
 
-        def order(key: str) -> tuple[int, int]:
-            return (1, 0) if not key else (0, int(key[1:]))
+        def order(key: str) -> tuple[int, int, str]:  # R2 before R10: by length, then digits (no int of any size)
+            return (1, 0, "") if not key else (0, len(key), key)
 
         return tuple(AssumptionGroup(k, tuple(groups[k])) for k in sorted(groups, key=order))
