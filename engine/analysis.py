@@ -93,10 +93,11 @@ def names(workflows: list[Workflow]) -> list[Finding]:
                                   f"{Path(first[key].file).name}", "each workflow has one file, named after it"))
             continue
         first[key] = wf
-        if file.stem != wf.name and file.resolve().parent.name == "workflows":
+        if file.name != f"{wf.name}.yaml" and file.resolve().parent.name == "workflows":
             found.append(_finding(wf, wf.name_pos, "file-name", f"this file declares workflow '{wf.name}' but is "
                                   f"named {file.name}: it is found as workflows/{wf.name}.yaml",
-                                  f"rename the file {wf.name}.yaml, or the workflow '{file.stem}'"))
+                                  f"rename the file {wf.name}.yaml" + ("" if file.stem == wf.name else
+                                                                          f", or the workflow '{file.stem}'")))
     return found
 
 

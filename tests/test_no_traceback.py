@@ -110,6 +110,9 @@ def test_check_reports_two_files_declaring_one_workflow_and_a_file_named_otherwi
     result = run(tmp_path, "check", "--strict", str(alone))
     assert result.exit_code == 1
     assert "warning: this file declares workflow 'mini' but is named mini_v2.yaml" in result.output
+    (alone / "mini_v2.yaml").rename(alone / "mini.yml")  # found as workflows/mini.yaml only
+    result = run(tmp_path, "check", "--strict", str(alone))
+    assert result.exit_code == 1 and "but is named mini.yml" in result.output
 
 
 def test_an_intray_due_after_the_calendar_ends_refuses_the_event(tmp_path):
