@@ -137,6 +137,11 @@ class Instance:
             raise IndexError(n)
         return entry_of(self.log[n * _ENTRY:(n + 1) * _ENTRY])
 
+    def history_json(self) -> list[dict]:
+        """Its history as `state()` writes it (new JSON values: nothing shared with the log)."""
+        log = self.log
+        return [HistoryEntry(*log[i:i + _ENTRY]).to_json() for i in range(0, len(log), _ENTRY)]
+
     def open_intrays(self) -> list[Intray]:
         return [Intray(*t) for t in self.trays if t[TRAY_CLOSED] is None]
 

@@ -884,6 +884,6 @@ class Engine:
             "fields": to_json(inst.fields),
             "intrays": [i.to_json() for i in inst.intrays],
             "letters": [lt.to_json() for lt in inst.letters],
-            "history": [h.to_json() for h in inst.history],
+            "history": inst.history_json(),
         }
 
