@@ -529,7 +529,7 @@ class Engine:
         spawned: list[Outcome] | None = None
         now = ctx.now
         try:
-            for ef in self._plan(tr, wf)[0]:
+            for ef in (self._plans.get(id(tr)) or self._plan(tr, wf))[0]:
                 if ef.__class__ is Assignments:  # consecutive `set:` effects, in one call
                     if ef.when is not None and not self._applies(ef.effects, ef.when, values, fields, ctx):
                         continue
@@ -547,8 +547,16 @@ class Engine:
                     for one in ef.effects:
                         self._set_value(inst, event, one, values, fields, ctx)
                     continue
-                if ef.when is not None and not self._applies((ef,), ef.when, values, fields, ctx):
-                    continue
+                when = ef.when
+                if when is not None:  # _applies((ef,), ...), without its call
+                    try:
+                        applies = when.fn(values, fields, ctx)
+                    except Exception as exc:
+                        raise self._failed(ef, when, exc) from None
+                    if not applies:
+                        if self._skipped is not None:
+                            self._skipped.append(ef)
+                        continue
                 kind = ef.kind
                 if kind == "set":
                     if ef.trusted and ef.constant and ef.target not in inst.locked:  # the common case, without a call
