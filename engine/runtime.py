@@ -73,7 +73,8 @@ class Outcome:
     closed_trays: list[tuple]
     numbers: dict
     locked: dict[str, str]
-    others: list[tuple[Instance, dict, tuple]] | None = None  # other instances changed by `update:` effects
+    # other instances changed by `update:` effects: (instance, new fields, history entry, fields decided from)
+    others: list[tuple[Instance, dict, tuple, dict]] | None = None
     spawned: list[Outcome] | None = None  # events on other instances started or signalled by `start:`/`signal:`
 
     @property
@@ -290,8 +291,8 @@ class Engine:
     def fire(self, inst: Instance, event: str, data: dict | None = None, actor: dict | None = None) -> Outcome:
         """Decide and commit: the event happens entirely, or Refused/Ambiguous and nothing changes."""
         outcome = self.decide(inst, event, data, actor)
-        if outcome.spawned:  # decided just now from the instance as it is: commit()'s other check holds
-            self._check_spawned(outcome, {inst.name})
+        if outcome.spawned or outcome.others:  # decided just now from the instance as it is
+            self._check_related(outcome, {inst.name})
         self._commit(outcome)
         return outcome
 
@@ -423,11 +424,19 @@ class Engine:
         if o.base is not o.instance.fields:
             raise Refused("commit", [f"{o.instance.name} has changed since this outcome was decided: decide it "
                                      f"again"])
-        if o.spawned:
-            self._check_spawned(o, {o.instance.name})
+        if o.spawned or o.others:
+            self._check_related(o, {o.instance.name})
         self._commit(o)
 
-    def _check_spawned(self, o: Outcome, seen: set[str]) -> None:
+    def _check_related(self, o: Outcome, seen: set[str]) -> None:
+        """The other instances an outcome changes: each once, and each as it was when the outcome was decided."""
+        for other, _, _, base in o.others or ():
+            if other.name in seen:
+                raise Refused("commit", [f"this event would change {other.name} twice, and the second change "
+                                         f"would undo the first"])
+            seen.add(other.name)
+            if base is not other.fields:
+                raise Refused("commit", [f"{other.name} has changed since this outcome was decided: decide it again"])
         for sub in o.spawned or ():
             child = sub.instance
             if child.name in seen:
@@ -437,7 +446,7 @@ class Engine:
             registered = self.instances.get(child.name)
             if sub.base is not child.fields or (registered is not None and registered is not child):
                 raise Refused("commit", [f"{child.name} has changed since this outcome was decided: decide it again"])
-            self._check_spawned(sub, seen)
+            self._check_related(sub, seen)
 
     def _commit(self, o: Outcome) -> None:
         """Apply an outcome checked by commit(). Nothing here can fail."""
@@ -463,7 +472,7 @@ class Engine:
                     self._by_workflow[child.workflow.name][child.name] = child
                 self._commit(sub)
         if o.others:
-            for other, fields, logged in o.others:
+            for other, fields, logged, _ in o.others:
                 indexed = self._indexed.get(other.workflow.name)
                 if indexed:
                     self._reindex(other, fields, indexed)
@@ -525,7 +534,7 @@ class Engine:
         opened: list[tuple] = []
         closed: list[tuple] = []
         numbers: dict[tuple[str, str], int] = {}
-        others: list[tuple[Instance, dict, tuple]] | None = None
+        others: list[tuple[Instance, dict, tuple, dict]] | None = None
         spawned: list[Outcome] | None = None
         now = ctx.now
         try:
@@ -652,12 +661,12 @@ class Engine:
             other = self.instances[record["instance"]]
             if other is inst:
                 continue
-            target_fields = next((f for o, f, _ in others if o is other), None)
+            target_fields = next((f for o, f, _, _ in others if o is other), None)
             if target_fields is None:
                 target_fields = dict(other.fields)
                 data = {"by": inst.name, "event": event.name}
                 logged = (ctx.now, event.name, ctx.actor, data, other.status, other.status, ef.source or tr.source)
-                others.append((other, target_fields, logged))
+                others.append((other, target_fields, logged, other.fields))
             for name, value in new_values:
                 spec = other.workflow.fields[name]
                 try:

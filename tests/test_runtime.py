@@ -498,3 +498,41 @@ def test_advance_takes_a_moment_and_a_simulated_clock():
     assert engine.clock() == datetime(2026, 1, 1, 9, 0)
     with pytest.raises(Refused, match="only a simulated clock can be moved"):
         Engine([load_workflow_text(SENIOR)]).advance(datetime(2030, 1, 1))
+
+
+MARKS = TAGS.replace('''  poke:''', '''  mark:
+    title: Mark
+    source: s
+    transitions:
+      - from: A
+        source: s
+        effects:
+          - {update: by_grp('other'), set: {note: "'marked'"}}
+  mark_and_poke:
+    title: Mark and poke
+    source: s
+    transitions:
+      - from: A
+        source: s
+        effects:
+          - {update: by_grp('other'), set: {note: "'marked'"}}
+          - {signal: by_grp('other'), event: retag}
+  poke:''')
+
+
+def test_an_update_of_another_instance_overtaken_since_it_was_decided_is_refused():
+    engine = Engine([load_workflow_text(MARKS)], clock=SimulatedClock("2026-01-01 09:00"))
+    marker, target = engine.create("w", "p"), engine.create("w", "t")
+    engine.fire(marker, "init", {"g": "me", "t": "p"})
+    engine.fire(target, "init", {"g": "other", "t": "old"})
+    outcome = engine.decide(marker, "mark")
+    engine.fire(target, "retag")
+    before = (engine.state(marker), engine.state(target))
+    with pytest.raises(Refused, match="t has changed since this outcome was decided"):
+        engine.commit(outcome)  # it would put the old tag back with the note
+    assert (engine.state(marker), engine.state(target)) == before
+    with pytest.raises(Refused, match="would change t twice"):
+        engine.fire(marker, "mark_and_poke")  # the signal's change would undo the update's
+    assert (engine.state(marker), engine.state(target)) == before
+    engine.fire(marker, "mark")
+    assert (target.fields["note"], target.fields["tag"]) == ("marked", "new")
