@@ -500,24 +500,16 @@ def test_advance_takes_a_moment_and_a_simulated_clock():
         Engine([load_workflow_text(SENIOR)]).advance(datetime(2030, 1, 1))
 
 
-MARKS = TAGS.replace('''  poke:''', '''  mark:
+_MARK = "{update: by_grp('other'), set: {note: \"'marked'\"}}"
+MARKS = TAGS.replace("  poke:", f"""  mark:
     title: Mark
     source: s
-    transitions:
-      - from: A
-        source: s
-        effects:
-          - {update: by_grp('other'), set: {note: "'marked'"}}
+    transitions: [{{from: A, source: s, effects: [{_MARK}]}}]
   mark_and_poke:
     title: Mark and poke
     source: s
-    transitions:
-      - from: A
-        source: s
-        effects:
-          - {update: by_grp('other'), set: {note: "'marked'"}}
-          - {signal: by_grp('other'), event: retag}
-  poke:''')
+    transitions: [{{from: A, source: s, effects: [{_MARK}, {{signal: by_grp('other'), event: retag}}]}}]
+  poke:""")
 
 
 def test_an_update_of_another_instance_overtaken_since_it_was_decided_is_refused():
