@@ -241,10 +241,6 @@ def _assignments(sp: Space, cap: int) -> Iterator[tuple[tuple[Any, ...], list[Fa
         yield tuple(rng.choice(c) for c in sp.candidates), rng.choice(sp.intrays)
 
 
-def holds(expr: Expr, data: dict, fields: dict, ctx: FakeContext) -> bool:
-    return expr.holds(data, fields, ctx)
-
-
 def search(exprs: list[Expr], sp: Space, status: str, cap: int = CAP) -> dict[str, Any] | None:
     """An assignment of the space under which every expression holds, or None when none was found."""
     for combo, trays in _assignments(sp, cap):
@@ -254,7 +250,7 @@ def search(exprs: list[Expr], sp: Space, status: str, cap: int = CAP) -> dict[st
         for (kind, name), value in zip(sp.subjects, combo, strict=True):
             {"data": data, "field": fields, "actor": actor}[kind][name] = value
         ctx = FakeContext(status, actor, trays)
-        if all(holds(e, data, fields, ctx) for e in exprs):
+        if all(e.holds(data, fields, ctx) for e in exprs):
             witness = {f"{'' if kind == 'data' else kind + '.'}{name}": value
                        for (kind, name), value in zip(sp.subjects, combo, strict=True)}
             if trays:

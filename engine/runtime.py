@@ -120,11 +120,6 @@ class EventOption:
     reasons: list[str]
 
 
-def _holds(check: Expr, data: dict, fields: dict, ctx: Context) -> bool:
-    """Whether a guard holds; False where a value it needs is missing or of another type."""
-    return check.holds(data, fields, ctx)
-
-
 class Engine:
     """Holds workflows, their compiled machines, the instances and the clock."""
 
@@ -402,11 +397,11 @@ class Engine:
         except Refused:
             return []
         fields = inst.fields
-        results = [(g, _holds(g.check, values, fields, ctx)) for g in event.guards]
+        results = [(g, g.check.holds(values, fields, ctx)) for g in event.guards]
         if all(ok for _, ok in results):
             for tr in candidates:
-                if tr.when is None or _holds(tr.when, values, fields, ctx):
-                    results.extend((g, _holds(g.check, values, fields, ctx)) for g in tr.guards)
+                if tr.when is None or tr.when.holds(values, fields, ctx):
+                    results.extend((g, g.check.holds(values, fields, ctx)) for g in tr.guards)
         return results
 
     def _plan(self, tr: Transition, wf: Workflow) -> tuple[tuple[Effect | Assignments, ...], tuple[str, ...]]:
@@ -568,7 +563,7 @@ class Engine:
                         continue
                 kind = ef.kind
                 if kind == "set":
-                    if ef.trusted and ef.constant and ef.target not in inst.locked:  # the common case, without a call
+                    if ef.constant and ef.target not in inst.locked:  # a checked literal (trusted): no call
                         fields[ef.target] = ef.constant[0]
                     else:
                         self._set_value(inst, event, ef, values, fields, ctx)
@@ -726,7 +721,7 @@ class Engine:
             f = inst.fields
             if any(f.get(field_name) != params[param] for field_name, param in rest):
                 continue
-            if query.where is not None and not _holds(query.where, params, f,
+            if query.where is not None and not query.where.holds(params, f,
                                                       Context(now, inst.status, _EMPTY, inst.trays)):
                 continue
             found.append({**f, "status": inst.status, "instance": inst.name})
@@ -875,14 +870,14 @@ class Engine:
 
         def fixed(guards: Iterable[Guard]) -> list[str]:
             return [g.says for g in guards
-                    if not (g.check.names & data_names) and not _holds(g.check, _EMPTY, inst.fields, ctx)]
+                    if not (g.check.names & data_names) and not g.check.holds(_EMPTY, inst.fields, ctx)]
 
         reasons = fixed(event.guards)
         if reasons:
             return EventOption(event_name, event.title, False, reasons)
         all_reasons: list[str] = []
         for tr in candidates:
-            if tr.when is not None and not (tr.when.names & data_names) and not _holds(tr.when, _EMPTY, inst.fields, ctx):
+            if tr.when is not None and not (tr.when.names & data_names) and not tr.when.holds(_EMPTY, inst.fields, ctx):
                 continue
             bad = fixed(tr.guards)
             if not bad:

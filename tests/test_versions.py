@@ -120,12 +120,17 @@ def test_locks_are_worked_out_per_version():
     assert set(old.locked) == {"lodged"} and set(new.locked) == {"site"}
 
 
-def test_restore_binds_a_case_to_its_recorded_version():
+def saved_on_v1():
+    """Both versions, and a case saved on the first, as its state."""
     v1, v2 = load_workflow_text(V1, "app.yaml"), load_workflow_text(V2, "app.yaml")
     engine = engine_with(v1)
     case = engine.create("app", "main")
     engine.fire(case, "save", {"site": "Perth"})
-    state = engine.state(case)
+    return v1, v2, engine.state(case)
+
+
+def test_restore_binds_a_case_to_its_recorded_version():
+    v1, v2, state = saved_on_v1()
     later = engine_with(v2)
     later.add_workflow(v1, current=False)
     restored = later.restore(state)
@@ -137,11 +142,7 @@ def test_restore_binds_a_case_to_its_recorded_version():
 
 
 def test_restore_refuses_a_version_it_cannot_find():
-    v1, v2 = load_workflow_text(V1, "app.yaml"), load_workflow_text(V2, "app.yaml")
-    engine = engine_with(v1)
-    case = engine.create("app", "main")
-    engine.fire(case, "save", {"site": "Perth"})
-    state = engine.state(case)
+    v1, v2, state = saved_on_v1()
     later = engine_with(v2)
     with pytest.raises(Refused) as refused:
         later.restore(state)

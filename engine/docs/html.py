@@ -11,10 +11,9 @@ from collections.abc import Iterable, Sequence
 from html import escape
 
 from .model import Block, CrossRef, Document, Line, Ref, Row
-from .words import numbers_text, sentence
+from .words import lines_text, numbers_text, sentence
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:"
-MAX_LINES_LISTED = 8
 
 STYLE = """
 :root { --ink: #1d2430; --muted: #5b6472; --line: #d5d9e0; --soft: #f4f6f9; --accent: #1f5fa8;
@@ -140,17 +139,22 @@ def row_html(row: Row) -> str:
     return f'<tr id="{esc(row.anchor)}"><th scope="row">{number}</th><td>{"".join(cell)}</td></tr>'
 
 
+def catalogue(headers: Sequence[str], rows: Sequence[tuple[str, Sequence[str]]]) -> str:
+    """A catalogue table: its column headers, then one row per (anchor, cells already in HTML); or None."""
+    if not rows:
+        return "<p>None.</p>"
+    head = "".join(f'<th scope="col">{esc(h)}</th>' for h in headers)
+    body = "".join(f'<tr id="{esc(anchor)}">' + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
+                   for anchor, cells in rows)
+    return f'<table class="catalogue"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
 def rules_html(ref: CrossRef) -> str:
     out = []
     for group, rules in ref.groups:
         said = "; ".join(f"{esc(r.label)} ({r.line})" if r.line else esc(r.label) for r in rules)
         out.append(f"<p><em>{esc(group) if group else 'Definitions'}</em>: {said}</p>")
     return "".join(out) or "—"
-
-
-def lines_text(lines: Sequence[int]) -> str:
-    shown = ", ".join(map(str, lines[:MAX_LINES_LISTED]))
-    return shown + (f" and {len(lines) - MAX_LINES_LISTED} more" if len(lines) > MAX_LINES_LISTED else "")
 
 
 def inline_svg(svg: str, title: str) -> str:
@@ -229,29 +233,15 @@ def render(doc: Document, svg: str = "", nav: Sequence[tuple[str, str]] = (), di
                         f"{esc(part.label)}</th><td>{cell}</td></tr>")
         body.append("</tbody></table></section>")
     body.append('<section id="intrays"><h2>Intrays</h2>')
-    if doc.intrays:
-        body.append('<table class="catalogue"><thead><tr><th scope="col">Code</th><th scope="col">Intray</th>'
-                    '<th scope="col">Due</th><th scope="col">Opened at</th><th scope="col">Closed at</th>'
-                    '<th scope="col">Source</th><th scope="col">Notes</th></tr></thead><tbody>')
-        for it in doc.intrays:
-            body.append(f'<tr id="intray-{esc(it.code)}"><td><strong>{esc(it.code)}</strong></td><td>{esc(it.name)}'
-                        f"</td><td>{esc(it.due)}</td><td>{links(it.opened_at)}</td><td>{links(it.closed_at)}</td>"
-                        f"<td>{links(it.source)}</td><td>{esc(it.stays_open)}{notes(it.notes)}</td></tr>")
-        body.append("</tbody></table>")
-    else:
-        body.append("<p>None.</p>")
+    body.append(catalogue(("Code", "Intray", "Due", "Opened at", "Closed at", "Source", "Notes"), [
+        (f"intray-{it.code}", [f"<strong>{esc(it.code)}</strong>", esc(it.name), esc(it.due), links(it.opened_at),
+                               links(it.closed_at), links(it.source), esc(it.stays_open) + notes(it.notes)])
+        for it in doc.intrays]))
     body.append('</section><section id="letters"><h2>Letters</h2>')
-    if doc.letters:
-        body.append('<table class="catalogue"><thead><tr><th scope="col">Code</th><th scope="col">Letter</th>'
-                    '<th scope="col">Issued to</th><th scope="col">Issued at</th><th scope="col">Source</th>'
-                    '<th scope="col">Notes</th></tr></thead><tbody>')
-        for lt in doc.letters:
-            body.append(f'<tr id="letter-{esc(lt.code)}"><td><strong>{esc(lt.code)}</strong></td><td>{esc(lt.title)}'
-                        f"</td><td>{esc(lt.recipients)}</td><td>{links(lt.issued_at)}</td><td>{links(lt.source)}</td>"
-                        f"<td>{notes(lt.notes)}</td></tr>")
-        body.append("</tbody></table>")
-    else:
-        body.append("<p>None.</p>")
+    body.append(catalogue(("Code", "Letter", "Issued to", "Issued at", "Source", "Notes"), [
+        (f"letter-{lt.code}", [f"<strong>{esc(lt.code)}</strong>", esc(lt.title), esc(lt.recipients),
+                               links(lt.issued_at), links(lt.source), notes(lt.notes)])
+        for lt in doc.letters]))
     body.append('</section><section id="assumptions"><h2>Assumptions</h2><p>Where the text is silent or '
                 "ambiguous, the workflow records the reading it chose, for policy staff to confirm. Readings are "
                 "numbered as in the product's list (R1, R2 …); the others are numbered A1, A2 … here.</p>")

@@ -5,10 +5,9 @@ import re
 from collections.abc import Iterable, Sequence
 
 from .model import Block, CrossRef, Document, Line, Ref, Row
-from .words import numbers_text, sentence
+from .words import lines_text, numbers_text, sentence
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
-MAX_LINES_LISTED = 8
 
 
 def esc(text: str) -> str:
@@ -59,11 +58,6 @@ def rules_md(ref: CrossRef) -> str:
         said = "; ".join(f"{esc(r.label)} ({r.line})" if r.line else esc(r.label) for r in rules)
         out.append(f"*{esc(group) if group else 'Definitions'}*: {said}")
     return "<br>".join(out) or "—"
-
-
-def lines_text(lines: Sequence[int]) -> str:
-    shown = ", ".join(map(str, lines[:MAX_LINES_LISTED]))
-    return shown + (f" and {len(lines) - MAX_LINES_LISTED} more" if len(lines) > MAX_LINES_LISTED else "")
 
 
 def render(doc: Document, diagram: str = "", nav: Sequence[tuple[str, str]] = ()) -> str:

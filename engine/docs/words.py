@@ -30,6 +30,15 @@ def join(items: Sequence[str], last: str = "and") -> str:
     return f"{', '.join(items[:-1])} {last} {items[-1]}"
 
 
+MAX_LINES_LISTED = 8
+
+
+def lines_text(lines: Sequence[int]) -> str:
+    """Line numbers as a document lists them: the first MAX_LINES_LISTED, then how many more."""
+    shown = ", ".join(map(str, lines[:MAX_LINES_LISTED]))
+    return shown + (f" and {len(lines) - MAX_LINES_LISTED} more" if len(lines) > MAX_LINES_LISTED else "")
+
+
 def numbers_text(numbers: Sequence[int], noun: str = "Table") -> str:
     """[1, 2, 3, 4, 5, 10] as 'Tables 1-5 and 10'; [6] as 'Table 6'."""
     runs: list[tuple[int, int]] = []
