@@ -56,6 +56,20 @@ def _fail_usage(message: str) -> None:
     raise click.UsageError(message)
 
 
+def _write(path: Path, data: bytes | str, what: str = "") -> None:
+    """Write a file whole (a temporary file renamed into place): a full disk ends the command with 1 saying
+    so, and leaves the old file as it was; another failure (a missing folder, no permission) is a usage error."""
+    from engine.files import is_disk_full, write_atomic
+
+    try:
+        write_atomic(path, data)
+    except OSError as exc:
+        if is_disk_full(exc):
+            raise click.ClickException(f"cannot write {what or path}: the disk is full ({exc.strerror}); "
+                                       "nothing was changed") from None
+        _fail_usage(f"cannot write {what or path}: {exc.strerror or exc}")
+
+
 def _load_workflow(name: str, workflows_dir: Path) -> Any:
     """A workflow by file path or by name in the workflows folder; findings end the command with 1."""
     from engine import DefinitionError, load_workflow
@@ -228,11 +242,10 @@ def diff_command(args: tuple[str, ...], git_mode: bool, fmt: str, as_json: bool,
         from engine.render import render
 
         try:
-            diagram_file.write_bytes(render(new, diagram_fmt, marks=diagram_marks(old, new)))  # type: ignore[arg-type]
+            drawn = render(new, diagram_fmt, marks=diagram_marks(old, new))  # type: ignore[arg-type]
         except (ValueError, RuntimeError) as exc:
             raise click.ClickException(str(exc)) from None
-        except OSError as exc:
-            _fail_usage(f"cannot write {diagram_file}: {exc.strerror or exc}")
+        _write(diagram_file, drawn)
     sys.exit(1 if changes else 0)
 
 
@@ -322,10 +335,7 @@ def diagram(workflow: str, fmt: str, output: Path | None, scenario_file: Path | 
     if output is None:
         click.echo(data.decode("utf-8"), nl=False)
         return
-    try:
-        output.write_bytes(data)
-    except OSError as exc:
-        _fail_usage(f"cannot write {output}: {exc.strerror or exc}")
+    _write(output, data)
 
 
 @cli.command()
@@ -420,13 +430,13 @@ def paths(workflow: str, to_status: str | None, max_visits: int, skeleton_dir: P
         schema = Path(__file__).resolve().parent / "engine" / "schemas" / "scenario.schema.json"
         try:
             skeleton_dir.mkdir(parents=True, exist_ok=True)
-            ref = os.path.relpath(schema, skeleton_dir.resolve()) if schema.is_file() else ""
-            for i, route in enumerate((r for r in found if r), 1):
-                target = skeleton_dir / skeleton_file_name(i, route)
-                target.write_text(skeleton_text(wf, route, ref), encoding="utf-8")
-                written.append(str(target))
         except OSError as exc:
             _fail_usage(f"cannot write the skeletons into {skeleton_dir}: {exc.strerror or exc}")
+        ref = os.path.relpath(schema, skeleton_dir.resolve()) if schema.is_file() else ""
+        for i, route in enumerate((r for r in found if r), 1):
+            target = skeleton_dir / skeleton_file_name(i, route)
+            _write(target, skeleton_text(wf, route, ref), f"the skeleton {target}")
+            written.append(str(target))
     if as_json:
         click.echo(json.dumps({"workflow": wf.name, "to": to_status or "final", "truncated": cut,
                                "routes": [[{"event": e, "status": st} for e, st in r] for r in found],
@@ -552,10 +562,10 @@ def docs(names: tuple[str, ...], fmt: str, out_dir: Path, workflows_dir: Path) -
         _fail_usage(str(exc))
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        for file_name, data in files.items():
-            (out_dir / file_name).write_bytes(data)
     except OSError as exc:
         _fail_usage(f"cannot write {out_dir}: {exc.strerror or exc}")
+    for file_name, data in files.items():
+        _write(out_dir / file_name, data)
     for note in notes:
         click.echo(f"note: {note}", err=True)
     first = "index.html" if fmt == "html" else "index.md"
