@@ -575,19 +575,9 @@ def docs(names: tuple[str, ...], fmt: str, out_dir: Path, workflows_dir: Path) -
 
 def _parse_pairs(words: tuple[str, ...] | list[str]) -> dict:
     """field=value words, each value read as YAML (2026-03-01, true, [1, 2], {reason: 8})."""
-    from engine import DefinitionError
-    from engine.spec.yamlsrc import load_yaml
+    from engine.spec.yamlsrc import parse_pairs
 
-    data = {}
-    for word in words:
-        key, sep, value = word.partition("=")
-        if not sep or not key:
-            raise ValueError(f"'{word}' should be field=value")
-        try:
-            data[key] = load_yaml(value or "null", "<input>").data
-        except DefinitionError as exc:
-            raise ValueError(f"'{word}': the value is not YAML ({exc.findings[0].message})") from None
-    return data
+    return parse_pairs(words)
 
 
 def _engine_from_store(store_file: Path, workflows_dir: Path) -> Any:
@@ -621,6 +611,313 @@ def _engine_from_store(store_file: Path, workflows_dir: Path) -> Any:
     for state in states:
         engine.restore(state)
     return engine
+
+
+# -- the case store: `procflow case ...` and `procflow clock` (engine.store) ---------------------
+STORE_OPTION = click.option(
+    "--store", "store_url", envvar="PROCFLOW_STORE", default="procflow.db", show_default=True,
+    help="The case store: a SQLite file, or postgresql://user@host/db for a team (or PROCFLOW_STORE).")
+
+
+class _Storing:
+    """Open the store for one command; a user's mistake or a busy store ends it with a message and exit 1."""
+
+    def __init__(self, store_url: str, workflows_dir: Path, clock: str | None = None):
+        self.args = (store_url, workflows_dir, clock)
+        self.store: Any = None
+
+    def __enter__(self) -> Any:
+        try:
+            from engine.store import folder, open_store
+        except ImportError:
+            raise click.ClickException("the case store needs the store extra: pip install 'procflow[store]'") from None
+        store_url, workflows_dir, clock = self.args
+        try:
+            self.store = open_store(store_url, folder(workflows_dir), clock=clock)
+        except ImportError:
+            from engine.store import MISSING_EXTRA
+
+            raise click.ClickException(MISSING_EXTRA) from None
+        except ValueError as exc:
+            _fail_usage(str(exc))
+        except Exception as exc:
+            self.__exit__(type(exc), exc, None)
+            raise
+        return self.store
+
+    def __exit__(self, kind: Any, exc: Any, _tb: Any) -> bool:
+        from engine import Ambiguous, DefinitionError, ProcflowError, Refused
+        from engine.report import findings_text
+
+        if self.store is not None:
+            self.store.close()
+        if isinstance(exc, DefinitionError):
+            click.echo(findings_text(exc.findings), err=True)
+        elif isinstance(exc, Refused):
+            click.echo("refused: " + "; ".join(exc.reasons), err=True)
+        elif isinstance(exc, (Ambiguous, ProcflowError)):
+            click.echo(str(exc), err=True)
+        else:
+            return False
+        sys.exit(1)
+
+
+def _actor(pairs: tuple[str, ...]) -> dict:
+    from engine.store.present import typed_data
+
+    try:
+        return typed_data(pairs, None)
+    except ValueError as exc:
+        _fail_usage(f"--actor: {exc}")
+        raise
+
+
+def _event_data(store: Any, case_id: str, event: str, words: tuple[str, ...]) -> dict:
+    from engine.store.present import typed_data
+
+    wf = store.hold(store.case(case_id).workflow)
+    try:
+        return typed_data(words, wf.events.get(event))
+    except ValueError as exc:
+        _fail_usage(str(exc))
+        raise
+
+
+def _emit(as_json: bool, data: Any, text: str) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False) if as_json else text)
+
+
+ACTOR_OPTION = click.option("--actor", "actor_pairs", multiple=True, metavar="KEY=VALUE",
+                            help="Who acts, e.g. --actor role=SCO --actor name=Sam (repeatable).")
+
+
+@cli.group()
+def case() -> None:
+    """Cases that last, in a store: create them, fire events, look at them, list them.
+
+    The store is a SQLite file (default procflow.db, or --store / PROCFLOW_STORE) or a PostgreSQL
+    URL; it keeps every case, its history, the log of events and its own clock (`procflow clock`).
+    """
+
+
+@case.command("new")
+@click.argument("workflow")
+@click.option("--id", "case_id", help="The case's name (default: WORKFLOW-N).")
+@ACTOR_OPTION
+@click.option("--clock", "clock", metavar="MOMENT", help="A new store's clock starts here (default: now).")
+@STORE_OPTION
+@WORKFLOWS_OPTION
+@JSON_OPTION
+def case_new(workflow: str, case_id: str | None, actor_pairs: tuple[str, ...], clock: str | None, store_url: str,
+             workflows_dir: Path, as_json: bool) -> None:
+    """Start a case of WORKFLOW in its initial status."""
+    from engine.store.present import case_json
+
+    with _Storing(store_url, workflows_dir, clock) as store:
+        made = store.create(workflow, case_id, _actor(actor_pairs))
+        _emit(as_json, case_json(made, store.clock()), f"{made.id}: a new {made.workflow} case in status "
+                                                        f"{made.status} (version {made.version})")
+
+
+@case.command("fire")
+@click.argument("case_id", metavar="ID")
+@click.argument("event")
+@click.argument("data", nargs=-1, metavar="[FIELD=VALUE]...")
+@ACTOR_OPTION
+@click.option("--version", "expected", type=int, metavar="N",
+              help="The case's version as you saw it (case show): refused if it has changed since.")
+@STORE_OPTION
+@WORKFLOWS_OPTION
+@JSON_OPTION
+def case_fire(case_id: str, event: str, data: tuple[str, ...], actor_pairs: tuple[str, ...], expected: int | None,
+              store_url: str, workflows_dir: Path, as_json: bool) -> None:
+    """Fire EVENT on a case, with its data as FIELD=VALUE (typed as the event declares them; YAML for the
+    others, e.g. reasons='[{reason: 8, sub_reason: a}]'). All of it happens, or nothing (exit 1)."""
+    from engine.store.present import fired_text
+
+    with _Storing(store_url, workflows_dir) as store:
+        fired = store.fire(case_id, event, _event_data(store, case_id, event, data), _actor(actor_pairs), expected)
+        _emit(as_json, fired.to_json(), fired_text(fired))
+
+
+@case.command("show")
+@click.argument("case_id", metavar="ID")
+@click.option("--options", "with_options", is_flag=True, help="Also the events possible now, and why not the others.")
+@STORE_OPTION
+@WORKFLOWS_OPTION
+@JSON_OPTION
+def case_show(case_id: str, with_options: bool, store_url: str, workflows_dir: Path, as_json: bool) -> None:
+    """A case: status, fields, open intrays with their due dates (overdue said so), letters, history."""
+    from engine.report import options_text
+    from engine.store.present import case_json, case_text, options_json
+
+    with _Storing(store_url, workflows_dir) as store:
+        found, now = store.case(case_id), store.clock()
+        out, text = case_json(found, now), case_text(found, now)
+        if with_options:
+            options = store.options(case_id)
+            out["options"] = options_json(options)
+            text += "\nevents:\n" + options_text(options)
+        _emit(as_json, out, text)
+
+
+@case.command("list")
+@click.option("--workflow", help="Only the cases of this workflow.")
+@click.option("--status", help="Only the cases in this status.")
+@click.option("--overdue", is_flag=True, help="Only the cases with an open intray past due.")
+@click.option("--limit", type=click.IntRange(1, 100_000), default=1000, show_default=True)
+@STORE_OPTION
+@WORKFLOWS_OPTION
+@JSON_OPTION
+def case_list(workflow: str | None, status: str | None, overdue: bool, limit: int, store_url: str,
+              workflows_dir: Path, as_json: bool) -> None:
+    """The cases in the store, by name."""
+    from engine.store.present import rows_json, rows_text
+
+    with _Storing(store_url, workflows_dir) as store:
+        rows, now = store.cases(workflow, status, overdue, limit), store.clock()
+        _emit(as_json, rows_json(rows, now), rows_text(rows, now))
+
+
+@case.command("why")
+@click.argument("case_id", metavar="ID")
+@click.argument("event")
+@click.argument("data", nargs=-1, metavar="[FIELD=VALUE]...")
+@ACTOR_OPTION
+@STORE_OPTION
+@WORKFLOWS_OPTION
+@JSON_OPTION
+def case_why(case_id: str, event: str, data: tuple[str, ...], actor_pairs: tuple[str, ...], store_url: str,
+             workflows_dir: Path, as_json: bool) -> None:
+    """Why EVENT cannot happen on the case now (with this data): each refusing guard's sentence. Exit 1 when
+    it cannot."""
+    with _Storing(store_url, workflows_dir) as store:
+        reasons = store.why(case_id, event, _event_data(store, case_id, event, data), _actor(actor_pairs))
+        _emit(as_json, {"case": case_id, "event": event, "allowed": not reasons, "reasons": reasons},
+              "\n".join(f"- {r}" for r in reasons) or f"{event} can happen now")
+    sys.exit(1 if reasons else 0)
+
+
+@case.command("log")
+@click.argument("case_id", metavar="[ID]", required=False)
+@STORE_OPTION
+@WORKFLOWS_OPTION
+@JSON_OPTION
+def case_log(case_id: str | None, store_url: str, workflows_dir: Path, as_json: bool) -> None:
+    """The store's log (of one case with ID): cases created, events fired, clock moves, in order."""
+    from engine.store.present import log_json, log_text
+
+    with _Storing(store_url, workflows_dir) as store:
+        entries = store.log(case_id)
+        _emit(as_json, log_json(entries), log_text(entries))
+
+
+@case.command("export")
+@click.argument("case_id", metavar="ID")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Scenario file.")
+@STORE_OPTION
+@WORKFLOWS_OPTION
+def case_export(case_id: str, output: Path, store_url: str, workflows_dir: Path) -> None:
+    """Write the case's history as a scenario file, with each step's outcome as its expectations."""
+    from engine.store.scenarios import export_scenario, scenario_yaml
+
+    with _Storing(store_url, workflows_dir) as store:
+        text = scenario_yaml(export_scenario(store, case_id))
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        _fail_usage(f"cannot write {output}: {exc.strerror or exc}")
+    click.echo(f"{output} written; run it with: procflow test {output}")
+
+
+@case.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--prefix", default="", help="Name the scenario's cases PREFIX + their names in the scenario.")
+@STORE_OPTION
+@WORKFLOWS_OPTION
+def case_import(file: Path, prefix: str, store_url: str, workflows_dir: Path) -> None:
+    """Play a scenario file into the store (its clock set to the scenario's), or read in a JSON store (the
+    list of cases `simulate --json` prints)."""
+    from engine.store.scenarios import import_json_store, import_scenario
+
+    with _Storing(store_url, workflows_dir) as store:
+        if file.suffix == ".json":
+            added = import_json_store(store, file)
+            click.echo(f"{len(added)} case(s) read in: {', '.join(added)}")
+            return
+        from engine.scenario import load_scenario
+
+        played, problems = import_scenario(store, load_scenario(file), prefix)
+        for problem in problems:
+            click.echo(problem, err=True)
+        click.echo(f"{played} event(s) played into the store" + (f"; {len(problems)} not as expected" if problems
+                                                                else ""))
+    sys.exit(1 if problems else 0)
+
+
+@case.command("verify")
+@STORE_OPTION
+@WORKFLOWS_OPTION
+def case_verify(store_url: str, workflows_dir: Path) -> None:
+    """Replay the store's log on a fresh engine and compare every case with it (exit 1 on a difference)."""
+    from engine.store.replay import verify
+
+    with _Storing(store_url, workflows_dir) as store:
+        problems = verify(store)
+        count = len(store.cases(limit=10**9))
+    click.echo("\n".join(problems) if problems else f"{count} case(s) as their log says")
+    sys.exit(1 if problems else 0)
+
+
+@case.command("migrate")
+@STORE_OPTION
+def case_migrate(store_url: str) -> None:
+    """Bring a store written by an older procflow to this one's schema (back it up first)."""
+    try:
+        from engine.store import StoreError
+        from engine.store.schema import connect, migrate
+    except ImportError:
+        raise click.ClickException("the case store needs the store extra: pip install 'procflow[store]'") from None
+    try:
+        before, after = migrate(connect(store_url))
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{store_url}: schema {before or 'none'} -> {after}")
+
+
+@cli.command("clock")
+@click.argument("action", type=click.Choice(["show", "set", "advance"]), default="show")
+@click.argument("value", nargs=-1, metavar="[MOMENT | PERIOD]")
+@STORE_OPTION
+@WORKFLOWS_OPTION
+@JSON_OPTION
+def clock_command(action: str, value: tuple[str, ...], store_url: str, workflows_dir: Path, as_json: bool) -> None:
+    """The store's clock: show it, set it to a MOMENT (no schedule runs), or advance it by a PERIOD (3d, 48h)
+    or to a MOMENT, running the overnight schedules on the way as scenarios do."""
+    from engine.clock import parse_duration, parse_moment
+    from engine.store.present import fired_text
+
+    text = " ".join(value)
+    if (action == "show") != (not text):
+        _fail_usage("clock show takes nothing; clock set MOMENT; clock advance PERIOD (or MOMENT)")
+    with _Storing(store_url, workflows_dir) as store:
+        fired = []
+        if action == "set":
+            store.set_clock(text)
+        elif action == "advance":
+            try:
+                to = store.clock() + parse_duration(text)
+            except ValueError:
+                try:
+                    to = parse_moment(text)
+                except ValueError:
+                    _fail_usage(f"'{text}' is neither a period (3d, 48h) nor a moment (2026-03-05 09:00)")
+            except OverflowError:
+                _fail_usage(f"'{text}': the clock cannot go that far")
+            fired = store.advance(to)
+        now = store.clock()
+        _emit(as_json, {"clock": now.isoformat(timespec="seconds"), "fired": [f.to_json() for f in fired]},
+              "\n".join([*(fired_text(f) for f in fired), f"clock: {now:%Y-%m-%d %H:%M}"]))
 
 
 INTERACTIVE_HELP = """Commands:

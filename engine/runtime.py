@@ -276,6 +276,16 @@ class Engine:
                         self.sequences[key] = max(self.sequences.get(key, 0), fields[ef.target])
         return inst
 
+    def forget(self, name: str) -> None:
+        """Stop holding an instance (a store refreshing its copy of a case); nothing else changes."""
+        inst = self.instances.pop(name, None)
+        if inst is None:
+            return
+        self._by_workflow.get(inst.workflow.name, {}).pop(name, None)
+        indexed = self._indexed.get(inst.workflow.name)
+        if indexed:
+            self._reindex(inst, _EMPTY, indexed)
+
     def instance(self, name: str) -> Instance:
         try:
             return self.instances[name]

@@ -22,3 +22,66 @@ def engine(mini):
     from engine.runtime import Engine
 
     return Engine([mini], clock=SimulatedClock("2026-03-02 09:00"))
+
+
+# -- the case store's backends (tests/test_store*.py) ------------------------------------------
+PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
+
+
+def _pg_reachable() -> str:
+    """'' when the PostgreSQL server answers, else why not."""
+    try:
+        import psycopg
+    except ImportError as exc:
+        return f"psycopg is not installed ({exc})"
+    try:
+        with psycopg.connect(f"{PG_SERVER}/postgres", connect_timeout=3):
+            return ""
+    except psycopg.Error as exc:
+        return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path):
+    """A new, empty store on each backend: a SQLite file, or a PostgreSQL database made for the test and dropped
+    after it. Without a reachable server the PostgreSQL runs skip saying so, except in CI (CI=true), where
+    they fail: .ci/run starts the server."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "store.db")
+        return
+    why = _pg_reachable()
+    if why:
+        import os
+
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL at {PG_SERVER} is not reachable, and CI must run these tests: {why}")
+        pytest.skip(f"no PostgreSQL server at {PG_SERVER} ({why}): the PostgreSQL store tests need one")
+    import uuid
+
+    import psycopg
+
+    name = f"procflow_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{PG_SERVER}/{name}"
+    finally:
+        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def open_test_store(store_url):
+    """Opens the test's store (again, as another process would) on the repository's workflows."""
+    from engine.store import folder, open_store
+
+    opened = []
+
+    def make(clock: str = "2026-03-02 09:00"):
+        store = open_store(store_url, folder(ROOT / "workflows"), clock=clock)
+        opened.append(store)
+        return store
+
+    yield make
+    for store in opened:
+        store.close()

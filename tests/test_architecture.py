@@ -17,6 +17,7 @@ LAYERS = {
     "scenario": 5, "report": 5,
     "boundary": 5, "analysis": 5, "coverage": 5, "render": 5, "diff": 5,
     "docs": 6,  # generated procedure documents: the workflow, its citations, its diagram
+    "store": 6,  # the case store: stands on the runtime's public names; nothing below imports it
 }
 
 
@@ -75,7 +76,23 @@ def _top_imports(path: Path) -> set[str]:
 
 
 def test_cli_start_up_imports_nothing_heavy():
-    code = ("import sys, cli; heavy = [m for m in ('transitions', 'jsonschema', 'networkx', 'graphviz', 'yaml') "
+    code = ("import sys, cli; heavy = [m for m in ('transitions', 'jsonschema', 'networkx', 'graphviz', 'yaml', "
+            "'sqlalchemy', 'alembic', 'psycopg') "
             "if m in sys.modules]; print(','.join(heavy))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_the_store_stands_on_the_engine_and_nothing_below_imports_it():
+    """The store's database libraries are used in engine/store only; no engine module outside it imports it."""
+    database = {"sqlalchemy", "alembic", "psycopg"}
+    wrong = []
+    for path in [*ENGINE.rglob("*.py"), ROOT / "cli.py"]:
+        rel = path.relative_to(ROOT).as_posix()
+        in_store = rel.startswith("engine/store/")
+        if not in_store and database & {n.split(".")[0] for n in _top_imports(path)}:
+            wrong.append(f"{rel} imports a database library")
+        if not in_store and path.parent.is_relative_to(ENGINE) and any(
+                i == "store" or i.startswith("store.") for i in _engine_imports(path)):
+            wrong.append(f"{rel} imports the store")
+    assert not wrong, wrong

@@ -309,6 +309,25 @@ def load_yaml(text: str, file: str = "<input>") -> Source:
     return src
 
 
+def parse_pairs(words: tuple[str, ...] | list[str], keep_text: frozenset[str] | set[str] = frozenset()) -> dict:
+    """field=value words, each value read as YAML (2026-03-01, true, [1, 2], {reason: 8}); the fields named in
+    `keep_text` keep their words as typed (a Case Number '0012'), unless written as a YAML list or mapping.
+    ValueError for a word that is not field=value or a value that is not YAML."""
+    data: dict[str, Any] = {}
+    for word in words:
+        key, sep, value = word.partition("=")
+        if not sep or not key:
+            raise ValueError(f"'{word}' should be field=value")
+        if key in keep_text and not value.startswith(("{", "[")):
+            data[key] = value or None
+            continue
+        try:
+            data[key] = load_yaml(value or "null", "<input>").data
+        except DefinitionError as exc:
+            raise ValueError(f"'{word}': the value is not YAML ({exc.findings[0].message})") from None
+    return data
+
+
 def load_yaml_file(path: str | os.PathLike) -> Source:
     """Read a UTF-8 file and load it; any reading problem is a DefinitionError, never a traceback."""
     name = os.fspath(path)
