@@ -206,7 +206,8 @@ def build_machine(cases: list[Case], *, today: date | None = None,
     def decide_amendment(ev: EventData) -> None:
         case, kw = ev.model, ev.kwargs
         case.fields.update(amendment_decision=kw["decision"], decision_date=kw["decision_date"],
-                           outcome=kw["outcome"])
+                           outcome=kw["outcome"], parental_agreement=kw["parental_agreement"],
+                           outcome_reason=None, agreement_date=None)
         _open(case, "COADECVR", now, timedelta(days=14))
 
     def record_history(ev: EventData) -> None:
@@ -257,7 +258,7 @@ def path_events(today: date) -> list[tuple[str, dict[str, Any]]]:
                       "successful_reasons": [8], **who}),
         ("refer_for_amendment", {"decision_maker": "officer-3", "referred_date": today, **who}),
         ("decide_amendment", {"decision": "Amend and Change", "decision_date": today,
-                              "outcome": "Var-Decrease", **who}),
+                              "outcome": "Var-Decrease", "parental_agreement": False, **who}),
     ]
 
 

@@ -83,7 +83,8 @@ def coa_path(today: date) -> Steps:
         ("finalise", {"outcome": "Var-Increase", "ntd_return_date": today - timedelta(days=5),
                       "outcome_date": today, "parental_agreement": "SCO decision", "successful_reasons": [8]}),
         ("refer_for_amendment", {"decision_maker": "officer-3", "referred_date": today}),
-        ("decide_amendment", {"decision": "Amend and Change", "decision_date": today, "outcome": "Var-Decrease"}),
+        ("decide_amendment", {"decision": "Amend and Change", "decision_date": today, "outcome": "Var-Decrease",
+                              "parental_agreement": "SCO decision"}),
     ]
 
 
