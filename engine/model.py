@@ -5,6 +5,7 @@ The model knows nothing of YAML, of files or of running: `engine.spec` builds it
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -223,9 +224,17 @@ class Query:
     match: tuple[tuple[str, str], ...] = ()  # (field, param): equality served by an index
     where: Expr | None = None
     order_by: tuple[str, ...] = ()
+    disabled: str = ""  # said when a criterion it does not take is given; {criterion} names that criterion
     source: str = ""
     assumption: str = ""
     pos: Pos = None
+
+    def not_a_criterion(self, name: Any, fields: Mapping[str, FieldSpec]) -> str:
+        """What the search says of a criterion it does not take: its own sentence (`disabled:`), else its parameters."""
+        if not self.disabled:
+            return f"query {self.name} has no parameter '{name!s:.60}'"
+        spec = fields.get(name) if isinstance(name, str) else None
+        return self.disabled.replace("{criterion}", spec.label if spec is not None else f"'{name!s:.60}'")
 
 
 @dataclass(frozen=True, slots=True)

@@ -701,7 +701,7 @@ class Engine:
         known = {p.name for p in query.params}
         unknown = [k for k in given if k not in known]
         if unknown:
-            raise Refused(query.name, [f"query {query.name} has no parameter '{unknown[0]}'"])
+            raise Refused(query.name, [query.not_a_criterion(unknown[0], self.workflows[query.workflow].fields)])
         return self._params(query, given)
 
     def _params(self, query: Query, given: dict) -> dict:

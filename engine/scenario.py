@@ -213,7 +213,7 @@ def load_scenario(path: str | Path, finder: WorkflowFinder | None = None) -> Sce
             if owner is None:
                 err(p + ("query",), f"unknown query '{raw['query']}'", _did_you_mean(raw["query"], known_queries()))
             else:
-                _check_query(owner.queries[raw["query"]], raw, p, err)
+                _check_query(owner.queries[raw["query"]], owner, raw, p, err)
         for key in ("advance", "at"):
             if key in raw:
                 try:
@@ -236,15 +236,21 @@ def load_scenario(path: str | Path, finder: WorkflowFinder | None = None) -> Sce
     return Scenario(src.file, doc["scenario"], clock, steps, loaded)
 
 
-def _check_query(query: Query, raw: dict, p: tuple, err: Callable[..., None]) -> None:
+def _check_query(query: Query, wf: Workflow, raw: dict, p: tuple, err: Callable[..., None]) -> None:
+    """A query step's criteria and expectations; a step expecting `error` may give a criterion the search refuses."""
+    expect = raw.get("expect", {})
     names = [q.name for q in query.params]
-    for key in raw.get("data") or {}:
-        if key not in names:
-            err(p + ("data", key), f"query {query.name} has no parameter '{key}'",
-                _did_you_mean(key, names) or f"its parameters are {', '.join(names) or 'none'}", key=True)
-    unexpected = [k for k in raw.get("expect", {}) if k != "results"]
+    if "error" not in expect:
+        for key in raw.get("data") or {}:
+            if key not in names:
+                err(p + ("data", key), query.not_a_criterion(key, wf.fields),
+                    _did_you_mean(key, names) or f"its parameters are {', '.join(names) or 'none'}", key=True)
+    unexpected = [k for k in expect if k not in ("results", "error")]
     if unexpected:
-        err(p + ("expect", unexpected[0]), f"a query step can only expect `results`, not `{unexpected[0]}`", key=True)
+        err(p + ("expect", unexpected[0]), f"a query step can only expect `results` or `error`, not `{unexpected[0]}`",
+            key=True)
+    if "results" in expect and "error" in expect:
+        err(p + ("expect", "error"), "a query step expects `results` or `error`, not both", key=True)
 
 
 def _check_step(wf: Workflow, raw: dict, p: tuple, err: Callable[..., None]) -> None:
@@ -344,6 +350,9 @@ def _play(engine: Engine, clock: SimulatedClock, scenario: Scenario, step: Step)
                                        f"got: {result.refused}")
             return result
         result.found = [r["instance"] for r in found]
+        if "error" in expect:
+            result.failures.append(f"{where}: step {step.index} (query {raw['query']}): expected it to be refused "
+                                   f"with '{expect['error']}', but it found {result.found}")
         if "results" in expect and result.found != list(expect["results"]):
             result.failures.append(f"{where}: step {step.index} (query {raw['query']}): expected results "
                                    f"{expect['results']}, found {result.found}")

@@ -290,7 +290,8 @@ def test_allocation_and_searches_under_interleaving(workflows):
             engine.create("coa", name)
         records: dict[str, dict] = {}       # the saved, not deleted SCO records, as the test expects them
         deleted: set[str] = set()
-        apps = {n: {"status": "New", "site": None, "number": None} for n in SCO_APPS}
+        apps = {n: {"status": "New", "site": None, "number": None, "requested": False, "report": False}
+                for n in SCO_APPS}
         numbers = 0
 
         def holder(site: str, name: str) -> str | None:
@@ -299,11 +300,27 @@ def test_allocation_and_searches_under_interleaving(workflows):
         for _ in range(draw.draw(st.integers(4, 30), label="steps")):
             today = clock().date()
             kind = draw.draw(st.sampled_from(["create", "create", "update", "delete", "save", "save", "allocate",
-                                              "allocate", "poss refusal", "poss refusal", "advance"]), label="kind")
+                                              "allocate", "poss refusal", "poss refusal", "report", "report",
+                                              "advance"]), label="kind")
             if kind == "advance":
                 before = snapshot(engine)
                 engine.advance(clock() + timedelta(days=draw.draw(st.sampled_from([1, 1, 2, 5]), label="days")))
-                assert snapshot(engine) == before
+                if not any(a["requested"] for a in apps.values()):
+                    assert snapshot(engine) == before
+                for app in apps.values():  # R33: the overnight run generates every report requested before it
+                    app["report"], app["requested"] = app["report"] or app["requested"], False
+                continue
+            if kind == "report":
+                suited = [n for n in SCO_APPS if apps[n]["status"] == "Poss Refusal" and not apps[n]["report"]]
+                target = draw.draw(st.sampled_from(suited if suited and draw.draw(st.integers(0, 3), label="suited")
+                                                   else SCO_APPS), label="application")
+                try:
+                    engine.fire(engine.instances[target], "request_sco_report", {})
+                    accepted = True
+                except Refused:
+                    accepted = False
+                assert accepted == (apps[target]["status"] != "New")  # R34: any saved application, report or not
+                apps[target]["requested"] |= accepted
                 continue
             site = draw.draw(st.sampled_from(SITES), label="site")
             person = draw.draw(st.sampled_from(NAMES), label="name")
@@ -395,6 +412,9 @@ def test_allocation_and_searches_under_interleaving(workflows):
                     apps[target]["site"] = site
                 else:
                     apps[target]["status"] = "Poss Refusal"
+                    if draw.draw(st.booleans(), label="a report requested with it"):  # Table 10 Step 4
+                        engine.fire(engine.instances[target], "request_sco_report", {})
+                        apps[target]["requested"] = True
 
             # statuses, then every search, against the records and applications as expected
             for r in RECORDS:
@@ -413,8 +433,13 @@ def test_allocation_and_searches_under_interleaving(workflows):
                                if records[r]["end"] is None or records[r]["end"] > after)  # R29: blank is latest
                 assert [f["instance"] for f in found] == [r for *_, r in later]
             poss = sorted((f"9{SCO_APPS.index(a)}", apps[a]["number"], a)  # by Case Number, then Application #
-                          for a in SCO_APPS if apps[a]["status"] == "Poss Refusal")
-            assert [f["instance"] for f in engine.search("possible_refusals", {})] == [a for *_, a in poss]
+                          for a in SCO_APPS if apps[a]["status"] == "Poss Refusal" and apps[a]["report"])  # R32
+            listed = [f["instance"] for f in engine.search("possible_refusals", {})]
+            assert listed == [a for *_, a in poss]
+            seen["poss refusal listed"] += len(listed)
+            for a in SCO_APPS:  # one notion of a report: what one search lists, a Case Number search finds
+                assert [f["instance"] for f in engine.search("sco_reports_on_case", {"case_number": f"9{SCO_APPS.index(a)}"})] \
+                    == ([a] if apps[a]["report"] else [])
             for s in SITES:
                 listed = [f["instance"] for f in engine.search("possible_refusals", {"coa_site": s})]
                 assert listed == [a for *_, a in poss if apps[a]["site"] == s]  # R32
@@ -512,7 +537,8 @@ def test_sco_searches_through_procflow_query(tmp_path, monkeypatch):
         ["main"]
     refused = CliRunner().invoke(cli, ["query", "sco_reports_on_case", "case_number=6000001", "coa_site=Brisbane",
                                        "--scenario", reports, "--json"])
-    assert refused.exit_code == 1 and "has no parameter 'coa_site'" in refused.output, refused.output
+    assert refused.exit_code == 1, refused.output  # Table 10 Step 2: the window's words, not the engine's
+    assert "Keying a Case Number disables every other field: COA Site cannot be given with it" in refused.output
 
 
 def test_every_update_of_a_sco_record_is_in_its_history():

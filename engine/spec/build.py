@@ -485,7 +485,8 @@ class _Builder:
             self.ref(path + ("order_by",) if isinstance(raw.get("order_by"), str) else path + ("order_by", i),
                      field_name, [*self.fields, *RECORD_KEYS], "field")
         return Query(name=name, title=raw["title"], workflow=self.src.data["workflow"], params=params,
-                     match=tuple(match), where=where, order_by=order, source=raw["source"],
+                     match=tuple(match), where=where, order_by=order, disabled=raw.get("disabled", ""),
+                     source=raw["source"],
                      assumption=raw.get("assumption", ""), pos=self.position(path))
 
     def check_set_literal(self, path: Path, name: str, value: str, spec: FieldSpec) -> None:
