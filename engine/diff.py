@@ -121,6 +121,11 @@ def _q(text: str) -> str:
     return f"'{text}'"
 
 
+def _sentence(text: str) -> str:
+    """A sentence to be followed by more on the same line: without its closing full stop ('made., group')."""
+    return text.rstrip().removesuffix(".")
+
+
 def _expr(e: Expr | None) -> str:
     return e.text if e is not None else ""
 
@@ -326,8 +331,8 @@ class _Differ:
     # -- statuses, intrays, letters, fields, lists ---------------------------------------------------
     @staticmethod
     def status_said(s: Status) -> str:
-        return ", ".join(p for p in (s.description, "final" if s.final else "", f"group {s.group}" if s.group else "")
-                         if p)
+        return ", ".join(p for p in (_sentence(s.description), "final" if s.final else "",
+                                     f"group {s.group}" if s.group else "") if p)
 
     def status(self, a: Status, b: Status) -> None:
         self.aspects("status", b.name, a, b, [
@@ -412,6 +417,7 @@ class _Differ:
             ("title", _q(a.title), _q(b.title)), ("parameters", params(a), params(b)),
             ("match", _list(f"{f} = {p}" for f, p in a.match), _list(f"{f} = {p}" for f, p in b.match)),
             ("where", _expr(a.where), _expr(b.where)), ("order", _list(a.order_by), _list(b.order_by)),
+            ("refusing a criterion", _q(a.disabled) if a.disabled else "", _q(b.disabled) if b.disabled else ""),
             *self.notes(a, b)])
 
     def schedule(self, a: Schedule, b: Schedule) -> None:
@@ -420,7 +426,18 @@ class _Differ:
     # -- events ---------------------------------------------------------------------------------
     @staticmethod
     def event_said(ev: Event) -> str:
-        return "; ".join(_transition_name(ev, tr).partition(": ")[2] for tr in ev.transitions)
+        """An added or removed event in full: its moves, data, who may fire it and every sentence refusing it."""
+        parts = [_transition_name(ev, tr).partition(": ")[2] for tr in ev.transitions]
+        if ev.data:
+            parts.append("data: " + _list(
+                (f"{d.label} ({d.name}: " if d.title and d.title != d.name else f"{d.name} (")
+                + f"{_field_type(d)}{', required' if d.required else ''})" for d in ev.data))
+        if ev.by is not None:
+            parts.append(f"who may fire: {_who(ev.by)}")
+        says = [g.says for g in (*_own(ev), *(g for tr in ev.transitions for g in tr.guards))]
+        if says:
+            parts.append("refused when: " + "; ".join(_q(_sentence(s)) for s in says))
+        return "; ".join(parts)
 
     def moves_of(self, ev: Event, tr: Transition | None = None) -> set[tuple[str, str, str]]:
         return {(ev.name, s, t.target_from(s)) for t in ([tr] if tr is not None else ev.transitions)

@@ -201,6 +201,39 @@ def test_an_event_added_removed_or_retitled():
     assert (c.what, c.aspect, c.before, c.after) == ("event", "title", "'Decide'", "'Decide the application'")
 
 
+def test_an_added_event_shows_its_data_and_the_sentences_refusing_it():
+    added = OLD.replace("  withdraw:", """  reopen:
+    title: Reopen the application
+    source: Table 5 Step 1
+    data:
+      reason: {type: text, required: true, title: Reason for reopening}
+      on: {type: date, default: today}
+    guards:
+      - check: on <= today
+        says: The reopening date cannot be in the future.
+        source: Table 5 Step 1
+    transitions:
+      - from: Refused
+        to: Open
+        source: Table 5 Step 1
+        guards:
+          - check: lodged is not None
+            says: Only an application with a Lodgement Date is reopened
+  withdraw:""")
+    c = only(changes(OLD, added))
+    assert c.text() == ("event Reopen the application (reopen) added: Refused → Open; data: Reason for reopening "
+                        "(reason: text, required), on (date); refused when: 'The reopening date cannot be in the "
+                        "future'; 'Only an application with a Lodgement Date is reopened'")
+    assert only(changes(added, OLD)).before == c.after  # removed, it says the same
+
+
+def test_a_status_sentence_is_followed_by_no_stray_full_stop():
+    added = OLD.replace("  Open: {description: Saved, source: Table 1 Step 2}",
+                        "  Open: {description: Saved, source: Table 1 Step 2}\n"
+                        "  Parked: {description: A decision is made., group: Table 5, source: Table 5 Step 1}")
+    assert only(changes(OLD, added)).text() == "status Parked added: A decision is made, group Table 5"
+
+
 def test_a_reworded_guard_sentence_is_a_change_not_a_removal_and_an_addition():
     c = only(changes(OLD, OLD.replace("cannot be in the future", "must not be a future date")))
     assert (c.kind, c.what, c.aspect) == ("changed", "guard", "sentence")
@@ -308,7 +341,7 @@ def test_every_change_of_the_new_version_in_order_of_sections():
     assert "status Review added: With a reviewer" in said
     assert "intray WORK (Work to do): due 48 hours → 3 days" in said
     assert "transition Decide: Open, Review → Refused when outcome is Refused: from Open → Open, Review" in said
-    assert "event Refer for review (refer) added: Open → Review" in said
+    assert "event Refer for review (refer) added: Open → Review; data: reviewer (text, required)" in said
     assert [s.name for s in removed_statuses(wf(OLD), wf(NEW))] == ["Withdrawn"]
 
 
