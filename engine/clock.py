@@ -28,13 +28,27 @@ def duration_words(text: str) -> str:
     return f"{n} {unit[:-1] if n == 1 else unit}"
 
 
+_ZONE = re.compile(r"(?:Z|[+-]\d{2}(?::?\d{2})?)$", re.IGNORECASE)
+
+
+class ZoneGiven(ValueError):
+    """A moment written with a time zone: procflow's moments are local time, and an offset is never dropped silently."""
+
+
 def parse_moment(value: object) -> datetime:
-    """A clock setting: '2026-03-02 09:00', '2026-03-02T09:00:00', a date (midnight) or a datetime."""
+    """A clock setting: '2026-03-02 09:00', '2026-03-02T09:00:00', a date (midnight) or a local datetime.
+    A time zone ('09:00+10:00', '09:00Z', an aware datetime) is refused (ZoneGiven), not dropped."""
     if isinstance(value, datetime):
-        return value.replace(tzinfo=None)
+        if value.tzinfo is not None:
+            raise ZoneGiven(f"'{value.isoformat()}' has a time zone: give the local time it means, without one")
+        return value
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day)
     text = str(value).strip()
+    zone = _ZONE.search(text[10:]) if len(text) > 10 else None
+    if zone:
+        raise ZoneGiven(f"'{text:.60}' has a time zone ({zone.group()}): moments are read as local time and zones "
+                        "are not converted, so write the local time meant, without a zone")
     try:
         if len(text) == 10:
             return datetime.combine(date.fromisoformat(text), datetime.min.time())

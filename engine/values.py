@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from .clock import parse_moment
+from .clock import ZoneGiven, parse_moment
 from .model import ChoiceList, FieldSpec
 
 _WHOLE = re.compile(r"[+-]?[0-9]+")
@@ -67,9 +67,11 @@ def _date(spec: FieldSpec, value: Any, lists: dict[str, ChoiceList]) -> date:
 
 
 def _datetime(spec: FieldSpec, value: Any, lists: dict[str, ChoiceList]) -> datetime:
-    if isinstance(value, (str, date)):  # read as the clock reads a moment: local time, an offset dropped
+    if isinstance(value, (str, date)):  # read as the clock reads a moment: local time; a time zone is refused
         try:
             return parse_moment(value)
+        except ZoneGiven as exc:
+            raise ValueProblem(f"{spec.label}: {exc}") from None
         except ValueError:
             pass
     raise ValueProblem(f"{spec.label} should be a date and time such as 2026-03-01 09:00, not {_show(value)}")

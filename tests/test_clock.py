@@ -1,11 +1,11 @@
 """Clocks and periods: what a scenario's `advance:` and an intray's `due:` accept."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from engine.clock import SimulatedClock, duration_words, parse_duration, parse_moment
+from engine.clock import SimulatedClock, ZoneGiven, duration_words, parse_duration, parse_moment
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -35,6 +35,24 @@ def test_parse_moment(text, expected):
 def test_parse_moment_refuses():
     with pytest.raises(ValueError, match="is not a moment"):
         parse_moment("next Tuesday")
+
+
+@pytest.mark.parametrize("value", ["2026-03-02 09:00+10:00", "2026-03-02 09:00Z", "2026-03-02T09:00:00-05:00",
+                                   "2026-03-02T09:00+1000", "2026-03-02 09:00 z",
+                                   datetime(2026, 3, 2, 9, tzinfo=timezone(timedelta(hours=10)))])
+def test_a_moment_with_a_time_zone_is_refused_not_read_as_local_time(value):
+    with pytest.raises(ZoneGiven, match="has a time zone"):
+        parse_moment(value)
+
+
+def test_a_datetime_field_with_a_time_zone_is_refused_saying_so():
+    from engine.model import FieldSpec
+    from engine.values import ValueProblem, coerce
+
+    spec = FieldSpec(name="at", type="datetime", title="Contact time")
+    assert coerce(spec, "2026-03-02 09:00", {}) == datetime(2026, 3, 2, 9)
+    with pytest.raises(ValueProblem, match=r"Contact time: '2026-03-02 09:00\+10:00' has a time zone \(\+10:00\)"):
+        coerce(spec, "2026-03-02 09:00+10:00", {})
 
 
 def test_simulated_clock_moves_only_when_told():
