@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .model import Pos, Workflow
-from .runtime import Trace
+from .outcome import Trace
 
 Key = tuple[Any, ...]
 KINDS = ("statuses", "transitions", "guards", "effects")

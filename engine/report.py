@@ -10,7 +10,7 @@ from .model import FieldSpec, Workflow
 from .values import to_json
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .runtime import EventOption
+    from .outcome import EventOption
     from .scenario import ScenarioResult, StepResult
 
 

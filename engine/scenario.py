@@ -13,7 +13,8 @@ from .findings import Ambiguous, DefinitionError, Finding, Refused
 from .findings import did_you_mean as _did_you_mean
 from .instance import Instance, Intray
 from .model import Query, Workflow
-from .runtime import Engine, Outcome, Trace
+from .outcome import Outcome, Trace
+from .runtime import Engine
 from .values import ValueProblem, coerce, normalise_name, to_json
 
 MAIN = "main"

@@ -11,7 +11,7 @@ from cli import cli
 from engine import DefinitionError, Engine, Refused, SimulatedClock, load_workflow, load_workflow_text
 from engine.analysis import analyse, routes, skeleton_text
 from engine.coverage import Coverage
-from engine.runtime import Trace
+from engine.outcome import Trace
 from engine.scenario import load_scenario, run_scenario
 
 ROOT = Path(__file__).resolve().parent.parent

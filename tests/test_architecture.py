@@ -13,11 +13,13 @@ ENGINE = ROOT / "engine"
 LAYERS = {
     "findings": 0, "model": 0, "clock": 0, "citations": 0, "files": 0,
     "values": 1, "expr": 1, "spec": 2,
-    "machine": 3, "instance": 3, "plan": 3, "runtime": 4,
-    "scenario": 5, "report": 5,
-    "boundary": 5, "analysis": 5, "coverage": 5, "render": 5, "diff": 5,
-    "docs": 6,  # generated procedure documents: the workflow, its citations, its diagram
-    "store": 6,  # the case store: stands on the runtime's public names; nothing below imports it
+    "machine": 3, "instance": 3, "plan": 3, "outcome": 3,
+    "judge": 4, "decide": 4, "queries": 4, "snapshot": 4,
+    "runtime": 5,
+    "scenario": 6, "report": 6,
+    "boundary": 6, "analysis": 6, "coverage": 6, "render": 6, "diff": 6,
+    "docs": 7,  # generated procedure documents: the workflow, its citations, its diagram
+    "store": 7,  # the case store: stands on the runtime's public names; nothing below imports it
 }
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -85,6 +86,17 @@ def test_when_selects_and_guard_refuses_with_its_sentence(engine):
     assert engine.explain(case, "decide", {"outcome": "Granted"}) == ["nothing may be awaited when granting"]
     assert engine.explain(case, "decide", {"outcome": "Refused"}) == []
     assert engine.option(case, "decide").allowed  # Refused is still possible
+
+
+def test_a_refusal_names_where_its_guard_is_written(engine):
+    case = saved(engine)
+    engine.fire(case, "wait", {"party": "payee"})
+    with pytest.raises(Refused) as info:
+        engine.fire(case, "decide", {"outcome": "Granted"})
+    [where] = info.value.detail
+    lines = Path(where["file"]).read_text(encoding="utf-8").splitlines()
+    assert where["says"] == "nothing may be awaited when granting"
+    assert where["file"].endswith("mini.yaml") and "nothing may be awaited" in lines[where["line"] - 1] + lines[where["line"]]
 
 
 def test_one_intray_per_party(engine):

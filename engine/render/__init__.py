@@ -16,7 +16,7 @@ __all__ = ["FORMATS", "TEXT_FORMATS", "Diagram", "Marks", "Taken", "extract", "r
 def taken_steps(steps: Iterable[Any], instance: str = "main", traces: Iterable[Any] = ()) -> list[Taken]:
     """The accepted events of one instance among a scenario's step results, in order.
 
-    `traces` (what `run_scenario(..., trace=...)` was told, see `engine.runtime.Trace`) say which
+    `traces` (what `run_scenario(..., trace=...)` was told, see `engine.outcome.Trace`) say which
     transition each event took, so that of two transitions between the same statuses only the one
     taken is drawn as the path; without them both are.
     """
