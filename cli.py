@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,35 +19,6 @@ WORKFLOWS_OPTION = click.option(
     type=click.Path(file_okay=False, path_type=Path), help="Folder holding NAME.yaml workflow files.",
 )
 JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print JSON for programs.")
-
-
-def _yaml_files(paths: tuple[Path, ...]) -> Iterator[Path]:
-    """The YAML files named or in the folders named, each once (a file named twice is checked once)."""
-    seen: set[Path] = set()
-    for path in paths:
-        found = sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()) \
-            if path.is_dir() else [path]
-        for file in found:
-            if file.resolve() not in seen:
-                seen.add(file.resolve())
-                yield file
-
-
-def _is_scenario(path: Path) -> bool:
-    """A scenario file has a top-level `scenario:` key; anything else is taken for a workflow."""
-    if not path.is_file():
-        return False
-    from engine import DefinitionError
-    from engine.spec.yamlsrc import load_yaml_file
-
-    try:
-        data = load_yaml_file(path).data
-    except DefinitionError:
-        try:
-            return path.suffix in (".yaml", ".yml") and "scenario" in path.read_text(errors="replace")[:2000]
-        except OSError:  # unreadable: the load above has already said so
-            return False
-    return isinstance(data, dict) and "scenario" in data
 
 
 def _fail_usage(message: str) -> None:
@@ -112,86 +81,19 @@ def check(paths: tuple[Path, ...], strict: bool, against: str | None, as_json: b
     REV): a status cases of that version may be in that is gone is a warning (removed-status).
     Exits 1 on any error, or on any warning with --strict.
     """
-    from engine import DefinitionError
-    from engine.report import findings_json, findings_text
-    from engine.scenario import load_scenario
-    from engine.spec import load_workflow
+    from engine.check import check_files, revision_problem
+    from engine.report import checked_text, findings_json
 
     paths = paths or (Path("workflows"),)
-    if against is not None:
-        _check_revision(paths, against)
-    findings = []
-    checked = 0
-    workflows = []
-    for file in _yaml_files(paths):
-        checked += 1
-        try:
-            if _is_scenario(file):
-                load_scenario(file)
-            else:
-                from engine.analysis import analyse
-
-                wf = load_workflow(file)
-                workflows.append(wf)
-                findings.extend(analyse(wf))
-                findings.extend(_removed_statuses(file, wf, against or "HEAD"))
-        except DefinitionError as exc:
-            findings.extend(exc.findings)
-    if workflows:
-        from engine.analysis import names
-
-        findings.extend(names(workflows))
-    # a scenario reports its workflow's findings too, under the path it resolved: report each once
-    unique: dict[tuple, Any] = {}
-    for f in findings:
-        unique.setdefault((os.path.realpath(f.file), f.line, f.col, f.message), f)
-    findings = list(unique.values())
+    problem = revision_problem(paths, against) if against is not None else None
+    if problem:
+        _fail_usage(problem)
+    result = check_files(paths, against)
     if as_json:
-        click.echo(json.dumps({"checked": checked, "findings": findings_json(findings)}, indent=2))
-    elif findings:
-        click.echo(findings_text(findings))
-        errors = sum(f.severity == "error" for f in findings)
-        click.echo(f"{errors} error(s), {len(findings) - errors} warning(s) in {checked} file(s)")
+        click.echo(json.dumps({"checked": result.checked, "findings": findings_json(result.findings)}, indent=2))
     else:
-        click.echo(f"{checked} file(s) checked, no problems")
-    sys.exit(1 if any(f.severity == "error" or strict for f in findings) else 0)
-
-
-def _check_revision(paths: tuple[Path, ...], rev: str) -> None:
-    """`check --against REV`: the revision must name a commit of the repository the paths are in."""
-    from engine.spec.history import HistoryError, commit_of, locate
-
-    tracked = next((t for t in (locate(p if p.is_file() else p / "x") for p in paths) if t is not None), None)
-    if tracked is None:
-        _fail_usage(f"--against {rev}: {', '.join(map(str, paths))} is not in a git repository")
-    try:
-        commit_of(tracked, rev)  # type: ignore[arg-type]
-    except HistoryError as exc:
-        _fail_usage(f"--against {rev}: {exc}")
-
-
-def _removed_statuses(file: Path, wf: Any, rev: str) -> list:
-    """`removed-status` warnings: statuses of the file's version at `rev` that cases may be in, now gone.
-    Nothing when the file is not tracked in git, is new since `rev`, or is unchanged. The old text is
-    only read, not checked: a version that would not load now is compared too."""
-    from engine import DefinitionError
-    from engine.diff import reachable_in_document, removed_status_findings
-    from engine.spec.history import previous_text
-    from engine.spec.yamlsrc import load_yaml, load_yaml_file
-
-    found = previous_text(file, rev)
-    if found is None:
-        return []
-    try:
-        old = load_yaml(*found)
-    except DefinitionError:
-        return []
-    gone = [(s, old.pos(("statuses", s), key=True)[0]) for s in reachable_in_document(old.data)
-            if s not in wf.statuses]
-    if not gone:
-        return []
-    line, col = load_yaml_file(file).pos(("statuses",), key=True)
-    return removed_status_findings(gone, (str(file), line, col), f"its version at {rev}")
+        click.echo(checked_text(result.findings, result.checked))
+    sys.exit(1 if result.fails(strict) else 0)
 
 
 DIAGRAM_SUFFIXES = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot", ".mmd": "mermaid",
@@ -349,54 +251,29 @@ def diagram(workflow: str, fmt: str, output: Path | None, scenario_file: Path | 
 @JSON_OPTION
 def test(paths: tuple[Path, ...], with_coverage: bool, min_percent: float | None, as_json: bool) -> None:
     """Run every scenario under PATHS; ends with 'N passed, M failed'."""
-    from engine import DefinitionError
+    from engine.check import yaml_files
     from engine.report import findings_text, scenario_summary
-    from engine.scenario import load_scenario, run_scenario
+    from engine.scenario import ScenarioResult, Suite
 
-    coverage = None
     if min_percent is not None and min_percent != min_percent:  # nan passes FloatRange's bounds
         _fail_usage("--min: a percentage from 0 to 100, not nan")
-    if with_coverage or min_percent is not None:
-        from engine.coverage import Coverage
-
-        coverage = Coverage()
-    results = []
-    passed = failed = 0
-    for file in _yaml_files(paths):
-        try:
-            scenario = load_scenario(file)
-            if coverage:
-                for wf in scenario.workflows.values():
-                    coverage.include(wf)
-            result = run_scenario(scenario, trace=coverage.record if coverage else None)
-        except DefinitionError as exc:
-            failed += 1
-            results.append({"file": str(file), "scenario": None, "passed": False,
-                            "failures": [f.render() for f in exc.findings]})
-            if not as_json:
-                click.echo(f"FAIL {file}\n" + findings_text(exc.findings))
-            continue
-        passed += result.passed
-        failed += not result.passed
-        results.append(result.to_json())
+    suite = Suite(coverage=with_coverage or min_percent is not None)
+    for file in yaml_files(paths):
+        result = suite.run(file)
         if not as_json:
-            click.echo(scenario_summary(result))
-    covered = coverage.results() if coverage else []
-    below = [c for c in covered if min_percent is not None and c.percent("transitions") < min_percent]
+            click.echo(scenario_summary(result) if isinstance(result, ScenarioResult)
+                       else f"FAIL {file}\n" + findings_text(result.findings))
     if as_json:
-        out: dict[str, Any] = {"results": results, "passed": passed, "failed": failed}
-        if coverage:
-            out["coverage"] = [c.to_json() for c in covered]
-        click.echo(json.dumps(out, indent=2))
-    elif coverage:
+        click.echo(json.dumps(suite.to_json(), indent=2))
+    elif suite.coverage:
         from engine.coverage import coverage_text
 
-        click.echo(coverage_text(covered))
-    for c in below:
+        click.echo(coverage_text(suite.covered()))
+    for c in suite.below(min_percent):
         click.echo(f"coverage of {c.name}: {c.percent('transitions'):.1f}% of its transitions, below "
                    f"--min {min_percent:g}", err=True)
-    click.echo(f"{passed} passed, {failed} failed", err=as_json)
-    sys.exit(1 if failed or below or not (passed + failed) else 0)
+    click.echo(f"{suite.passed} passed, {suite.failed} failed", err=as_json)
+    sys.exit(1 if suite.fails(min_percent) else 0)
 
 
 @cli.command()
@@ -456,10 +333,11 @@ def paths(workflow: str, to_status: str | None, max_visits: int, skeleton_dir: P
 def simulate(target: str, as_json: bool, workflows_dir: Path) -> None:
     """Play a scenario file step by step, or with a workflow name, simulate interactively."""
     from engine import DefinitionError
+    from engine.check import is_scenario
     from engine.report import findings_text, step_text
     from engine.scenario import load_scenario, run_scenario
 
-    if not _is_scenario(Path(target)):
+    if not is_scenario(Path(target)):
         _interactive(_load_workflow(target, workflows_dir))
         return
     try:
@@ -920,76 +798,21 @@ def clock_command(action: str, value: tuple[str, ...], store_url: str, workflows
               "\n".join([*(fired_text(f) for f in fired), f"clock: {now:%Y-%m-%d %H:%M}"]))
 
 
-INTERACTIVE_HELP = """Commands:
-  EVENT [field=value ...]   fire an event (values in YAML: 2026-03-01, true, [1, 2], {reason: 8})
-  why EVENT [field=value ...]  say why an event cannot happen now
-  advance 3d | at 2026-03-05 10:00   move the clock
-  options | state | help | quit"""
-
-
 def _interactive(wf: Any) -> None:
-    from engine import Ambiguous, DefinitionError, Refused
-    from engine.clock import SimulatedClock, parse_duration, parse_moment
-    from engine.report import options_text
-    from engine.runtime import Engine
+    """`simulate WORKFLOW`: a session (engine.session) fed the lines of standard input."""
+    from engine.session import Session
 
     try:
-        clock = SimulatedClock(os.environ.get("PROCFLOW_CLOCK", "2026-01-01 09:00"))
+        session = Session(wf, os.environ.get("PROCFLOW_CLOCK", "2026-01-01 09:00"))
     except ValueError as exc:
         _fail_usage(f"PROCFLOW_CLOCK: {exc}")
-    engine = Engine([wf], clock=clock)
-    inst = engine.create(wf.name, "main")
-    click.echo(f"{wf.title}: a new instance 'main' in status {inst.status}. Type 'help' for commands.")
-
-    def show_options() -> None:
-        click.echo(f"[{clock.now:%Y-%m-%d %H:%M}] status: {inst.status}")
-        click.echo(options_text(engine.options(inst)))
-
-    parse_data = _parse_pairs
-
-    show_options()
+    click.echo(session.greeting)
     for line in sys.stdin:
-        try:
-            words = shlex.split(line)
-        except ValueError as exc:
-            click.echo(f"  {exc}")
-            continue
-        if not words:
-            continue
-        cmd, rest = words[0], words[1:]
-        try:
-            if cmd in ("quit", "exit"):
-                break
-            elif cmd == "help":
-                click.echo(INTERACTIVE_HELP)
-            elif cmd == "options":
-                show_options()
-            elif cmd == "state":
-                click.echo(json.dumps(engine.state(inst), indent=2))
-            elif cmd in ("advance", "at"):  # through the engine, as a scenario does: schedules fire on the way
-                text = " ".join(rest)
-                engine.advance(clock.now + parse_duration(text) if cmd == "advance" else parse_moment(text))
-                show_options()
-            elif cmd == "why":
-                if not rest:
-                    raise ValueError("say which event: why EVENT")
-                reasons = engine.explain(inst, rest[0], parse_data(rest[1:]))
-                click.echo("  it can happen now" if not reasons else "\n".join(f"  - {r}" for r in reasons))
-            else:
-                outcome = engine.fire(inst, cmd, parse_data(rest))
-                click.echo(f"  {outcome.entry.from_} -> {outcome.status}"
-                           + (f"; opened {', '.join(i.code for i in outcome.opened)}" if outcome.opened else "")
-                           + (f"; closed {', '.join(i.code for i in outcome.closed)}" if outcome.closed else "")
-                           + (f"; letters {', '.join(lt.code for lt in outcome.letters)}" if outcome.letters else ""))
-                show_options()
-        except (Refused, Ambiguous) as exc:
-            click.echo("  refused: " + "; ".join(getattr(exc, "reasons", None) or [str(exc)]))
-        except DefinitionError as exc:
-            click.echo("  " + "; ".join(f.message for f in exc.findings))
-        except ValueError as exc:
-            click.echo(f"  {exc}")
-        except OverflowError:
-            click.echo("  the clock cannot go that far")
+        answer = session.handle(line)
+        if answer is None:
+            break
+        if answer:
+            click.echo(answer)
 
 
 def main() -> None:

@@ -1,6 +1,6 @@
 """procflow: written procedures as executable, checked workflows.
 
-The embedding API (the CLI uses nothing else):
+The embedding API, for programs that run workflows:
 
     from engine import load_workflow, Engine
     coa = load_workflow("workflows/coa.yaml")
@@ -9,7 +9,10 @@ The embedding API (the CLI uses nothing else):
     engine.fire(case, "save_application", {"applicant": "payer", "lodgement_date": "2026-03-01"})
     engine.state(case)   # the JSON of the scenario spec
 
-Heavy modules (transitions, jsonschema) load only when first used.
+The CLI (cli.py) uses more than these names: each command imports, inside itself, the module of the
+capability it runs (check, scenario, session, analysis, diff, render, docs, store) and report for
+its text, so that `procflow --help` loads none of them. Heavy modules (transitions, jsonschema)
+load only when first used.
 """
 from __future__ import annotations
 

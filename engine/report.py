@@ -36,6 +36,15 @@ def findings_text(findings: Iterable[Finding], *, context: bool = True) -> str:
     return "\n".join(lines)
 
 
+def checked_text(findings: list[Finding], checked: int) -> str:
+    """`check`'s report: every finding, then how many errors and warnings in how many files."""
+    if not findings:
+        return f"{checked} file(s) checked, no problems"
+    errors = sum(f.severity == "error" for f in findings)
+    return (findings_text(findings) + f"\n{errors} error(s), {len(findings) - errors} warning(s) in "
+            f"{checked} file(s)")
+
+
 def findings_json(findings: Iterable[Finding]) -> list[dict]:
     return [f.to_json() for f in findings]
 

@@ -1,4 +1,5 @@
-"""Scenario files: load them (with positions and checks), play them, compare the expectations."""
+"""Scenario files: load them (with positions and checks), play them, compare the expectations; a suite of
+them played and counted, with coverage."""
 from __future__ import annotations
 
 from collections import Counter
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .clock import SimulatedClock, parse_duration, parse_moment
+from .coverage import Coverage, WorkflowCoverage
 from .findings import Ambiguous, DefinitionError, Finding, Refused
 from .findings import did_you_mean as _did_you_mean
 from .instance import Instance, Intray
@@ -511,3 +513,52 @@ def _show_spec(spec: Any) -> str:
     if isinstance(spec, dict):
         return "with " + ", ".join(f"{k} {v}" for k, v in spec.items())
     return f"due {spec}"
+
+
+# -- a suite of scenario files (`procflow test`) -----------------------------------------------
+
+class Suite:
+    """Scenario files played one by one and counted; with `coverage`, what they exercised of every
+    workflow they use (see coverage.Coverage)."""
+
+    def __init__(self, coverage: bool = False):
+        self.coverage = Coverage() if coverage else None
+        self.passed = 0
+        self.failed = 0
+        self.results: list[dict] = []  # each file's result as JSON, in order
+
+    def run(self, file: Path) -> ScenarioResult | DefinitionError:
+        """Play one file: its result, or the DefinitionError saying why it could not be loaded (a failure)."""
+        coverage = self.coverage
+        try:
+            scenario = load_scenario(file)
+            if coverage:
+                for wf in scenario.workflows.values():
+                    coverage.include(wf)
+            result = run_scenario(scenario, trace=coverage.record if coverage else None)
+        except DefinitionError as exc:
+            self.failed += 1
+            self.results.append({"file": str(file), "scenario": None, "passed": False,
+                                 "failures": [f.render() for f in exc.findings]})
+            return exc
+        self.passed += result.passed
+        self.failed += not result.passed
+        self.results.append(result.to_json())
+        return result
+
+    def covered(self) -> list[WorkflowCoverage]:
+        return self.coverage.results() if self.coverage else []
+
+    def below(self, min_percent: float | None) -> list[WorkflowCoverage]:
+        """The workflows whose transitions the scenarios take less than `min_percent` of."""
+        return [c for c in self.covered() if min_percent is not None and c.percent("transitions") < min_percent]
+
+    def fails(self, min_percent: float | None) -> bool:
+        """A failed scenario, a workflow covered below `min_percent`, or no scenario at all."""
+        return bool(self.failed or self.below(min_percent) or not (self.passed + self.failed))
+
+    def to_json(self) -> dict:
+        out: dict[str, Any] = {"results": self.results, "passed": self.passed, "failed": self.failed}
+        if self.coverage:
+            out["coverage"] = [c.to_json() for c in self.covered()]
+        return out

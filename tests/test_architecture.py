@@ -19,6 +19,7 @@ LAYERS = {
     "scenario": 6, "report": 6,
     "boundary": 6, "analysis": 6, "coverage": 6, "render": 6, "diff": 6,
     "docs": 7,  # generated procedure documents: the workflow, its citations, its diagram
+    "check": 7, "session": 7,  # what `procflow check` and interactive `simulate` do, for the CLI to render
     "store": 7,  # the case store: stands on the runtime's public names; nothing below imports it
 }
 

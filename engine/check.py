@@ -1,0 +1,120 @@
+"""`procflow check`: the workflow and scenario files under some paths checked and analysed, every finding
+at once (each reported once), as data for the CLI to render."""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .findings import DefinitionError, Finding
+from .model import Workflow
+
+
+@dataclass(slots=True)
+class Checked:
+    """What `check_files` found: how many files it read, and every finding, each once."""
+
+    checked: int
+    findings: list[Finding]
+
+    def fails(self, strict: bool) -> bool:
+        """Whether the check fails: an error, or with `strict` any finding."""
+        return any(f.severity == "error" or strict for f in self.findings)
+
+
+def yaml_files(paths: tuple[Path, ...] | list[Path]) -> Iterator[Path]:
+    """The YAML files named or in the folders named, each once (a file named twice is checked once)."""
+    seen: set[Path] = set()
+    for path in paths:
+        found = sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()) \
+            if path.is_dir() else [path]
+        for file in found:
+            if file.resolve() not in seen:
+                seen.add(file.resolve())
+                yield file
+
+
+def is_scenario(path: Path) -> bool:
+    """A scenario file has a top-level `scenario:` key; anything else is taken for a workflow."""
+    if not path.is_file():
+        return False
+    from .spec.yamlsrc import load_yaml_file
+
+    try:
+        data = load_yaml_file(path).data
+    except DefinitionError:
+        try:
+            return path.suffix in (".yaml", ".yml") and "scenario" in path.read_text(errors="replace")[:2000]
+        except OSError:  # unreadable: the load above has already said so
+            return False
+    return isinstance(data, dict) and "scenario" in data
+
+
+def check_files(paths: tuple[Path, ...] | list[Path], against: str | None = None) -> Checked:
+    """Every finding of the YAML files under `paths`: scenarios loaded and checked; workflows loaded,
+    analysed, their names checked together, and compared with their version at git revision `against`
+    (default HEAD) for statuses cases may be in that are gone."""
+    from .analysis import analyse, names
+    from .scenario import load_scenario
+    from .spec import load_workflow
+
+    findings: list[Finding] = []
+    checked = 0
+    workflows: list[Workflow] = []
+    for file in yaml_files(paths):
+        checked += 1
+        try:
+            if is_scenario(file):
+                load_scenario(file)
+            else:
+                wf = load_workflow(file)
+                workflows.append(wf)
+                findings.extend(analyse(wf))
+                findings.extend(removed_statuses(file, wf, against or "HEAD"))
+        except DefinitionError as exc:
+            findings.extend(exc.findings)
+    if workflows:
+        findings.extend(names(workflows))
+    # a scenario reports its workflow's findings too, under the path it resolved: report each once
+    unique: dict[tuple, Finding] = {}
+    for f in findings:
+        unique.setdefault((os.path.realpath(f.file), f.line, f.col, f.message), f)
+    return Checked(checked, list(unique.values()))
+
+
+def revision_problem(paths: tuple[Path, ...] | list[Path], rev: str) -> str | None:
+    """What is wrong with `--against REV` for these paths (it must name a commit of their repository)."""
+    from .spec.history import HistoryError, commit_of, locate
+
+    tracked = next((t for t in (locate(p if p.is_file() else p / "x") for p in paths) if t is not None), None)
+    if tracked is None:
+        return f"--against {rev}: {', '.join(map(str, paths))} is not in a git repository"
+    try:
+        commit_of(tracked, rev)
+    except HistoryError as exc:
+        return f"--against {rev}: {exc}"
+    return None
+
+
+def removed_statuses(file: Path, wf: Workflow, rev: str) -> list[Finding]:
+    """`removed-status` warnings: statuses of the file's version at `rev` that cases may be in, now gone.
+    Nothing when the file is not tracked in git, is new since `rev`, or is unchanged. The old text is
+    only read, not checked: a version that would not load now is compared too."""
+    from .diff import reachable_in_document, removed_status_findings
+    from .spec.history import previous_text
+    from .spec.yamlsrc import load_yaml, load_yaml_file
+
+    found = previous_text(file, rev)
+    if found is None:
+        return []
+    try:
+        old = load_yaml(*found)
+    except DefinitionError:
+        return []
+    gone = [(s, old.pos(("statuses", s), key=True)[0]) for s in reachable_in_document(old.data)
+            if s not in wf.statuses]
+    if not gone:
+        return []
+    line, col = load_yaml_file(file).pos(("statuses",), key=True)
+    return removed_status_findings(gone, (str(file), line, col), f"its version at {rev}")
