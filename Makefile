@@ -25,7 +25,7 @@ install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
 check: install
-	$(BIN)/procflow check --strict workflows scenarios
+	$(BIN)/procflow check --strict workflows scenarios models
 
 demo: install
 	$(BIN)/procflow check workflows scenarios
@@ -35,7 +35,7 @@ demo: install
 
 test: install-test
 	$(BIN)/ruff check engine cli.py tests bench
-	$(BIN)/procflow check --strict workflows scenarios
+	$(BIN)/procflow check --strict workflows scenarios models
 	$(BIN)/procflow test scenarios --coverage --min 100 | grep -v '^PASS '
 	$(BIN)/pytest
 

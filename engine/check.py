@@ -36,24 +36,34 @@ def yaml_files(paths: tuple[Path, ...] | list[Path]) -> Iterator[Path]:
 
 
 def is_scenario(path: Path) -> bool:
-    """A scenario file has a top-level `scenario:` key; anything else is taken for a workflow."""
+    """A scenario file has a top-level `scenario:` key; anything else is taken for a workflow (or a model)."""
+    return file_kind(path) == "scenario"
+
+
+def file_kind(path: Path) -> str:
+    """'scenario' (a top-level `scenario:` key), 'model' (a workload model: `workflow:` and `arrivals:`) or
+    'workflow' (anything else)."""
     if not path.is_file():
-        return False
+        return "workflow"
+    from .forecast.model import is_model
     from .spec.yamlsrc import load_yaml_file
 
     try:
         data = load_yaml_file(path).data
     except DefinitionError:
         try:
-            return path.suffix in (".yaml", ".yml") and "scenario" in path.read_text(errors="replace")[:2000]
+            head = path.read_text(errors="replace")[:2000] if path.suffix in (".yaml", ".yml") else ""
         except OSError:  # unreadable: the load above has already said so
-            return False
-    return isinstance(data, dict) and "scenario" in data
+            return "workflow"
+        return "scenario" if "scenario" in head else "model" if "arrivals:" in head else "workflow"
+    if isinstance(data, dict) and "scenario" in data:
+        return "scenario"
+    return "model" if is_model(data) else "workflow"
 
 
 def check_files(paths: tuple[Path, ...] | list[Path], against: str | None = None) -> Checked:
-    """Every finding of the YAML files under `paths`: scenarios loaded and checked; workflows loaded,
-    analysed, their names checked together, and compared with their version at git revision `against`
+    """Every finding of the YAML files under `paths`: scenarios and workload models loaded and checked;
+    workflows loaded, analysed, their names checked together, and compared with their version at git revision `against`
     (default HEAD) for statuses cases may be in that are gone."""
     from .analysis import analyse, names
     from .scenario import load_scenario
@@ -65,8 +75,13 @@ def check_files(paths: tuple[Path, ...] | list[Path], against: str | None = None
     for file in yaml_files(paths):
         checked += 1
         try:
-            if is_scenario(file):
+            kind = file_kind(file)
+            if kind == "scenario":
                 load_scenario(file)
+            elif kind == "model":
+                from .forecast.model import load_model
+
+                load_model(file)
             else:
                 wf = load_workflow(file)
                 workflows.append(wf)

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import engine
+
 ROOT = Path(__file__).resolve().parent.parent
 ENGINE = ROOT / "engine"
 
@@ -21,6 +23,7 @@ LAYERS = {
     "docs": 7,  # generated procedure documents: the workflow, its citations, its diagram
     "check": 7, "session": 7,  # what `procflow check` and interactive `simulate` do, for the CLI to render
     "store": 7,  # the case store: stands on the runtime's public names; nothing below imports it
+    "forecast": 7,  # caseload forecasts: models, played through the runtime's public names (see below)
 }
 
 
@@ -99,3 +102,28 @@ def test_the_store_stands_on_the_engine_and_nothing_below_imports_it():
                 i == "store" or i.startswith("store.") for i in _engine_imports(path)):
             wrong.append(f"{rel} imports the store")
     assert not wrong, wrong
+
+
+FORECAST = ENGINE / "forecast"
+# what the forecast package may use of the engine: its public names, the workflow model, the positioned
+# YAML and schema of spec/, typed values, the clock's periods and the semantic diff (for --compare)
+FORECAST_USES = {"", "findings", "model", "values", "clock", "spec.yamlsrc", "spec.schema", "spec.history", "diff"}
+
+
+def test_forecast_uses_the_runtime_through_its_public_names():
+    wrong = []
+    for path in FORECAST.rglob("*.py"):
+        for imported in _engine_imports(path):
+            if imported.startswith("forecast"):
+                continue
+            if imported not in FORECAST_USES and imported not in engine.__all__:  # `from .. import Engine`
+                wrong.append(f"{path.relative_to(ROOT)} imports engine.{imported}")
+    assert not wrong, wrong
+
+
+def test_forecast_checks_models_without_its_extra():
+    """`procflow check` reads models with model.py alone: numpy, matplotlib and dask load only to play one."""
+    code = ("import sys; import engine.forecast.model; heavy = [m for m in ('numpy', 'matplotlib', 'distributed', "
+            "'tqdm') if m in sys.modules]; print(','.join(heavy))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""

@@ -1,0 +1,95 @@
+"""The random draws of a partition: its arrivals, then every slot of the model for all its cases at once.
+
+The draws depend only on the model, the partition's seed and its number of cases, never on what the
+engine does with them: two versions of a workflow played with the same seed see the same cases, the
+same delays and the same data (common random numbers).
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import numpy as np
+
+from .model import Delay, Model, Value
+
+
+def delays(d: Delay, rng: np.random.Generator, n: int) -> np.ndarray:
+    """n draws of a delay, in days."""
+    p = d.params
+    if d.kind == "fixed":
+        return np.full(n, p[0])
+    if d.kind == "uniform":
+        return rng.uniform(p[0], p[1], n)
+    if d.kind == "triangular":
+        return rng.triangular(p[0], p[1], p[2], n) if p[0] < p[2] else np.full(n, p[0])
+    if d.kind == "exponential":
+        return rng.exponential(p[0], n)
+    return rng.lognormal(np.log(p[0]), p[1], n)  # lognormal: (median, sigma)
+
+
+def column(slot: Delay | Value, rng: np.random.Generator, n: int) -> np.ndarray:
+    """The n draws of one slot of the model."""
+    if isinstance(slot, Delay):
+        return delays(slot, rng, n)
+    if slot.kind == "pick":
+        return rng.random(n)
+    if slot.kind == "share":
+        return rng.choice(len(slot.choices), size=n, p=np.asarray(slot.shares) / sum(slot.shares))
+    assert slot.delay is not None
+    drawn = delays(slot.delay, rng, n)
+    return np.rint(drawn).astype(np.int64) if slot.kind != "number" else drawn
+
+
+def arrival_moments(model: Model, rng: np.random.Generator, share: float, start: date, end: date,
+                    cases: int | None) -> list[datetime]:
+    """When this partition's cases arrive: each day's count (Poisson, or the rate as it is) at `share` of the
+    model's rate, from `start` to `end`, or until `cases` have arrived when a number is given."""
+    a = model.arrivals
+    out: list[datetime] = []
+    day, owed = start, 0.0
+    while (cases is None and day <= end) or (cases is not None and len(out) < cases):
+        rate = a.rate(day) * share
+        if a.poisson:
+            count = int(rng.poisson(rate))
+        else:  # the rate as it is: whole cases, the fractions carried from day to day
+            owed += rate
+            count = int(owed + 1e-9)
+            owed -= count
+        if cases is not None:
+            count = min(count, cases - len(out))
+        base = datetime(day.year, day.month, day.day)
+        if a.at is not None:
+            minutes = np.full(count, a.at, dtype=np.float64)
+        else:
+            minutes = np.sort(rng.uniform(a.hours[0], a.hours[1], count))
+        out.extend(base + timedelta(minutes=float(m)) for m in np.floor(minutes))
+        day += timedelta(days=1)
+        if day > date.max - timedelta(days=2) or (day - start).days > 100 * 366:
+            break
+    return out
+
+
+def draw_cases(model: Model, rng: np.random.Generator, n: int) -> list[np.ndarray]:
+    """Every slot's draws for n cases, in the model's order."""
+    return [column(slot, rng, n) for slot in model.slots]
+
+
+def value_of(v: Value, cols: list[np.ndarray], i: int, today: date, case_id: str) -> Any:
+    """A piece of event data for case i, on the day it is played."""
+    kind = v.kind
+    if kind == "const":
+        return v.const
+    if kind == "share":
+        return v.choices[int(cols[v.slot][i])]
+    if kind in ("days_before", "days_after"):
+        n = int(cols[v.slot][i]) if v.slot >= 0 else round(v.delay.params[0])  # type: ignore[union-attr]
+        return today - timedelta(days=n) if kind == "days_before" else today + timedelta(days=n)
+    if kind in ("number", "integer"):
+        x = cols[v.slot][i] if v.slot >= 0 else v.delay.params[0]  # type: ignore[union-attr]
+        return int(x) if kind == "integer" else float(x)
+    if kind == "sequence":
+        return f"{v.const}{case_id}"
+    if kind == "record":
+        return {k: value_of(p, cols, i, today, case_id) for k, p in v.parts}
+    return [value_of(p, cols, i, today, case_id) for _, p in v.parts]  # items

@@ -1,0 +1,209 @@
+"""The figures of a forecast: what played cases add up to, folded case by case and merged partition by
+partition. Everything is a count (whole numbers), so merging is addition: the figures do not depend on
+the order partitions finish in, nor on how many workers played them.
+
+Daily series are kept as changes per day (a case entering a status, an intray opened, closed, becoming
+overdue) and summed into levels when read; cycle times as a histogram in whole hours.
+"""
+from __future__ import annotations
+
+import math
+from collections import Counter
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import numpy as np
+
+from ..model import TRAY_CLOSED, TRAY_CODE, TRAY_DUE, TRAY_OPENED
+
+HISTORY_STRIDE = 7  # values per history entry in Instance.log: at, event, actor, data, from, to, source
+PERCENTILES = (50, 90)
+
+
+class Series:
+    """Named daily series of whole numbers that grow as days are added."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, np.ndarray] = {}
+
+    def add(self, name: str, day: int, n: int = 1) -> None:
+        row = self.rows.get(name)
+        if row is None or day >= len(row):
+            grown = np.zeros(max(day + 1, 64 if row is None else 2 * len(row)), dtype=np.int64)
+            if row is not None:
+                grown[:len(row)] = row
+            self.rows[name] = row = grown
+        row[day] += n
+
+    def merge(self, other: Series) -> None:
+        for name, row in other.rows.items():
+            mine = self.rows.get(name)
+            if mine is None:
+                self.rows[name] = row.copy()
+                continue
+            if len(mine) < len(row):
+                mine = np.concatenate([mine, np.zeros(len(row) - len(mine), dtype=np.int64)])
+            mine[:len(row)] += row
+            self.rows[name] = mine
+
+    def values(self, name: str, days: int, cumulative: bool = False) -> list[int]:
+        row = self.rows.get(name, np.zeros(0, dtype=np.int64))[:days]
+        row = np.concatenate([row, np.zeros(days - len(row), dtype=np.int64)])
+        return [int(x) for x in (np.cumsum(row) if cumulative else row)]
+
+
+class Figures:
+    """What a set of played cases adds up to, from day 0 (`start`) for `days` days."""
+
+    def __init__(self, start: date, days: int):
+        self.start = start
+        self.days = days
+        self.cases = 0
+        self.events: Counter[str] = Counter()  # accepted, by event
+        self.refusals: Counter[tuple[str, str]] = Counter()  # (event, the guard's sentence)
+        self.nightly: Counter[str] = Counter()  # schedule events accepted
+        self.finals: Counter[str] = Counter()  # the status each case ended in
+        self.status = Series()  # cases entering (+) and leaving (-) each status, by day
+        self.opened, self.closed, self.open, self.overdue = Series(), Series(), Series(), Series()
+        self.letters: Counter[tuple[str, str]] = Counter()  # (code, recipients)
+        self.letters_weekly = Series()  # by code, by week from day 0
+        self.cycles: dict[str, Counter[int]] = {}  # name -> whole hours -> cases
+
+    # -- folding
+    def day(self, moment: datetime | date) -> int:
+        d = moment.date() if isinstance(moment, datetime) else moment
+        return max(0, (d - self.start).days)
+
+    def fold(self, inst: Any, arrived: datetime, cycle_times: tuple = ()) -> None:
+        """One case, as it stands at the end of the run."""
+        self.cases += 1
+        self.finals[inst.status] += 1
+        status = self.status
+        status.add(inst.workflow.initial, self.day(arrived))
+        log = inst.log
+        entered: list[tuple[datetime, str]] = [(arrived, inst.workflow.initial)]
+        for i in range(0, len(log), HISTORY_STRIDE):
+            at, old, new = log[i], log[i + 4], log[i + 5]
+            if old != new:
+                d = self.day(at)
+                status.add(old, d, -1)
+                status.add(new, d)
+                entered.append((at, new))
+        for t in inst.trays:
+            code, opened, closed, due = t[TRAY_CODE], t[TRAY_OPENED], t[TRAY_CLOSED], t[TRAY_DUE]
+            d0 = self.day(opened)
+            self.opened.add(code, d0)
+            self.open.add(code, d0)
+            late = self.day(due)
+            if closed is not None:
+                d1 = self.day(closed)
+                self.closed.add(code, d1)
+                self.open.add(code, d1, -1)
+                if d1 > late:
+                    self.overdue.add(code, late)
+                    self.overdue.add(code, d1, -1)
+            else:
+                self.overdue.add(code, late)
+        for letter in inst.letters:
+            self.letters[(letter.code, "+".join(letter.to))] += 1
+            self.letters_weekly.add(letter.code, self.day(letter.issued) // 7)
+        for ct in cycle_times:
+            hours = cycle_hours(entered, ct.start, ct.end)
+            if hours is not None:
+                self.cycles.setdefault(ct.name, Counter())[hours] += 1
+
+    # -- merging
+    def merge(self, other: Figures) -> None:
+        self.days = max(self.days, other.days)
+        self.cases += other.cases
+        for mine, theirs in ((self.events, other.events), (self.refusals, other.refusals),
+                             (self.nightly, other.nightly), (self.finals, other.finals), (self.letters, other.letters)):
+            mine.update(theirs)
+        for a, b in ((self.status, other.status), (self.opened, other.opened), (self.closed, other.closed),
+                     (self.open, other.open), (self.overdue, other.overdue),
+                     (self.letters_weekly, other.letters_weekly)):
+            a.merge(b)
+        for name, hist in other.cycles.items():
+            self.cycles.setdefault(name, Counter()).update(hist)
+
+    # -- reading
+    def dates(self) -> list[str]:
+        return [(self.start + timedelta(days=d)).isoformat() for d in range(self.days)]
+
+    def to_json(self, statuses: list[str], intrays: list[str]) -> dict:
+        """The figures as JSON: stable keys, whole numbers and shares, in the workflow's order."""
+        days = self.days
+        codes = [c for c in intrays if c in self.opened.rows] + sorted(set(self.opened.rows) - set(intrays))
+        shown = [s for s in statuses if s in self.status.rows] + sorted(set(self.status.rows) - set(statuses))
+        intray_totals = {}
+        daily_intrays = {}
+        for code in codes:
+            open_ = self.open.values(code, days, cumulative=True)
+            overdue = self.overdue.values(code, days, cumulative=True)
+            intray_totals[code] = {"opened": int(self.opened.rows[code].sum()),
+                                   "closed": int(self.closed.rows[code].sum()) if code in self.closed.rows else 0,
+                                   "open_at_end": open_[-1] if open_ else 0,
+                                   "overdue_at_end": overdue[-1] if overdue else 0,
+                                   "overdue_peak": max(overdue, default=0)}
+            daily_intrays[code] = {"opened": self.opened.values(code, days), "closed": self.closed.values(code, days),
+                                   "open": open_, "overdue": overdue}
+        weeks = (days + 6) // 7
+        return {
+            "cases": self.cases,
+            "events": dict(sorted(self.events.items())),
+            "nightly": dict(sorted(self.nightly.items())),
+            "refusals": [{"event": e, "says": s, "count": n}
+                         for (e, s), n in sorted(self.refusals.items(), key=lambda kv: (-kv[1], kv[0]))],
+            "final_status": {s: self.finals[s] for s in statuses if self.finals[s]},
+            "final_share": {s: round(self.finals[s] / self.cases, 6) for s in statuses if self.finals[s]}
+            if self.cases else {},
+            "intrays": intray_totals,
+            "letters": [{"code": c, "to": to.split("+"), "count": n} for (c, to), n in sorted(self.letters.items())],
+            "letters_weekly": {c: self.letters_weekly.values(c, weeks) for c in sorted(self.letters_weekly.rows)},
+            "cycle_times": {name: cycle_summary(hist) for name, hist in sorted(self.cycles.items())},
+            "daily": {"dates": self.dates(),
+                      "status": {s: self.status.values(s, days, cumulative=True) for s in shown},
+                      "intrays": daily_intrays},
+        }
+
+
+def cycle_hours(entered: list[tuple[datetime, str]], start: frozenset[str], end: frozenset[str]) -> int | None:
+    """Whole hours from the first entry into a `start` status to the first entry into an `end` status after it."""
+    began = None
+    for at, status in entered:
+        if began is None:
+            if status in start:
+                began = at
+        elif status in end:
+            return int((at - began).total_seconds() // 3600)
+    return None
+
+
+def percentile(hist: Counter[int], p: float) -> int:
+    """The nearest-rank p-th percentile of a histogram: the smallest value with at least p% of the cases at or
+    below it."""
+    total = sum(hist.values())
+    rank = max(1, math.ceil(p / 100 * total))
+    seen = 0
+    for value in sorted(hist):
+        seen += hist[value]
+        if seen >= rank:
+            return value
+    raise ValueError("an empty histogram has no percentile")
+
+
+def cycle_summary(hist: Counter[int]) -> dict:
+    """A cycle time's count, mean and percentiles, in days (from whole hours), and its histogram by day."""
+    total = sum(hist.values())
+    if not total:
+        return {"count": 0}
+    by_day: Counter[int] = Counter()
+    for hours, n in hist.items():
+        by_day[hours // 24] += n
+    out: dict[str, Any] = {"count": total,
+                           "mean_days": round(sum(h * n for h, n in hist.items()) / total / 24, 4)}
+    for p in PERCENTILES:
+        out[f"p{p}_days"] = round(percentile(hist, p) / 24, 4)
+    out["max_days"] = round(max(hist) / 24, 4)
+    out["histogram_days"] = {str(d): by_day[d] for d in sorted(by_day)}
+    return out

@@ -1,0 +1,201 @@
+"""Playing one partition of a forecast through the real engine: its cases arrive, each step of the model is
+fired with `Engine.fire` (decide and commit: guards, effects, intrays, letters, other instances) at its
+moment on a simulated clock, the overnight schedules run as the clock passes them, and every refusal is
+counted by the sentence the engine gives. The cases are folded into Figures at the end.
+
+A partition holds its own engine, its own set-up records and its own cases, so partitions are independent
+and a partition's memory is bounded by its number of cases, not by the whole run's.
+"""
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import numpy as np
+
+from .. import Ambiguous, Engine, Refused, SimulatedClock
+from ..model import Workflow
+from .draw import arrival_moments, draw_cases, value_of
+from .figures import Figures
+from .model import Model, Play, Step
+
+SYSTEM = {"role": "system"}  # who the overnight run is, as Engine.advance fires it
+NIGHTS_AFTER_EVENT = 1  # overnight runs a case is offered after each of its events (overnight: after_events)
+_SCHEDULE = -1  # a heap entry's case number for an overnight run
+
+
+@dataclass(frozen=True, slots=True)
+class Partition:
+    """One independent share of a run: its number, its seed, its share of the arrivals and its cases."""
+
+    index: int
+    seed: Any  # a numpy SeedSequence (spawned from the run's seed)
+    share: float  # of the model's arrival rate
+    start: date
+    end: date
+    cases: int | None  # the number of cases to play, or None: as many as arrive from start to end
+
+
+def play(model: Model, workflows: dict[str, Workflow], part: Partition) -> Figures:
+    """Play a partition's cases; their figures."""
+    return _Player(model, workflows, part).run()
+
+
+class _Player:
+    def __init__(self, model: Model, workflows: dict[str, Workflow], part: Partition):
+        self.model = model
+        self.part = part
+        self.clock = SimulatedClock(datetime(part.start.year, part.start.month, part.start.day))
+        self.engine = Engine(workflows.values(), clock=self.clock)
+        self.workflow = workflows[model.workflow]
+        rng = np.random.Generator(np.random.PCG64(part.seed))
+        self.arrivals = arrival_moments(model, rng, part.share, part.start, part.end, part.cases)
+        self.cols = draw_cases(model, rng, len(self.arrivals))
+        self.figures = Figures(part.start, 0)
+        self.cases: list[Any] = [None] * len(self.arrivals)
+        self.recent: dict[int, int] = {}  # case -> overnight runs still to offer it (after_events)
+        self.heap: list[tuple] = []
+        self.seq = 0
+        self.actor = model.actor or {}
+
+    def push(self, moment: datetime, case: int, step: int, attempt: int = 0) -> None:
+        self.seq += 1
+        heapq.heappush(self.heap, (moment, self.seq, case, step, attempt))
+
+    def run(self) -> Figures:
+        self.set_up()
+        for i, moment in enumerate(self.arrivals):
+            self.push(moment, i, 0)
+        for name, sched in self.schedules():
+            hour, minute = (int(x) for x in sched.at.split(":"))
+            first = datetime(self.part.start.year, self.part.start.month, self.part.start.day, hour, minute)
+            self.push(first if first > self.clock() else first + timedelta(days=1), _SCHEDULE, name)  # type: ignore[arg-type]
+        last = datetime.combine(self.part.end, datetime.max.time()) if self.part.cases is None else None
+        live = len(self.arrivals)  # cases whose steps are not all played
+        while self.heap:
+            moment, _, case, step, attempt = heapq.heappop(self.heap)
+            if last is not None and moment > last:
+                break
+            if case == _SCHEDULE:
+                if live == 0 and last is None:
+                    continue  # a run of a given number of cases ends with its last step
+                self.clock.set(moment)
+                self.overnight(step)  # type: ignore[arg-type]
+                self.push(moment + timedelta(days=1), _SCHEDULE, step)  # type: ignore[arg-type]
+                continue
+            self.clock.set(moment)
+            if self.cases[case] is None:
+                self.cases[case] = self.engine.create(self.model.workflow, f"{self.model.workflow}-{case + 1}")
+            live -= self.advance(case, step, attempt, moment)
+        end_day = self.part.end if last is not None else self.clock().date()
+        self.figures.days = max(self.figures.days, (end_day - self.part.start).days + 1)
+        cycles = self.model.cycle_times
+        for inst, arrived in zip(self.cases, self.arrivals, strict=True):
+            if inst is not None:
+                self.figures.fold(inst, arrived, cycles)
+        return self.figures
+
+    def set_up(self) -> None:
+        """The other workflows' instances the model sets up (the SCO records at the sites), at the start."""
+        for i, item in enumerate(self.model.setup):
+            inst = self.engine.create(item.workflow, item.name or f"{item.workflow}-setup-{i + 1}")
+            self.engine.fire(inst, item.event, dict(item.data), item.actor or self.actor or None)
+
+    def schedules(self) -> list[tuple[str, Any]]:
+        return [(f"{wf.name}:{name}", s) for wf in self.engine.workflows.values()
+                for name, s in sorted(wf.schedules.items())]
+
+    def overnight(self, key: str) -> None:
+        """A schedule's event fired on each instance it may apply to, refusals ignored (as Engine.advance)."""
+        wf_name, name = key.split(":", 1)
+        event = self.engine.workflows[wf_name].schedules[name].event
+        if wf_name == self.model.workflow and self.model.overnight == "after_events":
+            targets = []
+            for case in sorted(self.recent):
+                targets.append(self.cases[case])
+                self.recent[case] -= 1
+                if not self.recent[case]:
+                    del self.recent[case]
+        else:
+            targets = [i for i in self.engine.instances.values() if i.workflow.name == wf_name]
+        fire = self.engine.fire
+        for inst in targets:
+            try:
+                fire(inst, event, None, SYSTEM)
+            except (Refused, Ambiguous):
+                continue
+            self.figures.nightly[event] += 1
+
+    def advance(self, case: int, index: int, attempt: int, moment: datetime) -> int:
+        """Play step `index` of a case (or the next one that applies); 1 when the case has no steps left."""
+        steps = self.model.steps
+        cols = self.cols
+        inst = self.cases[case]
+        while index < len(steps):
+            step: Step = steps[index]
+            play = self.pick(step, case)
+            if play is None or (step.when is not None and inst.status not in step.when):
+                index, attempt = index + 1, 0
+                if index < len(steps):
+                    moment = self.next_moment(moment, steps[index], case)
+                    if moment != self.clock():
+                        self.push(moment, case, index)
+                        return 0
+                continue
+            if self.fire(inst, play, case, moment):
+                index += 1
+            elif attempt < play.retries:
+                delay = play.retry_after
+                assert delay is not None
+                days = delay.params[0] if delay.slot < 0 else cols[delay.slot + attempt][case]
+                self.push(moment + timedelta(days=float(days)), case, index, attempt + 1)
+                return 0
+            elif play.then == "stop":
+                return 1
+            else:
+                index += 1
+            if index >= len(steps):
+                break
+            self.push(self.next_moment(moment, steps[index], case), case, index)
+            return 0
+        return 1
+
+    def next_moment(self, moment: datetime, step: Step, case: int) -> datetime:
+        after = step.after
+        days = after.params[0] if after.slot < 0 else self.cols[after.slot][case]
+        return moment + timedelta(days=float(days)) if days else moment
+
+    def pick(self, step: Step, case: int) -> Play | None:
+        """The play of a step for this case: None when the step does not happen to it (its share)."""
+        if step.pick_slot < 0:
+            return step.plays[0]
+        u = float(self.cols[step.pick_slot][case])
+        if u >= step.share:
+            return None
+        if len(step.plays) == 1:
+            return step.plays[0]
+        u /= step.share  # the same draw, spread again over the choices
+        total = 0.0
+        for play in step.plays:
+            total += play.share
+            if u < total:
+                return play
+        return step.plays[-1]
+
+    def fire(self, inst: Any, play: Play, case: int, moment: datetime) -> bool:
+        today = moment.date()
+        data = {k: value_of(v, self.cols, case, today, f"{self.part.index + 1}-{case + 1}") for k, v in play.data}
+        try:
+            self.engine.fire(inst, play.event, data, play.actor or self.actor or None)
+        except Refused as exc:
+            for says in exc.reasons:
+                self.figures.refusals[(play.event, says)] += 1
+            return False
+        except Ambiguous as exc:
+            self.figures.refusals[(play.event, f"ambiguous: {'; '.join(exc.transitions)}")] += 1
+            return False
+        self.figures.events[play.event] += 1
+        self.recent[case] = NIGHTS_AFTER_EVENT
+        return True
