@@ -867,6 +867,10 @@ def forecast(model: Path, cases: int | None, start: Any, end: Any, seed: int | N
         try:
             write_outputs(result, out_dir)
         except OSError as exc:
+            from engine.files import is_disk_full
+
+            if is_disk_full(exc):
+                raise click.ClickException(f"cannot write into {out_dir}: the disk is full ({exc.strerror})") from None
             _fail_usage(f"cannot write into {out_dir}: {exc.strerror or exc}")
     click.echo(json.dumps(result, indent=1, ensure_ascii=False) if as_json else text(result))
 

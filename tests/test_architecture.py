@@ -106,8 +106,9 @@ def test_the_store_stands_on_the_engine_and_nothing_below_imports_it():
 
 FORECAST = ENGINE / "forecast"
 # what the forecast package may use of the engine: its public names, the workflow model, the positioned
-# YAML and schema of spec/, typed values, the clock's periods and the semantic diff (for --compare)
-FORECAST_USES = {"", "findings", "model", "values", "clock", "spec.yamlsrc", "spec.schema", "spec.history", "diff"}
+# YAML and schema of spec/, typed values, the clock's periods, whole-file writes and the semantic diff
+# (for --compare)
+FORECAST_USES = {"", "files", "findings", "model", "values", "clock", "spec.yamlsrc", "spec.schema", "spec.history", "diff"}
 
 
 def test_forecast_uses_the_runtime_through_its_public_names():

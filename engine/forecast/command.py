@@ -121,11 +121,10 @@ def write_outputs(result: dict, out_dir: Path) -> list[Path]:
         files[f"{name}.png"] = png
     files["report.html"] = html_report(runs, {k: base64.b64encode(v).decode() for k, v in images.items()},
                                        result.get("comparison"), result.get("changes_text", "")).encode()
+    from ..files import write_atomic
+
     written = []
     for name, body in files.items():
-        path = out_dir / name
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_bytes(body)
-        tmp.replace(path)
-        written.append(path)
+        write_atomic(out_dir / name, body)
+        written.append(out_dir / name)
     return written
