@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, NoReturn
 
 from engine.model import TRAY_ABOUT, TRAY_CLOSED, TRAY_CODE, TRAY_OPENED, Expr, FieldSpec, Pos
+from engine.regex import PatternError, compile_pattern
 
 MAX_LENGTH = 500
 MAX_DEPTH = 50
@@ -30,7 +31,7 @@ _FUNCS: dict[str, tuple[str, int, int, bool]] = {
     "is_open": ("_is_open", 1, 2, True), "opened_on": ("_opened_on", 1, 2, True),
     "date": ("_date", 1, 1, False), "days": ("_days", 1, 1, False), "hours": ("_hours", 1, 1, False),
     "weeks": ("_weeks", 1, 1, False), "minutes": ("_minutes", 1, 1, False),
-    "matches": ("_fullmatch", 2, 2, False), "lookup": ("_lookup", 3, 3, False),
+    "matches": ("", 2, 2, False), "lookup": ("_lookup", 3, 3, False),
 }
 _ALLOWED_FUNCS = ", ".join(sorted(_FUNCS))
 _OPS = {ast.Div: "/", ast.Mod: "%", ast.Pow: "**", ast.MatMult: "@", ast.LShift: "<<", ast.RShift: ">>",
@@ -96,91 +97,6 @@ def _lookup(column: Mapping[Any, Any], key: Any) -> Any:
     return column.get(key)
 
 
-def _fullmatch(pattern: re.Pattern[str], value: Any) -> bool:
-    return isinstance(value, str) and pattern.fullmatch(value) is not None
-
-
-def _repeats_a_repeat(pattern: str) -> bool:
-    """Whether an unbounded repeat (`*`, `+`, `{m,}`) repeats a part that can itself match the same text in
-    more than one way: another repeat or an alternation, as in '(a+)+', '([a-z]+ *)+', '(a|a)+' or '(.*,)*x'.
-    Matching then backtracks exponentially on a value that almost matches. Let through: a repeat whose part
-    ends with a character none of its inner repeats can take, as in '([a-z0-9-]+[.])+', and alternatives
-    starting with different letters, as in '(a|b)*'. Read from the standard library's own parse of the
-    (valid) pattern; cautious where it cannot tell (character categories such as \\w, '.')."""
-    from re import _constants as sre  # type: ignore[attr-defined]
-    from re import _parser  # type: ignore[attr-defined]
-
-    repeat_ops = {sre.MAX_REPEAT, sre.MIN_REPEAT}
-
-    def chars(op: Any, av: Any) -> set[int] | None:
-        """The characters a one-character item matches, or None when not known here."""
-        if op is sre.LITERAL:
-            return {av}
-        if op is sre.IN:
-            found: set[int] = set()
-            for kind, value in av:
-                if kind is sre.LITERAL:
-                    found.add(value)
-                elif kind is sre.RANGE and value[1] - value[0] < 1000:
-                    found.update(range(value[0], value[1] + 1))
-                else:  # NEGATE, CATEGORY, a wide range
-                    return None
-            return found
-        return None
-
-    def risky_parts(items: Any) -> list[tuple[Any, Any]] | None:
-        """The inner repeats of a repeated part (each as its one item), or None if an alternation or a repeat
-        of more than one character makes it ambiguous anyway."""
-        found: list[tuple[Any, Any]] = []
-        for op, av in items:
-            if op in repeat_ops:
-                if av[1] is sre.MAXREPEAT or av[1] > 1:
-                    if len(av[2]) != 1:
-                        return None
-                    found.append(av[2][0])
-                inner = risky_parts(av[2])
-                if inner is None:
-                    return None
-                found += inner
-            elif op is sre.SUBPATTERN:
-                inner = risky_parts(av[-1])
-                if inner is None:
-                    return None
-                found += inner
-            elif op is sre.BRANCH:
-                firsts = [branch[0] for branch in av[1] if branch]
-                if (len(firsts) < len(av[1]) or any(o is not sre.LITERAL for o, _ in firsts)
-                        or len({v for _, v in firsts}) < len(firsts)
-                        or any(risky_parts(branch) for branch in av[1])):
-                    return None
-        return found
-
-    def ambiguous(body: Any) -> bool:
-        while len(body) == 1 and body[0][0] is sre.SUBPATTERN:  # '(...)+': the group's own items
-            body = body[0][1][-1]
-        inner = risky_parts(body)
-        if inner is None:
-            return True
-        if not inner:
-            return False
-        required = [(op, av) for op, av in body if not (op in repeat_ops and av[0] == 0)]
-        end = chars(*required[-1]) if required else None
-        return end is None or any((c := chars(*item)) is None or c & end for item in inner)
-
-    def walk(items: Any) -> bool:
-        for op, av in items:
-            if op in repeat_ops:
-                if av[1] is sre.MAXREPEAT and ambiguous(av[2]) or walk(av[2]):
-                    return True
-            elif op is sre.SUBPATTERN and walk(av[-1]):
-                return True
-            elif op is sre.BRANCH and any(walk(branch) for branch in av[1]):
-                return True
-        return False
-
-    return walk(_parser.parse(pattern))
-
-
 def _date(value: Any) -> date | None:
     if isinstance(value, datetime):
         return value.date()
@@ -197,7 +113,7 @@ _DURATION_FNS: dict[str, Callable[[Any], timedelta]] = {
 }
 _HELPERS: dict[str, Any] = {
     "__builtins__": {}, "len": len, "any": any, "all": all, "min": min, "max": max,
-    "_count": _count, "_fullmatch": _fullmatch, "_lookup": _lookup, "_is_open": _is_open, "_opened_on": _opened_on, "_date": _date,
+    "_count": _count, "_lookup": _lookup, "_is_open": _is_open, "_opened_on": _opened_on, "_date": _date,
     **{f"_{name}": fn for name, fn in _DURATION_FNS.items()},
 }
 
@@ -551,15 +467,10 @@ class _Compiler:
         if not (isinstance(pattern, ast.Constant) and isinstance(pattern.value, str)):
             self.fail("matches() needs its pattern written out in quotes", node.args[1])
         try:
-            compiled = re.compile(pattern.value)
-        except (re.error, OverflowError) as exc:  # OverflowError: a repeat count too large
-            self.fail(f"matches(): the pattern is not a valid regular expression: {exc}", node.args[1])
-        if _repeats_a_repeat(pattern.value):
-            self.fail("matches(): a repeated part of the pattern repeats something itself, or offers alternatives, "
-                      "that can take the same text in several ways: on a value that almost matches this can take "
-                      "minutes", node.args[1], "repeat once, e.g. '[0-9 ]+' rather than '([0-9]+ ?)+'; end a repeated "
-                      "part with a separator its repeats cannot take, e.g. '([a-z]+,)+'")
-        return ast.Call(ast.Name("_fullmatch", ast.Load()), [self.const(compiled), args[0]], [])
+            compiled = compile_pattern(pattern.value)
+        except PatternError as exc:
+            self.fail(f"matches(): the pattern {exc.message}", node.args[1], exc.hint)
+        return ast.Call(self.const(compiled), [args[0]], [])
 
     def lookup(self, node: ast.Call, args: list[ast.expr]) -> ast.expr:
         """`lookup('TABLE', key, 'COLUMN')`: a value from a table of the workflow, bound when it loads."""
