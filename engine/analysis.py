@@ -36,7 +36,7 @@ from .model import Event, Expr, Pos, Transition, Workflow
 SEVERITY = {"unreachable": "warning", "dead-end": "error", "never-fires": "warning", "intray-left-open": "warning",
             "unused-intray": "warning", "unused-letter": "warning", "overlapping-guards": "warning",
             "unknown-step": "warning", "missing-source": "warning", "file-name": "warning",
-            "same-name": "error"}
+            "same-name": "error", "guard-limit": "error"}
 MAX_ROUTES = 10000
 
 Route = tuple[tuple[str, str], ...]  # (event, status reached), in order
@@ -72,8 +72,13 @@ def analyse(wf: Workflow) -> list[Finding]:
     """Every finding of the graph checks, in file order."""
     g = status_graph(wf)
     reach = {wf.initial} | nx.descendants(g, wf.initial) if wf.initial in g else set()
-    found = [*_reachability(wf, g, reach), *_never_fires(wf, reach), *_intrays_left_open(wf, g, reach),
-             *_unused(wf), *_overlapping(wf, reach), *_unknown_steps(wf), *_missing_sources(wf)]
+    found = [*_reachability(wf, g, reach), *_intrays_left_open(wf, g, reach), *_unused(wf), *_unknown_steps(wf),
+             *_missing_sources(wf)]
+    try:  # these try guards on boundary values
+        found += [*_never_fires(wf, reach), *_overlapping(wf, reach)]
+    except boundary.Stopped as exc:
+        found.append(_finding(wf, exc.expr.pos, "guard-limit", exc.message,
+                              "a condition must end quickly on any values: build no long lists, texts or numbers"))
     return sorted(found, key=lambda f: (f.file, f.line, f.col, f.code))
 
 

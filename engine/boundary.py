@@ -9,7 +9,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from .expr import _rewrite_durations  # the same `35 days` -> days(35) rewrite the compiler makes
+from .expr import (
+    LIMITS,
+    _rewrite_durations,  # the same `35 days` -> days(35) rewrite the compiler makes
+    limit_message,
+)
 from .model import TRAY_CODE, Event, Expr, FieldSpec, Workflow
 
 TODAY = date(2026, 1, 15)
@@ -250,13 +254,28 @@ def search(exprs: list[Expr], sp: Space, status: str, cap: int = CAP) -> dict[st
         for (kind, name), value in zip(sp.subjects, combo, strict=True):
             {"data": data, "field": fields, "actor": actor}[kind][name] = value
         ctx = FakeContext(status, actor, trays)
-        if all(e.holds(data, fields, ctx) for e in exprs):
+        if all(_holds(e, data, fields, ctx) for e in exprs):
             witness = {f"{'' if kind == 'data' else kind + '.'}{name}": value
                        for (kind, name), value in zip(sp.subjects, combo, strict=True)}
             if trays:
                 witness["open intrays"] = sorted({t[TRAY_CODE] for t in trays})
             return witness
     return None
+
+
+class Stopped(Exception):
+    """A condition tried on boundary values stopped at one of expr.LIMITS: `expr` is the one, `message` says so."""
+
+    def __init__(self, expr: Expr, exc: BaseException):
+        super().__init__(limit_message(expr, exc, placed=False))
+        self.expr, self.message = expr, limit_message(expr, exc, placed=False)
+
+
+def _holds(expr: Expr, data: dict, fields: dict, ctx: Any) -> bool:
+    try:
+        return expr.holds(data, fields, ctx)
+    except LIMITS as exc:
+        raise Stopped(expr, exc) from None
 
 
 def show(witness: dict[str, Any]) -> str:

@@ -18,6 +18,12 @@ from engine.regex import PatternError, compile_pattern
 
 MAX_LENGTH = 500
 MAX_DEPTH = 50
+# bounds on what an expression builds, so that every one ends in milliseconds and in little memory; checked
+# when the workflow is checked where the values are written out, and as the expression runs where not
+MAX_ITEMS = 1_000  # items of a list built by repetition ([0] * n)
+MAX_TEXT = 10_000  # characters of text built by repetition ('-' * n)
+MAX_BITS = 1_024  # bits of a product of whole numbers (about 308 digits)
+MAX_LOOPS = 2  # loops inside one another: any(any(... for b in y) for a in x)
 
 _UNITS = {word: unit for unit in ("days", "hours", "weeks", "minutes") for word in (unit, unit[:-1], unit[0])}
 _PLAIN_NUMBER = re.compile(r"\d[\d_]*(\.\d*)?$")
@@ -60,6 +66,27 @@ class ExprError(Exception):
         return f"{self.message} ({self.hint})" if self.hint else self.message
 
 
+class ExprLimit(Exception):
+    """An expression stopped at a bound on what it may build (see MAX_ITEMS, MAX_TEXT, MAX_BITS)."""
+
+
+# what stops a guard that is not the guard failing: a bound, memory, nesting. A compiled guard's `holds`
+# passes these on (it is False where any other error is raised), for the caller to name the guard.
+LIMITS: tuple[type[BaseException], ...] = (ExprLimit, MemoryError, RecursionError)
+
+
+def limit_message(expr: Expr, exc: BaseException, placed: bool = True) -> str:
+    """What to say of a condition stopped by one of LIMITS: the condition (and its place, unless the message is
+    placed there already), never its policy text."""
+    reason = (str(exc) if isinstance(exc, ExprLimit) else "it ran out of memory" if isinstance(exc, MemoryError)
+              else "it nests too deeply")
+    text = expr.text if len(expr.text) <= 80 else expr.text[:80] + "..."
+    if not placed:
+        return f"the condition '{text}' stops on some values: {reason}"
+    where = f" ({expr.pos[0]}:{expr.pos[1]}:{expr.pos[2]})" if expr.pos else ""
+    return f"the condition '{text}'{where} was stopped: {reason} (a fault of the workflow, not of the case)"
+
+
 @dataclass(frozen=True)
 class Scope:
     """The names an expression may read."""
@@ -97,6 +124,20 @@ def _lookup(column: Mapping[Any, Any], key: Any) -> Any:
     return column.get(key)
 
 
+def _mul(left: Any, right: Any) -> Any:
+    """`left * right`, refused (ExprLimit) where it would build a list, a text or a whole number past its bound."""
+    if isinstance(left, int) and isinstance(right, int):
+        if left.bit_length() + right.bit_length() > MAX_BITS + 1 and (left * right).bit_length() > MAX_BITS:
+            raise ExprLimit(f"'*' would make a whole number of more than {MAX_BITS} bits (about 308 digits)")
+    else:
+        seq, times = (left, right) if isinstance(right, int) else (right, left)
+        if isinstance(seq, (str, list, tuple)) and isinstance(times, int):
+            bound, what = (MAX_TEXT, "characters of text") if isinstance(seq, str) else (MAX_ITEMS, "list items")
+            if len(seq) * times > bound:
+                raise ExprLimit(f"'*' would build {len(seq) * times} {what}; at most {bound}")
+    return left * right
+
+
 def _date(value: Any) -> date | None:
     if isinstance(value, datetime):
         return value.date()
@@ -112,7 +153,7 @@ _DURATION_FNS: dict[str, Callable[[Any], timedelta]] = {
     "weeks": lambda n: timedelta(weeks=n), "minutes": lambda n: timedelta(minutes=n),
 }
 _HELPERS: dict[str, Any] = {
-    "__builtins__": {}, "len": len, "any": any, "all": all, "min": min, "max": max,
+    "__builtins__": {}, "_mul": _mul, "len": len, "any": any, "all": all, "min": min, "max": max,
     "_count": _count, "_lookup": _lookup, "_is_open": _is_open, "_opened_on": _opened_on, "_date": _date,
     **{f"_{name}": fn for name, fn in _DURATION_FNS.items()},
 }
@@ -175,15 +216,16 @@ def _rewrite_durations(text: str) -> tuple[str, list[int]]:
 
 def _functions(body: ast.expr, namespace: dict[str, Any]) -> tuple[Callable, Callable]:
     """The checked tree `body` compiled into `fn(data, fields, ctx)`, its value, and `holds(data, fields, ctx)`:
-    `try: return True if <body> else False` / `except Exception: return False`."""
+    `try: return True if <body> else False` / `except LIMITS: raise` / `except Exception: return False`."""
     args = ast.arguments(posonlyargs=[], args=[ast.arg("data"), ast.arg("fields"), ast.arg("ctx")],
                          kwonlyargs=[], kw_defaults=[], defaults=[])
     test = ast.FunctionDef(name="_holds", args=args, decorator_list=[], returns=None, body=[ast.Try(
         body=[ast.Return(ast.IfExp(body, ast.Constant(True), ast.Constant(False)))],
-        handlers=[ast.ExceptHandler(type=ast.Name("_Exception", ast.Load()), name=None,
+        handlers=[ast.ExceptHandler(type=ast.Name("_Limits", ast.Load()), name=None, body=[ast.Raise()]),
+                  ast.ExceptHandler(type=ast.Name("_Exception", ast.Load()), name=None,
                                     body=[ast.Return(ast.Constant(False))])],
         orelse=[], finalbody=[])])
-    namespace["_Exception"] = Exception
+    namespace["_Exception"], namespace["_Limits"] = Exception, LIMITS
     _define([ast.Assign(targets=[ast.Name("_fn", ast.Store())], value=ast.Lambda(args=args, body=body)), test],
             namespace)
     return namespace["_fn"], namespace["_holds"]
@@ -251,6 +293,7 @@ class _Compiler:
         self.text, self.src, self.omap, self.scope = text, src, omap, scope
         self.names: set[str] = set()
         self.consts: dict[str, Any] = {}
+        self.loops = 0  # loops the node being compiled is inside
 
     def const(self, value: Any) -> ast.Name:
         """A value bound when the expression is compiled, by a name unique among all compiled expressions
@@ -396,7 +439,16 @@ class _Compiler:
             hint = "use // for whole-number division" if symbol == "/" else "allowed: + - * //"
             found = self.src.find(symbol, self.chars(node.left.end_col_offset))
             self.fail(f"operator '{symbol}' is not allowed", found if found >= 0 else node, hint)
-        return ast.BinOp(self.expr(node.left, loops), node.op, self.expr(node.right, loops))
+        left, right = self.expr(node.left, loops), self.expr(node.right, loops)
+        if not isinstance(node.op, ast.Mult):
+            return ast.BinOp(left, node.op, right)
+        try:
+            _mul(_written(left), _written(right))
+        except ExprLimit as exc:
+            self.fail(str(exc), node, "compare lengths or counts rather than building long values")
+        except (TypeError, ValueError, _NotWritten):
+            pass  # a value known only as it runs: bounded then; a mistake of types: False then, as other guards
+        return ast.Call(ast.Name("_mul", ast.Load()), [left, right], [])
 
     def v_Compare(self, node: ast.Compare, loops: dict) -> ast.expr:
         operands = [self.expr(node.left, loops)] + [self.expr(c, loops) for c in node.comparators]
@@ -512,12 +564,18 @@ class _Compiler:
             self.fail("the loop variable must be a single name, e.g. 'for r in reasons'", gen.target)
         var = gen.target.id
         self.underscore(var, gen.target)
+        self.loops += 1
+        if self.loops > MAX_LOOPS:
+            self.fail(f"loops nest at most {MAX_LOOPS} deep: a loop inside a loop inside a loop can take hours",
+                      node, "split it into simpler guards or computed fields")
         iterable = self.expr(gen.iter, loops)
         inner = {**loops, var: self.item_fields(gen.iter, loops)}
         comp = ast.comprehension(ast.Name(f"_v_{var}", ast.Store()), iterable,
                                  [self.expr(cond, inner) for cond in gen.ifs], 0)
         kind = ast.ListComp if as_list or isinstance(node, ast.ListComp) else ast.GeneratorExp
-        return kind(self.expr(node.elt, inner), [comp])
+        found = kind(self.expr(node.elt, inner), [comp])
+        self.loops -= 1
+        return found
 
     def item_fields(self, node: ast.AST, loops: dict) -> frozenset[str] | None:
         """The field names of the items `node` yields; empty for plain values; None when unknown."""
@@ -536,6 +594,23 @@ class _Compiler:
         if spec.record is not None:
             return frozenset(f.name for f in spec.record)
         return frozenset() if spec.of is not None else None
+
+
+class _NotWritten(Exception):
+    """A value not written out in the expression (see _written)."""
+
+
+def _written(node: ast.expr) -> Any:
+    """The value a compiled node has wherever it runs, when it is written out: a constant, a list or tuple
+    (its items as None: only its length counts here) or a product of such; else _NotWritten."""
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return [None] * len(node.elts)
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "_mul"
+            and len(node.args) == 2):
+        return _mul(_written(node.args[0]), _written(node.args[1]))
+    raise _NotWritten
 
 
 def _get(base: ast.expr, key: str) -> ast.expr:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .expr import LIMITS, limit_message
 from .findings import Ambiguous, Refused
 from .instance import _EMPTY
 from .machine import CompiledMachine, Step
@@ -18,7 +19,31 @@ def judge(event: Event, status: str, steps: tuple[Step, ...], held: tuple[tuple[
           fields: dict, ctx: Context, unknown: frozenset[str] = frozenset()) -> Judgement:
     """The verdict on an event's guards with this data (see Judgement). `held` is the event's guards with the
     verdict True: what is recorded when their combined check holds, without evaluating each. Guards and
-    `when:`s reading a name of `unknown` (data not given yet) are not evaluated and count as holding."""
+    `when:`s reading a name of `unknown` (data not given yet) are not evaluated and count as holding.
+    A condition stopped at a bound (expr.LIMITS) refuses the event naming the condition, never as its `says:`."""
+    try:
+        return _judge(event, status, steps, held, values, fields, ctx, unknown)
+    except LIMITS as exc:
+        stopped = _stopped(event, steps, values, fields, ctx, exc)
+        return Judgement(event.name, status, ((stopped, False),), [], [stopped])
+
+
+def _stopped(event: Event, steps: tuple[Step, ...], values: dict, fields: dict, ctx: Context,
+             exc: BaseException) -> Guard:
+    """The first condition of the event that stops at one of LIMITS, as a refusing guard saying so."""
+    guards = [*event.guards, *(g for s in steps for g in s.transition.guards)]
+    whens = [s.transition.when for s in steps if s.transition.when is not None]
+    for expr, guard in [*((g.check, g) for g in guards), *((w, None) for w in whens)]:
+        try:
+            expr.holds(values, fields, ctx)
+        except LIMITS as found:
+            return Guard(expr, limit_message(expr, found), guard.source if guard else "", pos=expr.pos)
+    first = guards[0].check if guards else whens[0]
+    return Guard(first, limit_message(first, exc), pos=first.pos)
+
+
+def _judge(event: Event, status: str, steps: tuple[Step, ...], held: tuple[tuple[Guard, bool], ...], values: dict,
+           fields: dict, ctx: Context, unknown: frozenset[str]) -> Judgement:
     guards: tuple[tuple[Guard, bool], ...] = ()
     if event.guards:
         if not unknown and event.all_guards is not None and event.all_guards.holds(values, fields, ctx):
