@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,14 @@ WORKFLOWS_OPTION = click.option(
     type=click.Path(file_okay=False, path_type=Path), help="Folder holding NAME.yaml workflow files.",
 )
 JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print JSON for programs.")
+
+
+def _echo(message: Any = None, **kwargs: Any) -> None:
+    """click.echo, with any control character in text written as \\xHH: what reaches a terminal is shown, never
+    obeyed (an ESC sequence in a stored value would clear the screen)."""
+    from engine.controls import visible
+
+    click.echo(visible(message) if isinstance(message, str) else message, **kwargs)
 
 
 def _fail_usage(message: str) -> None:
@@ -39,13 +48,14 @@ def _write(path: Path, data: bytes | str, what: str = "") -> None:
         _fail_usage(f"cannot write {what or path}: {exc.strerror or exc}")
 
 
-def _load_workflow(name: str, workflows_dir: Path) -> Any:
-    """A workflow by file path or by name in the workflows folder; findings end the command with 1."""
+def _load_workflow(name: str, workflows_dir: Path, by_name: bool = False) -> Any:
+    """A workflow by file path or by name in the workflows folder (`by_name`: only by name, as a store names
+    one); findings end the command with 1."""
     from engine import DefinitionError, load_workflow
     from engine.report import findings_text
 
     path = Path(name)
-    if not path.is_file():
+    if by_name or not path.is_file():
         path = workflows_dir / f"{name}.yaml"
         if not path.is_file():
             known = sorted(p.stem for p in workflows_dir.glob("*.yaml")) if workflows_dir.is_dir() else []
@@ -53,7 +63,7 @@ def _load_workflow(name: str, workflows_dir: Path) -> Any:
     try:
         return load_workflow(path)
     except DefinitionError as exc:
-        click.echo(findings_text(exc.findings), err=True)
+        _echo(findings_text(exc.findings), err=True)
         sys.exit(1)
 
 
@@ -90,9 +100,9 @@ def check(paths: tuple[Path, ...], strict: bool, against: str | None, as_json: b
         _fail_usage(problem)
     result = check_files(paths, against)
     if as_json:
-        click.echo(json.dumps({"checked": result.checked, "findings": findings_json(result.findings)}, indent=2))
+        _echo(json.dumps({"checked": result.checked, "findings": findings_json(result.findings)}, indent=2))
     else:
-        click.echo(checked_text(result.findings, result.checked))
+        _echo(checked_text(result.findings, result.checked))
     sys.exit(1 if result.fails(strict) else 0)
 
 
@@ -131,15 +141,15 @@ def diff_command(args: tuple[str, ...], git_mode: bool, fmt: str, as_json: bool,
     try:
         old, new = _diff_versions(args, git_mode)
     except DefinitionError as exc:
-        click.echo(findings_text(exc.findings), err=True)
+        _echo(findings_text(exc.findings), err=True)
         sys.exit(1)
     from engine.diff import compare, diagram_marks, diff_json, diff_markdown, diff_text
 
     changes = compare(old, new)
     if fmt == "json":
-        click.echo(json.dumps(diff_json(old, new, changes), indent=2, ensure_ascii=False))
+        _echo(json.dumps(diff_json(old, new, changes), indent=2, ensure_ascii=False))
     else:
-        click.echo((diff_markdown if fmt == "markdown" else diff_text)(old, new, changes), nl=False)
+        _echo((diff_markdown if fmt == "markdown" else diff_text)(old, new, changes), nl=False)
     if diagram_file is not None:
         from engine.render import render
 
@@ -188,7 +198,7 @@ def describe(workflow: str, as_json: bool, workflows_dir: Path) -> None:
     from engine.report import describe_text
 
     wf = _load_workflow(workflow, workflows_dir)
-    click.echo(json.dumps(describe_json(wf), indent=2) if as_json else describe_text(wf))
+    _echo(json.dumps(describe_json(wf), indent=2) if as_json else describe_text(wf))
 
 
 @cli.command()
@@ -219,7 +229,7 @@ def diagram(workflow: str, fmt: str, output: Path | None, scenario_file: Path | 
         try:
             result = run_scenario(load_scenario(scenario_file), trace=traces.append)
         except DefinitionError as exc:
-            click.echo(findings_text(exc.findings), err=True)
+            _echo(findings_text(exc.findings), err=True)
             sys.exit(1)
         case = result.engine.instances.get(instance)
         if case is None or case.workflow.name != wf.name:
@@ -227,7 +237,7 @@ def diagram(workflow: str, fmt: str, output: Path | None, scenario_file: Path | 
             _fail_usage(f"{scenario_file} has no case '{instance}' of workflow {wf.name} "
                         f"(its cases of {wf.name}: {', '.join(known) or 'none'}; choose one with --instance)")
         if not result.passed:
-            click.echo(f"note: {scenario_file} fails {len(result.failures)} expectation(s); "
+            _echo(f"note: {scenario_file} fails {len(result.failures)} expectation(s); "
                        "drawing the path it took", err=True)
         taken = taken_steps(result.steps, instance, traces)
     try:
@@ -235,7 +245,7 @@ def diagram(workflow: str, fmt: str, output: Path | None, scenario_file: Path | 
     except (ValueError, RuntimeError) as exc:
         raise click.ClickException(str(exc)) from None
     if output is None:
-        click.echo(data.decode("utf-8"), nl=False)
+        _echo(data.decode("utf-8"), nl=False)
         return
     _write(output, data)
 
@@ -261,18 +271,18 @@ def test(paths: tuple[Path, ...], with_coverage: bool, min_percent: float | None
     for file in yaml_files(paths):
         result = suite.run(file)
         if not as_json:
-            click.echo(scenario_summary(result) if isinstance(result, ScenarioResult)
+            _echo(scenario_summary(result) if isinstance(result, ScenarioResult)
                        else f"FAIL {file}\n" + findings_text(result.findings))
     if as_json:
-        click.echo(json.dumps(suite.to_json(), indent=2))
+        _echo(json.dumps(suite.to_json(), indent=2))
     elif suite.coverage:
         from engine.coverage import coverage_text
 
-        click.echo(coverage_text(suite.covered()))
+        _echo(coverage_text(suite.covered()))
     for c in suite.below(min_percent):
-        click.echo(f"coverage of {c.name}: {c.percent('transitions'):.1f}% of its transitions, below "
+        _echo(f"coverage of {c.name}: {c.percent('transitions'):.1f}% of its transitions, below "
                    f"--min {min_percent:g}", err=True)
-    click.echo(f"{suite.passed} passed, {suite.failed} failed", err=as_json)
+    _echo(f"{suite.passed} passed, {suite.failed} failed", err=as_json)
     sys.exit(1 if suite.fails(min_percent) else 0)
 
 
@@ -315,13 +325,13 @@ def paths(workflow: str, to_status: str | None, max_visits: int, skeleton_dir: P
             _write(target, skeleton_text(wf, route, ref), f"the skeleton {target}")
             written.append(str(target))
     if as_json:
-        click.echo(json.dumps({"workflow": wf.name, "to": to_status or "final", "truncated": cut,
+        _echo(json.dumps({"workflow": wf.name, "to": to_status or "final", "truncated": cut,
                                "routes": [[{"event": e, "status": st} for e, st in r] for r in found],
                                "skeletons": written}, indent=2))
     else:
         for i, route in enumerate(found, 1):
-            click.echo(f"{i:>3}. {show_route(wf, route)}")
-        click.echo(f"{len(found)} route(s) to {to_status or 'a final status'}" + (" (cut short)" if cut else "")
+            _echo(f"{i:>3}. {show_route(wf, route)}")
+        _echo(f"{len(found)} route(s) to {to_status or 'a final status'}" + (" (cut short)" if cut else "")
                    + (f"; {len(written)} skeleton(s) written to {skeleton_dir}" if skeleton_dir else ""))
     sys.exit(0 if found else 1)
 
@@ -343,19 +353,19 @@ def simulate(target: str, as_json: bool, workflows_dir: Path) -> None:
     try:
         result = run_scenario(load_scenario(target))
     except DefinitionError as exc:
-        click.echo(findings_text(exc.findings), err=True)
+        _echo(findings_text(exc.findings), err=True)
         sys.exit(1)
     engine = result.engine
     if as_json:
-        click.echo(json.dumps([engine.state(i) for i in engine.instances.values()], indent=2))
+        _echo(json.dumps([engine.state(i) for i in engine.instances.values()], indent=2))
     else:
-        click.echo(f"{result.title} ({result.file})")
+        _echo(f"{result.title} ({result.file})")
         for step in result.steps:
-            click.echo(step_text(step))
+            _echo(step_text(step))
         for inst in engine.instances.values():
             opened = ", ".join(f"{i.code} due {i.due:%Y-%m-%d %H:%M}" for i in inst.open_intrays()) or "none"
-            click.echo(f"{inst.name}: {inst.status}; open intrays: {opened}")
-        click.echo("passed" if result.passed else f"failed: {len(result.failures)} expectation(s)")
+            _echo(f"{inst.name}: {inst.status}; open intrays: {opened}")
+        _echo("passed" if result.passed else f"failed: {len(result.failures)} expectation(s)")
     sys.exit(0 if result.passed else 1)
 
 
@@ -389,19 +399,19 @@ def query(name: str, criteria: tuple[str, ...], scenario_file: Path | None, stor
             engine = _engine_from_store(store_file, workflows_dir)  # type: ignore[arg-type]
         found = engine.search(name, given)
     except DefinitionError as exc:
-        click.echo(findings_text(exc.findings), err=True)
+        _echo(findings_text(exc.findings), err=True)
         sys.exit(1)
     except Refused as exc:
-        click.echo("; ".join(exc.reasons), err=True)
+        _echo("; ".join(exc.reasons), err=True)
         sys.exit(1)
     if as_json:
         from engine.values import to_json
 
-        click.echo(json.dumps([to_json(r) for r in found], indent=2))
+        _echo(json.dumps([to_json(r) for r in found], indent=2))
     else:
         for record in found:
-            click.echo(f"{record['instance']}  ({record['status']})")
-        click.echo(f"{len(found)} found")
+            _echo(f"{record['instance']}  ({record['status']})")
+        _echo(f"{len(found)} found")
 
 
 @cli.command()
@@ -445,9 +455,9 @@ def docs(names: tuple[str, ...], fmt: str, out_dir: Path, workflows_dir: Path) -
     for file_name, data in files.items():
         _write(out_dir / file_name, data)
     for note in notes:
-        click.echo(f"note: {note}", err=True)
+        _echo(f"note: {note}", err=True)
     first = "index.html" if fmt == "html" else "index.md"
-    click.echo(f"{len(files)} file(s) written to {out_dir} for {len(workflows)} workflow(s); start at "
+    _echo(f"{len(files)} file(s) written to {out_dir} for {len(workflows)} workflow(s); start at "
                f"{out_dir / first}")
 
 
@@ -462,13 +472,15 @@ def _engine_from_store(store_file: Path, workflows_dir: Path) -> Any:
     """An engine holding the instances of a store file, with the workflows they run on."""
     from engine.clock import SystemClock
     from engine.runtime import Engine
+    from engine.stored import StoreProblem, read_store, workflow_name
 
     try:
-        states = json.loads(store_file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        states = read_store(store_file.read_text(encoding="utf-8"))
+        names = {workflow_name(s.get("workflow"), f"[{i}].workflow") for i, s in enumerate(states)}
+    except (OSError, UnicodeDecodeError) as exc:
         raise click.ClickException(f"{store_file}: not a store (a JSON list of instances): {exc}") from None
-    if not isinstance(states, list) or not all(isinstance(s, dict) for s in states):
-        raise click.ClickException(f"{store_file}: a store is a JSON list of instances")
+    except StoreProblem as exc:
+        raise click.ClickException(f"{store_file}: {exc}") from None
     engine = Engine(clock=SystemClock())
 
     def find_version(name: str, version: str) -> Any:
@@ -479,14 +491,13 @@ def _engine_from_store(store_file: Path, workflows_dir: Path) -> Any:
         return in_history(held.file if held is not None else workflows_dir / f"{name}.yaml", version)
 
     engine.find_version = find_version
-    names = {s.get("workflow") for s in states if isinstance(s.get("workflow"), str)}
-    for wf_name in sorted(names):
-        wf = _load_workflow(wf_name, workflows_dir)
+    for wf_name in sorted(names):  # by name in the workflows folder only: a store names no file to read
+        wf = _load_workflow(wf_name, workflows_dir, by_name=True)
         engine.add_workflow(wf)
         for required in wf.requires:
             if required not in engine.workflows:
-                engine.add_workflow(_load_workflow(required, workflows_dir))
-    for state in states:
+                engine.add_workflow(_load_workflow(required, workflows_dir, by_name=True))
+    for state in states:  # Refused names the instance and the place in it
         engine.restore(state)
     return engine
 
@@ -530,11 +541,11 @@ class _Storing:
         if self.store is not None:
             self.store.close()
         if isinstance(exc, DefinitionError):
-            click.echo(findings_text(exc.findings), err=True)
+            _echo(findings_text(exc.findings), err=True)
         elif isinstance(exc, Refused):
-            click.echo("refused: " + "; ".join(exc.reasons), err=True)
+            _echo("refused: " + "; ".join(exc.reasons), err=True)
         elif isinstance(exc, (Ambiguous, ProcflowError)):
-            click.echo(str(exc), err=True)
+            _echo(str(exc), err=True)
         else:
             return False
         sys.exit(1)
@@ -562,7 +573,7 @@ def _event_data(store: Any, case_id: str, event: str, words: tuple[str, ...]) ->
 
 
 def _emit(as_json: bool, data: Any, text: str) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False) if as_json else text)
+    _echo(json.dumps(data, indent=2, ensure_ascii=False) if as_json else text)
 
 
 ACTOR_OPTION = click.option("--actor", "actor_pairs", multiple=True, metavar="KEY=VALUE",
@@ -705,7 +716,7 @@ def case_export(case_id: str, output: Path, store_url: str, workflows_dir: Path)
         output.write_text(text, encoding="utf-8")
     except OSError as exc:
         _fail_usage(f"cannot write {output}: {exc.strerror or exc}")
-    click.echo(f"{output} written; run it with: procflow test {output}")
+    _echo(f"{output} written; run it with: procflow test {output}")
 
 
 @case.command("import")
@@ -721,14 +732,14 @@ def case_import(file: Path, prefix: str, store_url: str, workflows_dir: Path) ->
     with _Storing(store_url, workflows_dir) as store:
         if file.suffix == ".json":
             added = import_json_store(store, file)
-            click.echo(f"{len(added)} case(s) read in: {', '.join(added)}")
+            _echo(f"{len(added)} case(s) read in: {', '.join(added)}")
             return
         from engine.scenario import load_scenario
 
         played, problems = import_scenario(store, load_scenario(file), prefix)
         for problem in problems:
-            click.echo(problem, err=True)
-        click.echo(f"{played} event(s) played into the store" + (f"; {len(problems)} not as expected" if problems
+            _echo(problem, err=True)
+        _echo(f"{played} event(s) played into the store" + (f"; {len(problems)} not as expected" if problems
                                                                 else ""))
     sys.exit(1 if problems else 0)
 
@@ -743,7 +754,7 @@ def case_verify(store_url: str, workflows_dir: Path) -> None:
     with _Storing(store_url, workflows_dir) as store:
         problems = verify(store)
         count = len(store.cases(limit=10**9))
-    click.echo("\n".join(problems) if problems else f"{count} case(s) as their log says")
+    _echo("\n".join(problems) if problems else f"{count} case(s) as their log says")
     sys.exit(1 if problems else 0)
 
 
@@ -760,7 +771,7 @@ def case_migrate(store_url: str) -> None:
         before, after = migrate(connect(store_url))
     except StoreError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"{store_url}: schema {before or 'none'} -> {after}")
+    _echo(f"{store_url}: schema {before or 'none'} -> {after}")
 
 
 @cli.command("clock")
@@ -798,6 +809,24 @@ def clock_command(action: str, value: tuple[str, ...], store_url: str, workflows
               "\n".join([*(fired_text(f) for f in fired), f"clock: {now:%Y-%m-%d %H:%M}"]))
 
 
+MAX_LINE = 10_000  # characters of one line typed into interactive simulate
+
+
+def _typed_lines(stream: Any) -> Iterator[str | None]:
+    """The lines typed, each read at most MAX_LINE + 1 characters at a time: a longer one is skipped to its end
+    and given as None, so that no line can hold the session (a 1 MB line took 38 s to split into words)."""
+    while True:
+        line = stream.readline(MAX_LINE + 1)
+        if not line:
+            return
+        if len(line) > MAX_LINE and not line.endswith("\n"):
+            while line and not line.endswith("\n"):
+                line = stream.readline(MAX_LINE + 1)
+            yield None
+        else:
+            yield line
+
+
 def _interactive(wf: Any) -> None:
     """`simulate WORKFLOW`: a session (engine.session) fed the lines of standard input."""
     from engine.session import Session
@@ -806,13 +835,16 @@ def _interactive(wf: Any) -> None:
         session = Session(wf, os.environ.get("PROCFLOW_CLOCK", "2026-01-01 09:00"))
     except ValueError as exc:
         _fail_usage(f"PROCFLOW_CLOCK: {exc}")
-    click.echo(session.greeting)
-    for line in sys.stdin:
+    _echo(session.greeting)
+    for line in _typed_lines(sys.stdin):
+        if line is None:
+            _echo(f"  a line of more than {MAX_LINE:,} characters is not read: type a shorter one")
+            continue
         answer = session.handle(line)
         if answer is None:
             break
         if answer:
-            click.echo(answer)
+            _echo(answer)
 
 
 @cli.command()

@@ -35,9 +35,23 @@ class ZoneGiven(ValueError):
     """A moment written with a time zone: procflow's moments are local time, and an offset is never dropped silently."""
 
 
+# the only forms of a date and of a moment: ISO YYYY-MM-DD, then a time HH:MM[:SS[.ffffff]]
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_ISO_MOMENT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?)?")
+
+
+def parse_date(value: object) -> date:
+    """A date written YYYY-MM-DD (not 20260301 nor 2026-W09-7, which Python's fromisoformat also reads)."""
+    text = str(value).strip()
+    if not _ISO_DATE.fullmatch(text):
+        raise ValueError(f"'{_cut(text)}' is not a date such as 2026-03-02")
+    return date.fromisoformat(text)
+
+
 def parse_moment(value: object) -> datetime:
     """A clock setting: '2026-03-02 09:00', '2026-03-02T09:00:00', a date (midnight) or a local datetime.
-    A time zone ('09:00+10:00', '09:00Z', an aware datetime) is refused (ZoneGiven), not dropped."""
+    A time zone ('09:00+10:00', '09:00Z', an aware datetime) is refused (ZoneGiven), not dropped; so are forms
+    other than ISO YYYY-MM-DD (20260301, 2026-W09-7)."""
     if isinstance(value, datetime):
         if value.tzinfo is not None:
             raise ZoneGiven(f"'{value.isoformat()}' has a time zone: give the local time it means, without one")
@@ -49,12 +63,16 @@ def parse_moment(value: object) -> datetime:
     if zone:
         raise ZoneGiven(f"'{text:.60}' has a time zone ({zone.group()}): moments are read as local time and zones "
                         "are not converted, so write the local time meant, without a zone")
+    if not _ISO_MOMENT.fullmatch(text):
+        raise ValueError(f"'{_cut(text)}' is not a moment such as 2026-03-02 09:00")
     try:
-        if len(text) == 10:
-            return datetime.combine(date.fromisoformat(text), datetime.min.time())
-        return datetime.fromisoformat(text.replace(" ", "T", 1)).replace(tzinfo=None)
+        return datetime.fromisoformat(text.replace(" ", "T", 1))
     except ValueError:
-        raise ValueError(f"'{text}' is not a moment such as 2026-03-02 09:00") from None
+        raise ValueError(f"'{_cut(text)}' is not a moment such as 2026-03-02 09:00") from None
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= 60 else f"{text[:60]}... ({len(text)} characters)"
 
 
 class SimulatedClock:

@@ -372,3 +372,17 @@ class Workflow:
                 for ef in tr.effects:
                     add(f"{here} {ef.kind} {ef.target}", ef)
         return found
+
+
+PARTY_LIST = "party"  # the list naming the parties of a case (payee, payer)
+# the customers of a Child Support case as the procedures address letters to them (the schema's `to:`)
+PARTIES = frozenset({"applicant", "respondent", "payee", "payer"})
+
+
+def recipients(lists: Mapping[str, ChoiceList], fields: Mapping[str, FieldSpec]) -> frozenset[str]:
+    """Who a letter of a workflow with these lists and fields can go to: the customers of a case (PARTIES), the
+    values of its `party` list, and its fields chosen from that list."""
+    party = lists.get(PARTY_LIST)
+    if party is None:
+        return PARTIES
+    return PARTIES | set(map(str, party.values)) | {n for n, f in fields.items() if f.type == "choice" and f.list == PARTY_LIST}

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
+from .controls import control_in, visible
 from .decide import decide
 from .findings import Ambiguous, Refused
 from .instance import _EMPTY, Instance, append_history
@@ -98,6 +99,8 @@ class Engine:
         if wf is None:
             raise Refused("create", [f"unknown workflow '{workflow}' (known: {', '.join(self.workflows) or 'none'})"])
         name = name or f"{workflow}-{len(self.instances) + 1}"
+        if not isinstance(name, str) or control_in(name):
+            raise Refused("create", [f"an instance name is text without control characters, not {visible(repr(name)):.60}"])
         if name in self.instances:
             raise Refused("create", [f"an instance called '{name}' already exists"])
         inst = Instance(name, wf)
@@ -267,6 +270,8 @@ class Engine:
         if not isinstance(to, datetime):
             raise Refused("advance", [f"the clock moves to a date and time, not {type(to).__name__} {to!r:.60}"])
         start = clock()
+        if to < start:
+            raise Refused("advance", [f"the clock cannot move backwards: {to} is before {start}"])
         due: list[tuple[datetime, str, str]] = []
         for wf in self.workflows.values():
             for sched in wf.schedules.values():

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from .clock import parse_moment
 from .findings import Refused
 from .instance import HistoryEntry, Instance, Intray, Letter
 from .model import Workflow
-from .values import ValueProblem, coerce, to_json
+from .stored import StoreProblem, read_parts, workflow_name
+from .values import to_json
 
 
 @dataclass(slots=True, eq=False)
@@ -43,14 +42,19 @@ def write_state(inst: Instance) -> dict:
 
 def read_state(state: Any, workflows: Mapping[str, Workflow],
                version: Callable[[str, str, str], Workflow]) -> Stored:
-    """An instance's JSON (as `write_state` gives it) read and checked; Refused, saying what is wrong.
-    `workflows` are the current versions by name; `version(name, version, instance)` finds another."""
+    """An instance's JSON (as `write_state` gives it) read and checked against its workflow (see stored.py);
+    Refused, saying what is wrong and where. `workflows` are the current versions by name;
+    `version(name, version, instance)` finds another."""
     if not isinstance(state, Mapping):
         raise Refused("restore", [f"a stored instance is a mapping as `state()` writes it, not "
                                   f"{type(state).__name__} {state!r:.60}"])
-    wf = workflows.get(state["workflow"]) if isinstance(state.get("workflow"), str) else None
+    try:
+        name = workflow_name(state.get("workflow"))
+    except StoreProblem as exc:
+        raise Refused("restore", [str(exc)]) from None
+    wf = workflows.get(name)
     if wf is None:
-        raise Refused("restore", [f"unknown workflow '{state.get('workflow')}'"])
+        raise Refused("restore", [f"unknown workflow '{name}'"])
     wanted = state.get("version")
     if wanted and wanted != wf.version:  # the case keeps the version it was started on
         wf = version(wf.name, str(wanted), str(state.get("instance", "")))
@@ -58,41 +62,6 @@ def read_state(state: Any, workflows: Mapping[str, Workflow],
     if not isinstance(label, str) or not label:
         raise Refused("restore", ["a stored instance has no name ('instance')"])
     if not isinstance(state.get("status"), str) or state["status"] not in wf.statuses:
-        raise Refused("restore", [f"{label}: unknown status '{state.get('status')}'"])
-    if not isinstance(state.get("fields") or {}, dict):
-        raise Refused("restore", [f"{label}: its fields are not a mapping of field names to values"])
-    fields = {}
-    for name, value in (state.get("fields") or {}).items():
-        spec = wf.fields.get(name)
-        if spec is None:
-            raise Refused("restore", [f"{label}: unknown field '{name}'"])
-        try:
-            fields[name] = coerce(spec, value, wf.lists)
-        except ValueProblem as exc:
-            raise Refused("restore", [f"{label}: {exc}"]) from None
-    try:
-        intrays = [Intray(i["code"], _moment(i["opened"]), _moment(i["due"]), i.get("about"), i.get("assigned_to"),
-                          _moment(i.get("closed"), needed=False)) for i in state.get("intrays") or []]
-        letters = [Letter(lt["code"], tuple(lt["to"]), _moment(lt["issued"])) for lt in state.get("letters") or []]
-        history = [HistoryEntry(_moment(h["at"]), h["event"], _mapping(h.get("actor") or {}),
-                                _mapping(h.get("data") or {}), h["from"], h["to"], h.get("source", ""))
-                   for h in state.get("history") or []]
-        if not all(isinstance(v, str) for h in history for v in (h.event, h.from_, h.to)):
-            raise TypeError("an event or status that is not a name")
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        what = f"missing '{exc.args[0]}'" if isinstance(exc, KeyError) else str(exc)
-        raise Refused("restore", [f"{label}: an intray, letter or history entry is not as `state()` writes it: "
-                                  f"{what}"]) from None
+        raise Refused("restore", [f"{label}: unknown status '{state.get('status')!s:.60}'"])
+    fields, intrays, letters, history = read_parts(state, wf, label)
     return Stored(wf, label, state["status"], fields, intrays, letters, history)
-
-
-def _moment(value: Any, needed: bool = True) -> datetime | None:
-    if value is None and needed:
-        raise ValueError("a date and time is missing")
-    return None if value is None else parse_moment(value)
-
-
-def _mapping(value: Any) -> dict:
-    if not isinstance(value, Mapping):
-        raise TypeError(f"{value!r:.60} is not a mapping")
-    return dict(value)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from .clock import ZoneGiven, parse_moment
+from .clock import ZoneGiven, parse_date, parse_moment
 from .model import ChoiceList, FieldSpec
 
 _WHOLE = re.compile(r"[+-]?[0-9]+")
@@ -60,7 +60,7 @@ def _date(spec: FieldSpec, value: Any, lists: dict[str, ChoiceList]) -> date:
         return value
     if isinstance(value, str):
         try:
-            return date.fromisoformat(value.strip())
+            return parse_date(value)
         except ValueError:
             pass
     raise ValueProblem(f"{spec.label} should be a date such as 2026-03-01, not {_show(value)}")
@@ -81,8 +81,8 @@ def _choice(spec: FieldSpec, value: Any, lists: dict[str, ChoiceList]) -> Any:
     choices = lists.get(spec.list) if spec.list else None
     if choices is None:  # no list, or one the workflow does not declare (reported when it is loaded)
         return value
-    if value in choices.values:
-        return value
+    if value in choices.values and any(type(c) is type(value) and c == value for c in choices.values):
+        return value  # of the same type: True == 1 and 1.0 == 1 are not choices of a list of numbers
     if isinstance(value, str):
         name = normalise_name(value)
         if name in choices.values:

@@ -13,9 +13,9 @@ ENGINE = ROOT / "engine"
 
 # each module may import only from the layers at or below it
 LAYERS = {
-    "findings": 0, "model": 0, "clock": 0, "citations": 0, "files": 0,
+    "findings": 0, "model": 0, "clock": 0, "citations": 0, "files": 0, "controls": 0,
     "values": 1, "expr": 1, "regex": 0, "spec": 2,
-    "machine": 3, "instance": 3, "plan": 3, "outcome": 3,
+    "machine": 3, "instance": 3, "plan": 3, "outcome": 3, "stored": 3,
     "judge": 4, "decide": 4, "queries": 4, "snapshot": 4,
     "runtime": 5,
     "scenario": 6, "report": 6,
