@@ -185,8 +185,9 @@ def load_scenario(path: str | Path, finder: WorkflowFinder | None = None) -> Sce
         else:
             kinds[MAIN] = main_wf
     clock = doc.get("clock", DEFAULT_CLOCK)
+    now: datetime | None = None  # the clock as the steps move it, while it is known
     try:
-        parse_moment(clock)
+        now = parse_moment(clock)
     except ValueError as exc:
         err(("clock",), str(exc))
     steps = []
@@ -220,9 +221,19 @@ def load_scenario(path: str | Path, finder: WorkflowFinder | None = None) -> Sce
         for key in ("advance", "at"):
             if key in raw:
                 try:
-                    parse_duration(raw[key]) if key == "advance" else parse_moment(raw[key])
-                except ValueError as exc:
-                    err(p + (key,), str(exc))
+                    moment = parse_moment(raw[key]) if key == "at" else None
+                    if key == "advance" and now is not None:
+                        now = now + parse_duration(raw[key])
+                    elif key == "advance":
+                        parse_duration(raw[key])
+                    elif now is not None and moment is not None and moment < now:
+                        err(p + (key,), f"at: {moment} is before the clock ({now}): the clock cannot move backwards",
+                            "use a later moment, or move the steps after it earlier")
+                    else:
+                        now = moment
+                except (ValueError, OverflowError) as exc:
+                    err(p + (key,), str(exc) if isinstance(exc, ValueError) else "the clock cannot go that far")
+                    now = None
         steps.append(Step(i + 1, src.pos(p)[0], raw, name, wf_name))
     pending = [w for w in cache.values() if w is not None]
     while pending:  # the workflows whose queries the loaded ones call
@@ -338,6 +349,9 @@ def _play(engine: Engine, clock: SimulatedClock, scenario: Scenario, step: Step)
             engine.advance(clock.now + parse_duration(raw["advance"]) if kind == "advance" else parse_moment(raw["at"]))
         except OverflowError:
             result.failures.append(f"{where}: step {step.index}: the clock cannot go that far ({kind} {raw[kind]})")
+            return result
+        except Refused as exc:
+            result.failures.append(f"{where}: step {step.index}: {'; '.join(exc.reasons)}")
             return result
     elif kind == "query":
         result.event = raw["query"]
@@ -486,7 +500,7 @@ def _due_problem(spec: Any) -> str:
         return ""
     text = str(due).strip()
     try:
-        date.fromisoformat(text) if len(text) == 10 else parse_moment(text)
+        parse_moment(text)
     except ValueError:
         return f"'{due}' is not a due date such as 2026-03-04 or 2026-03-04 09:00"
     return ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from html import escape
 
+from ..controls import visible
 from .graph import Diagram, Edge, Node
 from .style import EDGE, EFFECT, MARK_WORDS, MARKS, PATH, colours
 
@@ -131,7 +132,7 @@ def _q(value: str) -> str:
     if (re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*|-?(\.[0-9]+|[0-9]+(\.[0-9]*)?)", value)
             and value.lower() not in _KEYWORDS):
         return value
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return '"' + visible(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _stmt(head: str, attrs: dict[str, str], indent: str = "\t") -> str:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+from ..controls import visible
 from .graph import Diagram, Edge, Node
 from .labels import wrap
 from .style import MARK_WORDS, MARKS, PATH, colours
@@ -14,7 +15,7 @@ _ENTITIES = {"#": "#35;", ";": "#59;", '"': "#quot;", "<": "#lt;", ">": "#gt;", 
 
 def text(value: str) -> str:
     """A name or label safe inside Mermaid: its special characters as entity codes, on one line."""
-    return "".join(_ENTITIES.get(ch, ch) for ch in value.replace("\n", " "))
+    return "".join(_ENTITIES.get(ch, ch) for ch in visible(value.replace("\n", " ")))
 
 
 def _class(diagram: Diagram, node: Node) -> str:

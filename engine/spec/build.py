@@ -8,6 +8,7 @@ import ast
 import hashlib
 import re
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from ..clock import duration_words, parse_duration
@@ -15,6 +16,7 @@ from ..expr import ExprError, Scope, all_of, compile_expr
 from ..findings import DefinitionError, Finding
 from ..findings import did_you_mean as _did_you_mean
 from ..model import (
+    PARTY_LIST,
     ChoiceList,
     Effect,
     Event,
@@ -33,6 +35,7 @@ from ..model import (
     Transition,
     Who,
     Workflow,
+    recipients,
 )
 from ..values import ValueProblem, coerce
 from .yamlsrc import Path, Source
@@ -314,6 +317,11 @@ class _Builder:
         if "letter" in raw:
             code = raw["letter"]
             self.ref(path + ("letter",), code, self.letters, "letter")
+            known = recipients(self.lists, self.fields)
+            for i, who in enumerate(raw["to"]):
+                self.ref(path + ("to", i), who, known, "recipient", _did_you_mean(who, known) or
+                         f"letters go to the parties the workflow knows: {', '.join(sorted(known))} (or the values of "
+                         f"a `{PARTY_LIST}` list)")
             return [Effect(kind="letter", target=code, to=tuple(raw["to"]), **common)]
         if "start" in raw or "signal" in raw:
             return self.start_effect(path, raw, scope, common)
@@ -581,8 +589,14 @@ class _Builder:
             if "due" in v:
                 try:
                     due, due_text = parse_duration(v["due"]), duration_words(v["due"])
-                except ValueError as exc:
-                    self.error(("intrays", code, "due"), str(exc), code="schema")
+                except (ValueError, OverflowError) as exc:
+                    self.error(("intrays", code, "due"), str(exc) if isinstance(exc, ValueError) else
+                               f"'{v['due']}' is too long a period to count", code="schema")
+                if due is not None and due > datetime.max - datetime.min:
+                    self.error(("intrays", code, "due"), f"a due period of {due.days:,} days: no date of the calendar "
+                               f"(years 1 to 9999) is that far from another, so every intray would be refused",
+                               "give the period the procedure states, e.g. 7d or 48h", code="schema")
+                    due = None
             stays = v.get("stays_open")
             if stays is not None:
                 for i, status in enumerate(stays.get("in", ())):

@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from ..controls import control_in
 from ..findings import DefinitionError, Finding
 
 Path = tuple[str | int, ...]  # key path into the document, e.g. ("events", "finalise", "transitions", 0, "to")
@@ -216,7 +217,17 @@ class _Builder:
             parent = self.stack[-1]
             parent.key, parent.discard = object(), True
 
+    def controls(self, event: yaml.ScalarEvent) -> None:
+        """A control character written as an escape ("\\0", "\\e", "\\x1b") is a finding: it would reach a
+        terminal, a diagram or a page (raw ones are refused with the file, see _NOT_PRINTABLE)."""
+        found = control_in(event.value)
+        if found:
+            self.problem_at(event, f"a control character ({found}) in text is not allowed",
+                            "remove the escape: control characters (other than tab and newline) would reach "
+                            "terminals, diagrams and documents")
+
     def map_key(self, event: yaml.ScalarEvent) -> None:
+        self.controls(event)
         top = self.stack[-1]
         line, col = event.start_mark.line + 1, event.start_mark.column + 1
         top.key, top.key_mark, top.discard = object(), (line, col), True
@@ -240,6 +251,7 @@ class _Builder:
     def resolve(self, event: yaml.ScalarEvent) -> Any:
         """The value of a scalar: YAML 1.2 core for plain scalars, but dates and yes/no stay text."""
         text, tag = event.value, event.tag
+        self.controls(event)
         if tag is None:
             if not event.implicit[0]:  # quoted or block scalar
                 return text
