@@ -89,7 +89,7 @@ def test_hand_model_daily_figures(hand):
     assert trays["COAINCON"]["opened"] == [10 if 3 <= t <= 32 else 0 for t in days]
     assert trays["COAINCON"]["open"] == [_days_with(3, 4, t) for t in days]
     assert hand["intrays"]["COAWTSCO"] == {"opened": 300, "closed": 300, "open_at_end": 0, "overdue_at_end": 0,
-                                           "overdue_peak": 20}
+                                           "overdue_peak": 20, "overdue_days": 300 * 2}
 
 
 def test_hand_model_summary_text():
@@ -199,6 +199,7 @@ def test_compare_cli_writes_a_report(shorter: Path, tmp_path: Path):
     assert not re.search(r"(src|href)=\"(https?:)?//", html)  # nothing fetched
     assert (out / "backlog.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert (out / "comparison.csv").read_text().startswith("figure,base,other,difference\n")
+    assert (out / "changed.png").exists()  # COAINPRO's overdue line differs
     doc = json.loads((out / "figures.json").read_text())
     assert set(doc["runs"]) == {"base", "other"}
 
@@ -273,3 +274,34 @@ def test_forecast_without_its_extra_says_how_to_install(monkeypatch):
     monkeypatch.setattr(command, "missing_modules", lambda dask=False: ["numpy"])
     result = run("forecast", str(HAND))
     assert result.exit_code == 2 and "pip install 'procflow[forecast]'" in result.output
+
+
+def test_compare_with_a_git_revision():
+    """--compare REV plays the model's workflow file as it is at a git revision (as `procflow diff` reads it)."""
+    from engine.spec.history import load_at
+
+    result = play(HAND, cases=40, compare="HEAD")
+    other = result["runs"]["other"]
+    assert other["version"] == load_at(WORKFLOWS / "coa.yaml", "HEAD").version
+    assert other["figures"]["cases"] == 40
+
+
+def test_compare_with_an_unknown_revision_is_a_usage_error():
+    result = run("forecast", str(HAND), "--cases", "5", "--workflows", str(WORKFLOWS), "--compare", "no-such-rev")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_the_bench_plays_the_model():
+    """bench/forecast.py (make bench) plays models/coa.yaml through the forecast's own run."""
+    import importlib.util
+    import sys
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        spec = importlib.util.spec_from_file_location("bench_forecast", ROOT / "bench" / "forecast.py")
+        bench = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(bench)
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    r = bench.play(100, 1)
+    assert r["cases"] == 100 and r["events"] >= 500 and r["refusals"] == 0

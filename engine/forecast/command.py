@@ -117,6 +117,11 @@ def write_outputs(result: dict, out_dir: Path) -> list[Path]:
     if "comparison" in result:
         files["comparison.csv"] = comparison_csv(result["comparison"]).encode()
     images = plots.all_plots(runs)
+    if "comparison" in result:  # the intrays whose daily figures differ, on their own
+        daily = [r["figures"]["daily"]["intrays"] for r in runs.values()]
+        changed = [code for code in daily[0] if daily[0][code] != daily[-1].get(code)]
+        if changed:
+            images["changed"] = plots.backlog(runs, changed)
     for name, png in images.items():
         files[f"{name}.png"] = png
     files["report.html"] = html_report(runs, {k: base64.b64encode(v).decode() for k, v in images.items()},

@@ -144,7 +144,8 @@ class Figures:
                                    "closed": int(self.closed.rows[code].sum()) if code in self.closed.rows else 0,
                                    "open_at_end": open_[-1] if open_ else 0,
                                    "overdue_at_end": overdue[-1] if overdue else 0,
-                                   "overdue_peak": max(overdue, default=0)}
+                                   "overdue_peak": max(overdue, default=0),
+                                   "overdue_days": sum(overdue)}  # intray-days overdue over the period
             daily_intrays[code] = {"opened": self.opened.values(code, days), "closed": self.closed.values(code, days),
                                    "open": open_, "overdue": overdue}
         weeks = (days + 6) // 7

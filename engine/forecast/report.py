@@ -19,7 +19,7 @@ def headline(figures: dict) -> dict[str, float]:
     for status, n in figures["final_status"].items():
         out[f"ended in {status}"] = n
     for code, t in figures["intrays"].items():
-        for key in ("opened", "closed", "open_at_end", "overdue_at_end", "overdue_peak"):
+        for key in ("opened", "closed", "open_at_end", "overdue_at_end", "overdue_peak", "overdue_days"):
             out[f"{code} {key.replace('_', ' ')}"] = t[key]
     letters: dict[str, int] = {}
     for row in figures["letters"]:
@@ -195,7 +195,7 @@ def html_report(runs: dict[str, dict], images: dict[str, str], rows: list[dict] 
                 _html_table(["figure", "base", "other", "difference"],
                             [[r["figure"], r["base"], r["other"], r["difference"]] for r in rows], classes),
                 "<h2>What changed in the workflow</h2>", f"<pre>{escape(changes or '(nothing)')}</pre>"]
-    for name, title in (("backlog", "Open and overdue intrays"), ("cycle_times", "Cycle times"),
+    for name, title in (("changed", "The intrays whose figures differ"), ("backlog", "Open and overdue intrays"), ("cycle_times", "Cycle times"),
                         ("final_status", "Final status")):
         if name in images:
             out.append(f"<h2>{escape(title)}</h2><img alt=\"{escape(title)}\" src=\"data:image/png;base64,"
