@@ -58,8 +58,10 @@ diagrams: install
 docs: install
 	$(BIN)/procflow docs --format html -o docs/site
 
-bench: install
+# bench/forecast.py: models/coa.yaml at 10,000 and 40,000 cases; FORECAST_BENCH="--full" adds 100,000 and 1,000,000
+bench: install-test
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/forecast.py $(FORECAST_BENCH)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis *.egg-info
