@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 SAMPLE := scenarios/coa/full_path.yaml
 WORKFLOWS := $(sort $(basename $(notdir $(wildcard workflows/*.yaml))))
 
-.PHONY: demo test bench check install install-test clean diagrams docs
+.PHONY: demo test bench check install install-test install-store clean diagrams docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +21,13 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@ $(VENV)/.installed
 
+$(VENV)/.installed-store: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[store]'
+	touch $@ $(VENV)/.installed
+
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
+install-store: $(VENV)/.installed-store
 
 check: install
 	$(BIN)/procflow check --strict workflows scenarios models
@@ -59,9 +64,11 @@ docs: install
 	$(BIN)/procflow docs --format html -o docs/site
 
 # bench/forecast.py: models/coa.yaml at 10,000 and 40,000 cases; FORECAST_BENCH="--full" adds 100,000 and 1,000,000
+# bench/store.py: the case store's events per second (SQLite, PostgreSQL when a server answers) and size per case
 bench: install-test
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/forecast.py $(FORECAST_BENCH)
+	$(BIN)/python bench/store.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis *.egg-info

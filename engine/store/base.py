@@ -360,6 +360,9 @@ class CaseStore:
             return self.engine.options(inst, actor)
 
     def _workflow_of(self, case_id: str) -> Workflow:
+        held = self.engine.instances.get(case_id)  # a case's workflow never changes: the copy held says it
+        if held is not None:
+            return self.hold(held.workflow.name)
         with self._transaction(write=False) as tx:
             found = tx.locate(case_id)
         if found is None:

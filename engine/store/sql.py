@@ -33,6 +33,28 @@ from .schema import connect, prepare
 from .tables import cases, events, meta, sequences
 
 LOCK_KEY = 7_240_014  # the advisory lock of the store's writers (PostgreSQL)
+_STATEMENTS: dict[str, Any] = {}
+
+
+def _sql(name: str) -> Any:
+    """The statements every event runs, made once (building a statement costs more than SQLite running it)."""
+    found = _STATEMENTS.get(name)
+    if found is None:
+        from sqlalchemy import bindparam, insert, select, text, update
+
+        made = {
+            "clock": text("SELECT value FROM procflow_meta WHERE name = 'clock'"),
+            "locate": text("SELECT workflow, row_version FROM procflow_cases WHERE id = :id"),
+            "locate_locked": text("SELECT workflow, row_version FROM procflow_cases WHERE id = :id FOR UPDATE"),
+            "update": update(cases).where(cases.c.id == bindparam("case_id"),
+                                          cases.c.row_version == bindparam("old")),
+            "insert": insert(cases),
+            "log": insert(events),
+            "versions": select(cases.c.id, cases.c.row_version).where(cases.c.id.in_(bindparam("ids", expanding=True))),
+        }
+        _STATEMENTS.update(made)
+        found = made[name]
+    return found
 
 
 class SqlStore(CaseStore):
@@ -59,7 +81,8 @@ class SqlStore(CaseStore):
         try:
             with self.db.connect() as conn:
                 if self.postgres:
-                    conn = conn.execution_options(isolation_level="READ COMMITTED" if write else "REPEATABLE READ")
+                    if not write:  # one snapshot for every case a read looks at; writers: the default, READ COMMITTED
+                        conn = conn.execution_options(isolation_level="REPEATABLE READ")
                 else:
                     conn = conn.execution_options(procflow_write=write)
                 with conn.begin():
@@ -137,12 +160,10 @@ class _SqlTransaction(Transaction):
         self.conn = conn
         self.writing = write
         self.pending: dict[str, int] = {}  # cases written, with their new versions (the engine's once committed)
+        self.located: dict[str, int] = {}  # the version of each case locate() read
 
     def clock(self) -> datetime:
-        from sqlalchemy import select
-
-        value = self.conn.execute(select(meta.c.value).where(meta.c.name == "clock")).scalar_one()
-        return parse_moment(value)
+        return parse_moment(self.conn.execute(_sql("clock")).scalar_one())
 
     def set_clock(self, moment: datetime) -> None:
         from sqlalchemy import update
@@ -150,16 +171,20 @@ class _SqlTransaction(Transaction):
         self.conn.execute(update(meta).where(meta.c.name == "clock").values(value=to_json(moment)))
 
     def locate(self, case_id: str) -> tuple[str, int] | None:
-        from sqlalchemy import select
-
-        query = select(cases.c.workflow, cases.c.row_version).where(cases.c.id == case_id)
-        if self.writing and self.store.postgres:
-            query = query.with_for_update()
-        row = self.conn.execute(query).first()
-        return None if row is None else (row.workflow, row.row_version)
+        locked = self.writing and self.store.postgres  # SQLite's writer holds the whole database already
+        row = self.conn.execute(_sql("locate_locked" if locked else "locate"), {"id": case_id}).first()
+        if row is None:
+            return None
+        self.located[case_id] = row.row_version
+        return row.workflow, row.row_version
 
     def load(self, ids: list[str]) -> None:
-        self._refresh(cases.c.id.in_(ids))
+        known, engine, located = self.store._known, self.store.engine, self.located
+        if all(i in located and known.get(i) == located[i] and i in engine.instances for i in ids):
+            return  # read (and on PostgreSQL locked) by locate() in this transaction: the copy held is current
+        rows = self.conn.execute(_sql("versions"), {"ids": ids})
+        if any(known.get(r.id) != r.row_version or r.id not in engine.instances for r in rows):
+            self._refresh(cases.c.id.in_(ids))
 
     def load_workflows(self, names: list[str]) -> None:
         for name in names:
@@ -211,11 +236,11 @@ class _SqlTransaction(Transaction):
                       "state": json.dumps(state, ensure_ascii=False, separators=(",", ":"))}
             old = self.pending.get(inst.name) or self.store._known.get(inst.name)
             if old is None:
-                self.conn.execute(insert(cases).values(id=inst.name, row_version=1, created=at, **values))
+                self.conn.execute(_sql("insert"), {"id": inst.name, "row_version": 1, "created": at, **values})
                 versions[inst.name] = 1
             else:
-                done = self.conn.execute(update(cases).where(cases.c.id == inst.name, cases.c.row_version == old)
-                                         .values(row_version=old + 1, **values))
+                done = self.conn.execute(_sql("update"), {"case_id": inst.name, "old": old, "row_version": old + 1,
+                                                          **values})
                 if done.rowcount != 1:
                     raise CaseChanged(inst.name)
                 versions[inst.name] = old + 1
@@ -229,13 +254,11 @@ class _SqlTransaction(Transaction):
 
     def log(self, at: datetime, kind: str, case: str | None, event: str | None, data: Any, actor: Any,
             outcome: Any) -> None:
-        from sqlalchemy import insert
-
         def dump(value: Any) -> str | None:
             return None if value is None else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
-        self.conn.execute(insert(events).values(at=to_json(at), kind=kind, case_id=case, event=event, data=dump(data),
-                                                actor=dump(actor), outcome=dump(outcome)))
+        self.conn.execute(_sql("log"), {"at": to_json(at), "kind": kind, "case_id": case, "event": event,
+                                        "data": dump(data), "actor": dump(actor), "outcome": dump(outcome)})
 
 
 def _db_problem(exc: Any) -> str:
