@@ -121,7 +121,7 @@ def test_same_seed_same_figures_whatever_the_workers():
 def test_dask_local_cluster_gives_the_local_figures():
     distributed = pytest.importorskip("distributed", reason="dask.distributed is in the test extra")
     local = play(COA_MODEL, cases=300, workers=1, partition_cases=100)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cl:
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cl:
         on_dask = play(COA_MODEL, cases=300, partition_cases=100, dask=cl.scheduler_address)
     assert without_timings(local) == without_timings(on_dask)
 
@@ -305,3 +305,35 @@ def test_the_bench_plays_the_model():
         sys.path.remove(str(ROOT / "bench"))
     r = bench.play(100, 1)
     assert r["cases"] == 100 and r["events"] >= 500 and r["refusals"] == 0
+
+
+# -- what staff do when an event is refused ----------------------------------------------------------
+RETRY = """model: retries
+workflow: coa
+period: {from: 2026-03-02, to: 2026-03-31}
+arrivals: {per_day: 5, random: none, at: "09:00"}
+steps:
+  - event: save_application
+    data: {applicant: payee}
+  - event: allocate_decision_maker      # nobody has an SCO record: refused every time
+    after: 1d
+    data: {coa_site: Hobart, officer: Nobody, officer_level: SCO}
+    on_refused: {retry_after: 2d, retries: 2, then: THEN, instead: {event: add_note, data: {text: no officer}}}
+  - event: record_case_assessment
+    after: 1d
+    data: {case_assessment: Simple}
+"""
+
+
+@pytest.mark.parametrize("then", ["skip", "stop"])
+def test_a_refused_event_is_retried_then_replaced_and_counted(tmp_path: Path, then: str):
+    model = tmp_path / "retry.yaml"
+    model.write_text(RETRY.replace("THEN", then))
+    figures = play(model, cases=10)["runs"]["base"]["figures"]
+    refused = {r["event"]: r["count"] for r in figures["refusals"]}
+    assert refused == {"allocate_decision_maker": 30}  # the first try and two retries, for each case
+    assert figures["events"]["add_note"] == 10
+    assert figures["events"].get("record_case_assessment", 0) == (10 if then == "skip" else 0)
+    # three tries two days apart, the note, then (skip) the assessment a day later
+    days = len(figures["daily"]["dates"])
+    assert days == (2 + 1 + 4 + 1 if then == "skip" else 2 + 1 + 4)

@@ -70,6 +70,7 @@ class Play:
     retry_after: Delay | None = None
     retries: int = 0
     then: str = "skip"  # after the last refused try: skip the step, or stop the case
+    instead: Play | None = None  # fired once the last try is refused
     line: int = 0
 
 
@@ -340,8 +341,9 @@ class _Reader:
                 slots = [Delay(retry.kind, retry.params, len(self.slots) + i) for i in range(retries)]
                 self.slots.extend(slots)
                 retry = slots[0]
+        instead = self.play(refused["instead"], path + ("on_refused", "instead"), wf) if "instead" in refused else None
         return Play(event.name, data, p.get("actor"), float(p.get("share", 1.0)), retry, retries,
-                    refused.get("then", "skip"), self.src.pos(path)[0])
+                    refused.get("then", "skip"), instead, self.src.pos(path)[0])
 
     def value(self, raw: Any, path: tuple, spec: FieldSpec | None, wf: Workflow, event: str) -> Value:
         if spec is None:

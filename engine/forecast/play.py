@@ -152,10 +152,12 @@ class _Player:
                 days = delay.params[0] if delay.slot < 0 else cols[delay.slot + attempt][case]
                 self.push(moment + timedelta(days=float(days)), case, index, attempt + 1)
                 return 0
-            elif play.then == "stop":
-                return 1
             else:
-                index += 1
+                if play.instead is not None:
+                    self.fire(inst, play.instead, case, moment)
+                if play.then == "stop":
+                    return 1
+                index, attempt = index + 1, 0
             if index >= len(steps):
                 break
             self.push(self.next_moment(moment, steps[index], case), case, index)
