@@ -250,7 +250,7 @@ events:
 
 
 def test_a_set_is_checked_again_unless_its_data_field_has_the_fields_type():
-    from engine.spec.build import same_type
+    from engine.spec.effects import same_type
 
     wf = load_workflow_text(TRUST, "t.yaml")
     same, other = wf.events["put"].transitions[0].effects

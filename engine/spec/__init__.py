@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from ..model import Workflow
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .build import QuerySig
+    from .effects import QuerySig
     from .yamlsrc import Source
 
 
@@ -48,7 +48,7 @@ def sibling_documents(path: str | _FsPath) -> dict[str, Any]:
 
 def sibling_queries(path: str | _FsPath) -> dict[str, QuerySig]:
     """The queries the other workflows of the folder declare, as callers see them."""
-    from .build import signatures
+    from .effects import signatures
 
     found: dict[str, QuerySig] = {}
     for doc in sibling_documents(path).values():

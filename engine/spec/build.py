@@ -5,9 +5,7 @@ All problems are collected as positioned findings and raised together as one Def
 from __future__ import annotations
 
 import ast
-import hashlib
-import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -16,80 +14,30 @@ from ..expr import ExprError, Scope, all_of, compile_expr
 from ..findings import DefinitionError, Finding
 from ..findings import did_you_mean as _did_you_mean
 from ..model import (
-    PARTY_LIST,
     ChoiceList,
-    Effect,
     Event,
     Expr,
     FieldSpec,
     Guard,
     IntrayType,
     LetterType,
-    Procedure,
-    ProcedureStep,
-    ProcedureTable,
     Query,
     Schedule,
     Status,
     Table,
     Transition,
-    Who,
     Workflow,
-    recipients,
 )
 from ..values import ValueProblem, coerce
-from .yamlsrc import Path, Source
-
-RECORD_KEYS = ("status", "instance")  # what a query's records hold besides the fields
-
-
-def same_type(a: FieldSpec, b: FieldSpec) -> bool:
-    """Do values checked against `a` also pass `b` unchanged? (Then a `set:` need not check them again.)"""
-    if (a.type, a.list) != (b.type, b.list):
-        return False
-    if a.type != "list":
-        return True
-    if (a.of is None) != (b.of is None) or (a.record is None) != (b.record is None):
-        return False
-    if a.of is not None and b.of is not None and not same_type(a.of, b.of):
-        return False
-    if a.record is not None and b.record is not None:
-        ra, rb = {f.name: f for f in a.record}, {f.name: f for f in b.record}
-        return ra.keys() == rb.keys() and all(
-            same_type(ra[k], rb[k]) and ra[k].required == rb[k].required
-            and (ra[k].default.text if ra[k].default else None) == (rb[k].default.text if rb[k].default else None)
-            for k in ra)
-    return True
+from .effects import RECORD_KEYS, EffectReader, QuerySig, signatures
+from .procedure import ProcedureReader
+from .yamlsrc import KeyPath, Source, content_version
 
 
-@dataclass(frozen=True)
-class QuerySig:
-    """What a caller needs to know of a query: who declares it, its parameters, its records' fields."""
+class _WorkflowBuilder(EffectReader, ProcedureReader):
+    """Builds the Workflow of a document: its catalogues, fields, tables, queries and events here; its
+    effects (EffectReader) and its procedure text (ProcedureReader) beside."""
 
-    owner: str
-    params: int
-    fields: frozenset[str]  # the owner's instance fields (what `update:` may set)
-
-    @property
-    def record(self) -> frozenset[str]:
-        return self.fields | frozenset(RECORD_KEYS)
-
-
-def _mapping(value: Any) -> dict:
-    """A sibling document's part, read defensively (its own check reports its mistakes)."""
-    return value if isinstance(value, dict) else {}
-
-
-def signatures(doc: Any) -> dict[str, QuerySig]:
-    """The queries a schema-valid workflow document declares, as callers see them."""
-    if not isinstance(doc, dict) or not isinstance(doc.get("queries"), dict):
-        return {}
-    fields = frozenset(_mapping(doc.get("fields")))
-    return {name: QuerySig(str(doc.get("workflow")), len(_mapping(q.get("params"))), fields)
-            for name, q in doc["queries"].items() if isinstance(q, dict)}
-
-
-class _Builder:
     def __init__(self, src: Source, siblings: dict[str, Any]):
         self.src = src
         self.findings: list[Finding] = []
@@ -103,23 +51,23 @@ class _Builder:
         self.tables: dict[str, Table] = {}
 
     # -- findings -------------------------------------------------------------------------
-    def error(self, path: Path, message: str, hint: str = "", *, key: bool = False, code: str = "reference",
+    def error(self, path: KeyPath, message: str, hint: str = "", *, key: bool = False, code: str = "reference",
               col_offset: int = 0) -> None:
         line, col = self.src.pos(path, key=key)
         self.findings.append(Finding(self.src.file, line, col + col_offset, message, code=code, hint=hint))
 
-    def position(self, path: Path) -> tuple[str, int, int]:
+    def position(self, path: KeyPath) -> tuple[str, int, int]:
         line, col = self.src.pos(path)
         return (self.src.file, line, col)
 
-    def ref(self, path: Path, name: Any, known: Any, what: str, hint: str | None = None, **kw: Any) -> bool:
+    def ref(self, path: KeyPath, name: Any, known: Any, what: str, hint: str | None = None, **kw: Any) -> bool:
         if name in known:
             return True
         self.error(path, f"unknown {what} '{name}'", hint or _did_you_mean(name, known), **kw)
         return False
 
     # -- expressions ----------------------------------------------------------------------
-    def expr(self, path: Path, text: Any, scope: Scope, what: str) -> Expr | None:
+    def expr(self, path: KeyPath, text: Any, scope: Scope, what: str) -> Expr | None:
         try:
             compiled = compile_expr(text, scope, self.position(path))
         except ExprError as exc:
@@ -137,7 +85,7 @@ class _Builder:
         self.check_literals(path, compiled, scope, what)
         return compiled
 
-    def constant(self, path: Path, compiled: Expr, spec: FieldSpec) -> tuple[Any, ...]:
+    def constant(self, path: KeyPath, compiled: Expr, spec: FieldSpec) -> tuple[Any, ...]:
         """(value,) for a literal such as `false`, `'Open'` or `3`, checked against the field now; else ()."""
         try:
             node = ast.parse(str(compiled.text).strip(), mode="eval").body
@@ -152,7 +100,7 @@ class _Builder:
             self.error(path, str(exc), "a literal is checked against the field it sets", code="type")
             return ()
 
-    def check_literals(self, path: Path, compiled: Expr, scope: Scope, what: str) -> None:
+    def check_literals(self, path: KeyPath, compiled: Expr, scope: Scope, what: str) -> None:
         """A choice field compared with a value its list does not hold is a mistake."""
         if not isinstance(compiled.text, str):
             return
@@ -194,7 +142,7 @@ class _Builder:
                      tables={name: t.rows for name, t in self.tables.items()})
 
     # -- parts ----------------------------------------------------------------------------
-    def field_spec(self, path: Path, name: str, raw: dict, *, instance: bool) -> FieldSpec:
+    def field_spec(self, path: KeyPath, name: str, raw: dict, *, instance: bool) -> FieldSpec:
         ftype = raw["type"]
         if ftype == "choice":
             if "list" not in raw:
@@ -225,7 +173,7 @@ class _Builder:
             source=raw.get("source", ""), assumption=raw.get("assumption", ""), pos=self.position(path),
         )
 
-    def guard(self, path: Path, raw: dict, scope: Scope) -> Guard | None:
+    def guard(self, path: KeyPath, raw: dict, scope: Scope) -> Guard | None:
         check = self.expr(path + ("check",), raw["check"], scope, "guard")
         if check is None:
             return None
@@ -241,129 +189,12 @@ class _Builder:
             return guards[0].check
         return all_of([g.check for g in guards], guards[0].pos)
 
-    def guards(self, path: Path, raw: dict, scope: Scope) -> tuple[Guard, ...]:
+    def guards(self, path: KeyPath, raw: dict, scope: Scope) -> tuple[Guard, ...]:
         built = (self.guard(path + ("guards", i), g, scope) for i, g in enumerate(raw.get("guards", [])))
         return tuple(g for g in built if g is not None)
 
-    def effect(self, path: Path, raw: dict, scope: Scope) -> list[Effect]:
-        common: dict[str, Any] = {
-            "source": raw.get("source", ""), "assumption": raw.get("assumption", ""), "pos": self.position(path),
-        }
-        if "if" in raw:
-            common["when"] = self.expr(path + ("if",), raw["if"], scope, "condition (if)")
-
-        def opt(key: str, what: str) -> Expr | None:
-            return self.expr(path + (key,), raw[key], scope, what) if key in raw else None
-
-        if "update" in raw:  # before `set`: an update carries the other instances' `set:`
-            return self.update_effect(path, raw, scope, common)
-        if "set" in raw:
-            out = []
-            for name, value in raw["set"].items():
-                p = path + ("set", name)
-                if not self.ref(p, name, self.fields, "field", key=True):
-                    continue
-                compiled = self.expr(p, value, scope, f"value of {name}")
-                if compiled is not None:
-                    spec = self.fields[name]
-                    if spec.type == "choice" and isinstance(value, str):
-                        self.check_set_literal(p, name, value, spec)
-                    source_spec = scope.data.get(value.strip()) if isinstance(value, str) else None
-                    trusted = source_spec is not None and same_type(source_spec, spec)
-                    constant = self.constant(p, compiled, spec)
-                    out.append(Effect(kind="set", target=name, value=compiled, trusted=trusted or bool(constant),
-                                      constant=constant, **common))
-            return out
-        if "number" in raw:
-            name = raw["number"]
-            if self.ref(path + ("number",), name, self.fields, "field") and self.fields[name].type != "integer":
-                self.error(path + ("number",), f"field '{name}' must be an integer to be numbered")
-            return [Effect(kind="number", target=name, **common)]
-        if "append" in raw:
-            (name, rec), = raw["append"].items()
-            p = path + ("append", name)
-            if not self.ref(p, name, self.fields, "field", key=True):
-                return []
-            spec = self.fields[name]
-            if spec.type != "list" or spec.record is None:
-                self.error(p, f"field '{name}' must be a list of records to append to", key=True)
-                return []
-            known = {f.name for f in spec.record}
-            record = []
-            for k, v in rec.items():
-                if self.ref(p + (k,), k, known, f"field of the {name} records", key=True):
-                    compiled = self.expr(p + (k,), v, scope, f"value of {name}.{k}")
-                    if compiled is not None:
-                        record.append((k, compiled))
-            return [Effect(kind="append", target=name, record=tuple(record), **common)]
-        if "open" in raw:
-            code = raw["open"]
-            self.ref(path + ("open",), code, self.intrays, "intray")
-            if code in self.intrays and self.intrays[code].due is None and "due" not in raw:
-                self.error(path + ("open",), f"intray {code} has no due period in the catalogue; give `due:` here")
-            return [Effect(kind="open", target=code, due=opt("due", "due"), about=opt("about", "about"),
-                           assign=opt("assign", "assign"), **common)]
-        if "close" in raw:
-            codes = [raw["close"]] if isinstance(raw["close"], str) else raw["close"]
-            about = opt("about", "about")
-            for j, code in enumerate(codes):
-                self.ref(path + ("close",) if isinstance(raw["close"], str) else path + ("close", j),
-                         code, self.intrays, "intray")
-            return [Effect(kind="close", target=code, about=about, **common) for code in codes]
-        if "assign" in raw:
-            code = raw["assign"]
-            self.ref(path + ("assign",), code, self.intrays, "intray")
-            return [Effect(kind="assign", target=code, assign=opt("to", "assign to"), **common)]
-        if "letter" in raw:
-            code = raw["letter"]
-            self.ref(path + ("letter",), code, self.letters, "letter")
-            known = recipients(self.lists, self.fields)
-            for i, who in enumerate(raw["to"]):
-                self.ref(path + ("to", i), who, known, "recipient", _did_you_mean(who, known) or
-                         f"letters go to the parties the workflow knows: {', '.join(sorted(known))} (or the values of "
-                         f"a `{PARTY_LIST}` list)")
-            return [Effect(kind="letter", target=code, to=tuple(raw["to"]), **common)]
-        if "start" in raw or "signal" in raw:
-            return self.start_effect(path, raw, scope, common)
-        raise AssertionError("schema admits no other effect")  # pragma: no cover
-
-    def update_effect(self, path: Path, raw: dict, scope: Scope, common: dict) -> list[Effect]:
-        """`update: QUERY(args)` with `set:`: change the fields of the instances the query finds."""
-        targets = self.expr(path + ("update",), raw["update"], scope, "update")
-        owner = self.called_query_owner(path + ("update",), raw["update"], targets)
-        if owner is None:
-            return []
-        sig = QuerySig(owner, 0, frozenset(self.siblings[owner].get("fields") or {}))
-        sets = []
-        for field_name, value in raw["set"].items():
-            p = path + ("set", field_name)
-            if self.ref(p, field_name, sig.fields, f"field of workflow {sig.owner}", key=True):
-                compiled = self.expr(p, value, scope, f"value of {field_name}")
-                if compiled is not None:
-                    sets.append((field_name, compiled))
-        return [Effect(kind="update", target=sig.owner, targets=targets, sets=tuple(sets), **common)]
-
-    def who(self, path: Path, raw: dict) -> Who:
-        areas = tuple(raw.get("areas", ()))
-        if "areas" in self.tables:
-            for i, area in enumerate(areas):
-                self.ref(path + ("areas", i), area, self.tables["areas"].rows, "area (a row of the areas table)")
-        if not areas and not raw.get("roles"):
-            self.error(path, "`by:` needs `areas:` or `roles:`", code="schema", key=True)
-        return Who(areas=areas, roles=tuple(raw.get("roles", ())), says=raw["says"], source=raw.get("source", ""),
-                   assumption=raw.get("assumption", ""), pos=self.position(path))
-
-    @staticmethod
-    def who_check(by: Who) -> str:
-        parts = []
-        if by.areas:
-            parts.append(f"actor.area in {list(by.areas)!r}")
-        if by.roles:
-            parts.append(f"actor.role in {list(by.roles)!r}")
-        return " or ".join(parts) or "true"
-
     def table(self, name: str, raw: dict) -> Table:
-        path: Path = ("tables", name)
+        path: KeyPath = ("tables", name)
         key = raw["key"]
         columns = tuple(self.field_spec(path + ("columns", k), k, v, instance=False)
                         for k, v in raw["columns"].items())
@@ -403,78 +234,8 @@ class _Builder:
                      source=raw["source"],
                      assumption=raw.get("assumption", ""), pos=self.position(path))
 
-    def start_effect(self, path: Path, raw: dict, scope: Scope, common: dict) -> list[Effect]:
-        """`start: WORKFLOW` / `signal: QUERY(args)` with `event:` and `data:`: act on another instance."""
-        kind = "start" if "start" in raw else "signal"
-        targets = name = None
-        if kind == "start":
-            owner = raw["start"]
-            if not self.ref(path + ("start",), owner, self.siblings, "workflow (in this folder)",
-                            hint=None if len(self.siblings) > 1 else
-                            "no other workflow file is beside this one: check it where it lives with the others"):
-                return []
-            if "as" in raw:
-                name = self.expr(path + ("as",), raw["as"], scope, "as")
-        else:
-            targets = self.expr(path + ("signal",), raw["signal"], scope, "signal")
-            owner = self.called_query_owner(path + ("signal",), raw["signal"], targets)
-            if owner is None:
-                return []
-        events = _mapping(self.siblings[owner].get("events"))
-        if not self.ref(path + ("event",), raw["event"], events, f"event of workflow {owner}"):
-            return []
-        event_doc = _mapping(events[raw["event"]])
-        data_fields = _mapping(event_doc.get("data"))
-        if kind == "start":
-            self.check_start(path, owner, raw, event_doc, data_fields)
-        record = []
-        for key, value in (raw.get("data") or {}).items():
-            if self.ref(path + ("data", key), key, data_fields, f"data field of {owner} event {raw['event']}",
-                        key=True):
-                compiled = self.expr(path + ("data", key), value, scope, f"value of {key}")
-                if compiled is not None:
-                    record.append((key, compiled))
-        return [Effect(kind=kind, target=owner, targets=targets, event=raw["event"], name=name,
-                       record=tuple(record), **common)]
-
-    def check_start(self, path: Path, owner: str, raw: dict, event_doc: dict, data_fields: dict) -> None:
-        """A started instance begins in its workflow's initial status: the event must leave it, with its data."""
-        initial = self.siblings[owner].get("initial")
-        transitions = event_doc.get("transitions")
-        if not isinstance(transitions, list):
-            return  # the other workflow's own mistake, reported when it is checked
-        sources = set()
-        for tr in transitions:
-            found = _mapping(tr).get("from")
-            sources |= {found} if isinstance(found, str) else {f for f in found if isinstance(f, str)} \
-                if isinstance(found, list) else set()
-        if isinstance(initial, str) and initial not in sources:
-            self.error(path + ("event",), f"event {raw['event']} of workflow {owner} cannot happen in {owner}'s "
-                       f"initial status '{initial}', where a started instance begins",
-                       f"start it with an event that leaves '{initial}'")
-        given = raw.get("data") or {}
-        for key, spec in data_fields.items():
-            spec = _mapping(spec)
-            if spec.get("required") and "default" not in spec and key not in given:
-                self.error(path + ("data",) if "data" in raw else path + ("event",),
-                           f"the {owner} event {raw['event']} requires data field '{key}', which is not given",
-                           f"add {key}: ... under data:")
-
-    def called_query_owner(self, path: Path, text: Any, compiled: Expr | None) -> str | None:
-        try:
-            call = ast.parse(str(text), mode="eval").body
-        except SyntaxError:
-            call = None
-        name = call.func.id if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) else None
-        if name not in self.sigs:
-            if compiled is not None:
-                self.error(path, "this needs a call to a declared query, e.g. applications_on_case(case_number)",
-                           _did_you_mean(str(name), self.sigs))
-            return None
-        return self.sigs[name].owner
-
     def query(self, name: str, raw: dict) -> Query:
-        path: Path = ("queries", name)
+        path: KeyPath = ("queries", name)
         params = tuple(self.field_spec(path + ("params", k), k, v, instance=False)
                        for k, v in (raw.get("params") or {}).items())
         names = {p.name for p in params}
@@ -497,18 +258,8 @@ class _Builder:
                      source=raw["source"],
                      assumption=raw.get("assumption", ""), pos=self.position(path))
 
-    def check_set_literal(self, path: Path, name: str, value: str, spec: FieldSpec) -> None:
-        try:
-            tree = ast.parse(value, mode="eval")
-        except SyntaxError:
-            return
-        if isinstance(tree.body, ast.Constant) and isinstance(tree.body.value, str) and spec.list in self.lists:
-            allowed = self.lists[spec.list].values
-            if tree.body.value not in allowed:
-                self.error(path, f"'{tree.body.value}' is not a value of {name}", _did_you_mean(tree.body.value, allowed))
-
     def event(self, name: str, raw: dict) -> Event:
-        path: Path = ("events", name)
+        path: KeyPath = ("events", name)
         default_scope = self.scope({})
         specs = []
         for k, v in raw.get("data", {}).items():
@@ -630,95 +381,11 @@ class _Builder:
             name=doc["workflow"], title=doc["title"], initial=doc["initial"], statuses=self.statuses,
             events=events, fields=self.fields, lists=self.lists, intrays=self.intrays, letters=self.letters,
             description=doc.get("description", ""), source=doc.get("source", ""), file=self.src.file,
-            version=hashlib.sha256(self.src.text.encode()).hexdigest()[:12],
+            version=content_version(self.src.text),
             locks={k: tuple(v) for k, v in locks.items()}, queries=queries, schedules=schedules, tables=self.tables,
             requires=self.requires(doc["workflow"]), procedure=procedure, citations=self.citations(),
             name_pos=self.position(("workflow",)),
         )
-
-    # -- the procedure text ---------------------------------------------------------------
-    def procedure(self, raw: dict) -> Procedure:
-        """`procedure:`: the text's tables, each listed once, its steps numbered 1, 2, 3 ... as in the text."""
-        path: Path = ("procedure",)
-        document = raw["document"]
-        if not re.fullmatch(r"[A-Z][A-Za-z]*", document):
-            self.error(path + ("document",), f"'{document}' is not a document prefix as citations write it",
-                       "a capital letter, then letters: COA, as in 'COA Table 4 Step 7'", code="schema")
-        tables: list[ProcedureTable] = []
-        first_line: dict[int, int] = {}
-        for i, raw_table in enumerate(raw["tables"]):
-            tpath = path + ("tables", i)
-            number = raw_table["table"]
-            if number in first_line:
-                self.error(tpath + ("table",), f"Table {number} is listed twice (first at line {first_line[number]})",
-                           "list each table of the text once")
-                continue
-            first_line[number] = self.src.pos(tpath + ("table",))[0]
-            rows = raw_table.get("rows", "Step")
-            steps: dict[int, ProcedureStep] = {}
-            for key, heading in raw_table["steps"].items():
-                spath = tpath + ("steps", key)
-                n = int(key)  # the schema admits only digits
-                if n < 1:
-                    self.error(spath, f"{rows} {key} of Table {number}: steps are numbered from 1, as in the text",
-                               key=True)
-                elif n in steps:
-                    self.error(spath, f"{rows} {n} of Table {number} is listed twice (first at line "
-                               f"{steps[n].pos[1] if steps[n].pos else '?'})", f"each {rows.lower()} once", key=True)
-                else:
-                    steps[n] = ProcedureStep(number=n, heading=heading, pos=self.position(spath))
-            missing = sorted(set(range(1, max(steps, default=0) + 1)) - set(steps))
-            if missing:
-                self.error(tpath + ("steps",), f"Table {number} skips {rows} {', '.join(map(str, missing))}",
-                           f"list every {rows.lower()} of the table as the text numbers them", key=True)
-            columns = tuple(raw_table.get("columns", (rows, "Action")))
-            tables.append(ProcedureTable(
-                number=number, title=raw_table["title"], steps=tuple(steps[n] for n in sorted(steps)),
-                start=raw_table.get("start", ""), rows=rows, columns=(columns[0], columns[1]),
-                pos=self.position(tpath)))
-        return Procedure(document=document, title=raw["title"], tables=tuple(tables),
-                         purpose=raw.get("purpose", ""), elsewhere=self.catalogued_elsewhere(document),
-                         pos=self.position(path))
-
-    def catalogued_elsewhere(self, document: str) -> tuple[tuple[int, tuple[int, ...], str], ...]:
-        """The tables of `document` the folder's other workflows catalogue, read defensively."""
-        me = str(self.src.data.get("workflow"))
-        found = []
-        for name, other in sorted(self.siblings.items()):
-            raw = _mapping(_mapping(other).get("procedure"))
-            if name == me or raw.get("document") != document or not isinstance(raw.get("tables"), list):
-                continue
-            for table in raw["tables"]:
-                table = _mapping(table)
-                steps = _mapping(table.get("steps"))
-                if isinstance(table.get("table"), int):
-                    numbers = sorted(int(k) for k in steps if str(k).isdigit())
-                    found.append((table["table"], tuple(numbers), name))
-        return tuple(found)
-
-    def citations(self) -> tuple[tuple[str, tuple[str, int, int]], ...]:
-        """Every `source:` text of the document with where it is written, in document order."""
-        found = []
-        for path in self.src.positions:
-            if not path or path[-1] != "source" or (len(path) > 1 and path[-2] in ("set", "data", "match")):
-                continue
-            node: Any = self.src.data
-            for seg in path:
-                node = node[seg] if isinstance(node, dict) and seg in node or (
-                    isinstance(node, list) and isinstance(seg, int) and seg < len(node)) else None
-            if isinstance(node, str):
-                found.append((node, self.position(path)))
-        return tuple(found)
-
-    def requires(self, me: str) -> frozenset[str]:
-        """The other workflows whose queries this document calls."""
-        called = set(re.findall(r"\b([A-Za-z_]\w*)\s*\(", self.src.text))
-        needed = {sig.owner for name, sig in self.sigs.items() if name in called}
-        for event in _mapping(self.src.data.get("events")).values():
-            for tr in _mapping(event).get("transitions") or []:
-                needed |= {e["start"] for e in tr.get("effects") or [] if isinstance(e, dict) and "start" in e}
-        return frozenset(needed - {me})
-
 
 def build_workflow(src: Source, siblings: dict[str, Any] | None = None) -> Workflow:
     """The model of a schema-valid document, or DefinitionError with every finding.
@@ -726,4 +393,4 @@ def build_workflow(src: Source, siblings: dict[str, Any] | None = None) -> Workf
     `siblings`: the other workflow documents of the folder (raw, by workflow name), whose queries
     this one's expressions may call and whose instances it may start or signal.
     """
-    return _Builder(src, siblings or {}).build()
+    return _WorkflowBuilder(src, siblings or {}).build()

@@ -7,7 +7,6 @@ repository.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import subprocess
 from dataclasses import dataclass
@@ -16,17 +15,13 @@ from typing import Any
 
 from ..findings import DefinitionError, ProcflowError
 from ..model import Workflow
+from .yamlsrc import content_version
 
 GIT_TIMEOUT = 30  # seconds for one git command
 
 
 class HistoryError(ProcflowError):
     """The history cannot be read as asked: not a git work tree, an unknown revision, a file not in it."""
-
-
-def content_version(text: str) -> str:
-    """The version of a workflow document: the hash `engine.spec.build` gives its (decoded) text."""
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 def decode(raw: bytes) -> str:

@@ -12,7 +12,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from ..findings import Finding
-from .yamlsrc import Path, Source
+from .yamlsrc import KeyPath, Source
 
 # How a collection key reads when naming one of its entries: "events" -> "event 'finalise'".
 _SINGULAR = {
@@ -76,12 +76,12 @@ class _Describer:
     def __init__(self, src: Source):
         self.src = src
 
-    def finding(self, path: Path, message: str, hint: str = "", *, key: bool = False) -> Finding:
+    def finding(self, path: KeyPath, message: str, hint: str = "", *, key: bool = False) -> Finding:
         line, col = self.src.pos(path, key=key)
         return Finding(self.src.file, line, col, message, code="schema", severity="error", hint=hint)
 
     def describe(self, error: ValidationError) -> list[Finding]:
-        path: Path = tuple(error.absolute_path)
+        path: KeyPath = tuple(error.absolute_path)
         kind, instance, value = error.validator, error.instance, error.validator_value
         subject = self.subject(path)
         if kind == "additionalProperties" and isinstance(instance, dict):
@@ -116,7 +116,7 @@ class _Describer:
         return [self.finding(path, f"{subject}: {error.message}")]
 
     # -- particular errors
-    def unknown_keys(self, path: Path, instance: dict, object_schema: dict) -> list[Finding]:
+    def unknown_keys(self, path: KeyPath, instance: dict, object_schema: dict) -> list[Finding]:
         allowed = list(object_schema.get("properties", {}))
         patterns = list(object_schema.get("patternProperties", {}))
         where = f"in {self.place(path)}" if path else "at the top level"
@@ -128,7 +128,7 @@ class _Describer:
                                       _did_you_mean(str(name), allowed), key=True))
         return found
 
-    def wrong_type(self, path: Path, instance: Any, expected: str | list[str]) -> Finding:
+    def wrong_type(self, path: KeyPath, instance: Any, expected: str | list[str]) -> Finding:
         types = [expected] if isinstance(expected, str) else list(expected)
         words = _or_list([_TYPE_WORDS.get(t, t) for t in types])
         subject = self.subject(path)
@@ -143,7 +143,7 @@ class _Describer:
 
     def one_of(self, error: ValidationError) -> list[Finding]:
         """Report the errors of the alternative the writer evidently meant, not 'not valid under any'."""
-        path: Path = tuple(error.absolute_path)
+        path: KeyPath = tuple(error.absolute_path)
         instance, branches = error.instance, error.validator_value
         subject = self.subject(path)
         chosen = self.chosen_branch(instance, branches)
@@ -177,7 +177,7 @@ class _Describer:
         return matching[0] if len(matching) == 1 else None
 
     # -- naming places
-    def place(self, path: Path) -> str:
+    def place(self, path: KeyPath) -> str:
         """The thing at `path` in words: "event 'finalise' transition 2 effect 1"."""
         words: list[str] = []
         node: Any = self.src.data
@@ -200,7 +200,7 @@ class _Describer:
             node, i = child, i + 1
         return " ".join(words)
 
-    def subject(self, path: Path) -> str:
+    def subject(self, path: KeyPath) -> str:
         """What a message is about: "'due' of intray 'X'", "event 'e' transition 1", "the document"."""
         if not path:
             return "the document"
@@ -214,7 +214,7 @@ class _Describer:
             return f"'{last}' of {owner}" if owner else f"'{last}'"
         return self.place(path)
 
-    def _is_named(self, path: Path) -> bool:
+    def _is_named(self, path: KeyPath) -> bool:
         """Whether the last step of `path` picks an entry of a named collection (e.g. a status)."""
         return len(path) >= 2 and isinstance(path[-2], str) and path[-2] in _SINGULAR and isinstance(
             _child_at(self.src.data, path[:-1]), dict)
@@ -228,7 +228,7 @@ def _child(node: Any, seg: str | int) -> Any:
     return None
 
 
-def _child_at(node: Any, path: Path) -> Any:
+def _child_at(node: Any, path: KeyPath) -> Any:
     for seg in path:
         node = _child(node, seg)
     return node

@@ -1,6 +1,7 @@
 """YAML documents as plain Python values, with the line and column of every key and value."""
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -13,7 +14,7 @@ import yaml
 from ..controls import control_in
 from ..findings import DefinitionError, Finding
 
-Path = tuple[str | int, ...]  # key path into the document, e.g. ("events", "finalise", "transitions", 0, "to")
+KeyPath = tuple[str | int, ...]  # key path into the document, e.g. ("events", "finalise", "transitions", 0, "to")
 Position = tuple[int, int, int, int]  # (line, col, key_line, key_col), 1-based
 
 MAX_BYTES = 5 * 1024 * 1024  # documents larger than this are refused
@@ -36,6 +37,11 @@ _LINE_BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")
 _NOT_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
+def content_version(text: str) -> str:
+    """The version of a workflow document: a hash of its (decoded) text, as the builder gives it."""
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
 @dataclass
 class Source:
     """A loaded document: its text, its plain value, and where each path of it was written."""
@@ -43,9 +49,9 @@ class Source:
     file: str  # the file name as given (for messages)
     text: str
     data: Any  # plain Python: dict / list / str / int / float / bool / None
-    positions: dict[Path, Position] = field(default_factory=dict)
+    positions: dict[KeyPath, Position] = field(default_factory=dict)
 
-    def pos(self, path: Path, *, key: bool = False) -> tuple[int, int]:
+    def pos(self, path: KeyPath, *, key: bool = False) -> tuple[int, int]:
         """Where `path` was written (its key with key=True); the nearest known ancestor otherwise."""
         path = tuple(path)
         for end in range(len(path), -1, -1):
@@ -74,7 +80,7 @@ _NO_KEY = object()  # a mapping is waiting for its next key
 class _Frame:
     kind: str  # "map" | "seq"
     value: dict | list
-    path: Path
+    path: KeyPath
     record: bool  # positions are recorded (False inside a discarded value)
     as_key: bool = False  # this collection was (wrongly) used as a mapping key
     key: Any = _NO_KEY  # the key waiting for its value
@@ -83,7 +89,7 @@ class _Frame:
     first_lines: dict = field(default_factory=dict)  # key -> the line it was first defined on
 
 
-class _Builder:
+class _SourceBuilder:
     """Builds plain values from the parser's events, recording positions; never expands an alias."""
 
     def __init__(self, src: Source):
@@ -146,7 +152,7 @@ class _Builder:
             self.problem_at(event, f"tags are not allowed ('{shown}')",
                             "remove the tag; write the value plainly, or in quotes for text")
 
-    def place(self, event: Any) -> tuple[Path, bool, tuple[int, int], Callable[[Any], None]] | None:
+    def place(self, event: Any) -> tuple[KeyPath, bool, tuple[int, int], Callable[[Any], None]] | None:
         """Where the node of `event` goes: (path, record, key mark, attach); None when it is a key."""
         mark = (event.start_mark.line + 1, event.start_mark.column + 1)
         if not self.stack:
@@ -305,7 +311,7 @@ def load_yaml(text: str, file: str = "<input>") -> Source:
         raise DefinitionError([Finding(file, line, col,
                                        f"the file contains a character that is not allowed (U+{ord(bad.group()):04X})",
                                        code="yaml", hint="remove it; it may be invisible in some editors")])
-    builder = _Builder(src)
+    builder = _SourceBuilder(src)
     try:
         builder.run(yaml.parse(text, Loader=_Loader))
     except _Stop:
