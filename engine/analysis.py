@@ -28,7 +28,8 @@ from typing import Any
 
 import networkx as nx
 
-from . import boundary
+from . import boundary_values as boundary
+from .citations import number_runs
 from .citations import parse as parse_citation
 from .findings import Finding
 from .model import Event, Expr, Pos, Transition, Workflow
@@ -285,13 +286,7 @@ def _unknown_steps(wf: Workflow) -> Iterator[Finding]:
 
 def _ranges(numbers: list[int]) -> str:
     """1, 2, 3, 5 as '1-3, 5'."""
-    parts: list[tuple[int, int]] = []
-    for n in numbers:
-        if parts and parts[-1][1] == n - 1:
-            parts[-1] = (parts[-1][0], n)
-        else:
-            parts.append((n, n))
-    return ", ".join(f"{a}-{b}" if b > a else str(a) for a, b in parts) or "none"
+    return ", ".join(number_runs(numbers)) or "none"
 
 
 def _overlapping(wf: Workflow, reach: set[str]) -> Iterator[Finding]:

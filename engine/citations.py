@@ -9,6 +9,7 @@ introduction`) is kept as a label. Pure functions: no I/O.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 _NUM = r"\d{1,3}(?!\d)"  # tables and steps are numbered below 1000: a longer number is not a citation
@@ -82,3 +83,14 @@ def covers(place: Place, cited: Place) -> bool:
     """Does a citation of `cited` implement `place`? A whole table covers each of its steps."""
     return (place.doc, place.table) == (cited.doc, cited.table) and (
         cited.step is None or cited.step == place.step)
+
+
+def number_runs(numbers: Iterable[int]) -> list[str]:
+    """Consecutive numbers collapsed into runs: 1, 2, 3, 5 as ['1-3', '5']."""
+    runs: list[tuple[int, int]] = []
+    for n in numbers:
+        if runs and runs[-1][1] == n - 1:
+            runs[-1] = (runs[-1][0], n)
+        else:
+            runs.append((n, n))
+    return [f"{a}-{b}" if b > a else str(a) for a, b in runs]

@@ -616,3 +616,13 @@ def _written(node: ast.expr) -> Any:
 def _get(base: ast.expr, key: str) -> ast.expr:
     """`base.get('key')`."""
     return ast.Call(ast.Attribute(base, "get", ast.Load()), [ast.Constant(key)], [])
+
+
+def source_tree(text: str) -> ast.Expression | None:
+    """An expression as written, parsed (whitespace made one line, `35 days` read as days(35), as the
+    compiler reads it): its shape for analysis, before any rewriting for compilation; None if it does not
+    parse."""
+    try:
+        return ast.parse(_rewrite_durations(text.translate({10: 32, 13: 32, 9: 32}).strip())[0], mode="eval")
+    except SyntaxError:
+        return None

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..citations import parse as parse_citation
-from ..model import Effect, Event, Expr, FieldSpec, Guard, Pos, Transition, Workflow
+from ..model import Event, Pos, Workflow
+from .common import R_NUMBER, Slot, line_of, split_labels
+from .effects import EffectLines
+from .events import EventBlocks
 from .model import (
     Assumption,
     AssumptionGroup,
@@ -31,67 +33,15 @@ from .model import (
     RuleRef,
     TableDoc,
 )
-from .words import Words, choices, join, value
-
-Slot = tuple[Any, ...]  # ("place", doc, table, step or None) or ("label", text)
-
-_R_NUMBER = re.compile(r"^\s*(R\d+(?:\s*/\s*R\d+)*)")
-_SELECT_TYPES = ("choice", "boolean")
+from .words import Words, join, value
 
 
 def document(wf: Workflow, related: Iterable[Workflow] = ()) -> Document:
     """The procedure document of `wf`; `related`: the other workflows of the site (titles, links)."""
-    return _Builder(wf, {w.name: w for w in related if w.name != wf.name}).build()
+    return _DocumentBuilder(wf, {w.name: w for w in related if w.name != wf.name}).build()
 
 
-def _the(title: str) -> str:
-    """'the Lodgement Date', but 'The decision ...' stays as it is."""
-    return f"the {title[4:]}" if title[:4].lower() == "the " else f"the {title}"
-
-
-def _a(noun: str) -> str:
-    """The article before a noun: 'an Objection', 'a COA Pending Information'."""
-    return "an" if noun[:1] in "AEIOUaeiou" else "a"
-
-
-def _split(labels: str) -> list[str]:
-    """'CMA introduction, CMA page alert (Separating Safely)' -> its two parts (commas in brackets stay)."""
-    parts, depth, start = [], 0, 0
-    for i, ch in enumerate(labels):
-        depth += {"(": 1, ")": -1}.get(ch, 0)
-        if ch in ",;" and depth == 0:
-            parts.append(labels[start:i])
-            start = i + 1
-    parts.append(labels[start:])
-    return [p.strip() for p in parts if p.strip()]
-
-
-def _line_of(pos: Pos) -> int:
-    return pos[1] if pos else 0
-
-
-def _short(text: str, width: int = 90) -> str:
-    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
-
-
-@dataclass
-class _At:
-    """What one event contributes to one slot, before it is said."""
-
-    event: bool = False
-    who: bool = False
-    guards: list[Guard] = field(default_factory=list)
-    heads: set[int] = field(default_factory=set)  # transitions shown (their own source cites the slot)
-    effects: dict[int, list[Effect]] = field(default_factory=dict)
-    tguards: dict[int, list[Guard]] = field(default_factory=dict)
-    unavailable: list[int] = field(default_factory=list)
-    fields: set[str] = field(default_factory=set)
-
-    def transitions(self) -> list[int]:
-        return sorted(self.heads | set(self.effects) | set(self.tguards))
-
-
-class _Builder:
+class _DocumentBuilder(EventBlocks, EffectLines):
     def __init__(self, wf: Workflow, related: Mapping[str, Workflow]):
         self.wf = wf
         self.related = related
@@ -121,7 +71,7 @@ class _Builder:
             return []
         cited = parse_citation(source, self.doc)
         found: list[Slot] = [("place", p.doc, p.table, p.step) for p in cited.places]
-        found += [("label", label) for text in cited.labels for label in _split(text)]
+        found += [("label", label) for text in cited.labels for label in split_labels(text)]
         for slot in found:
             if slot not in self.xref:
                 self.xref[slot] = {}
@@ -185,7 +135,7 @@ class _Builder:
         for _where, text, _pos in self.wf.assumptions():
             if text in self.notes:
                 continue
-            m = _R_NUMBER.match(text)
+            m = R_NUMBER.match(text)
             if m:
                 label = re.sub(r"\s+", "", m.group(1))
             else:
@@ -201,19 +151,19 @@ class _Builder:
             return
         found_slots, lines = self.uses.setdefault(text, ([], []))
         found_slots.extend(s for s in slots if s not in found_slots)
-        if _line_of(pos) and _line_of(pos) not in lines:
-            lines.append(_line_of(pos))
+        if line_of(pos) and line_of(pos) not in lines:
+            lines.append(line_of(pos))
 
     # -- the cross-reference ----------------------------------------------------------------
     def rule(self, slots: list[Slot], group: str, label: str, pos: Pos, assumption: str = "") -> None:
         for slot in slots:
             refs = self.xref[slot].setdefault(group, [])
             last = refs[-1] if refs else None
-            if last is not None and last.line == _line_of(pos) and last.label.startswith("sets ") \
+            if last is not None and last.line == line_of(pos) and last.label.startswith("sets ") \
                     and label.startswith("sets "):  # one `set:` of several fields: one rule
                 refs[-1] = RuleRef(f"{last.label}, {label[5:]}", last.line)
             else:
-                refs.append(RuleRef(label, _line_of(pos)))
+                refs.append(RuleRef(label, line_of(pos)))
         self.use(assumption, slots, pos)
 
     def definitions(self) -> None:
@@ -265,330 +215,6 @@ class _Builder:
         if len(sources) > 3 and set(sources) == every:
             return "any status"
         return ("status " if len(sources) == 1 else "statuses ") + join([f"“{s}”" for s in sources], "or")
-
-    # -- events ---------------------------------------------------------------------------
-    def event(self, ev: Event) -> None:
-        words = self.event_words(ev)
-        ev_slots = self.slots(ev.source)
-        at: dict[Slot, _At] = {}
-
-        def get(slot: Slot) -> _At:
-            return at.setdefault(slot, _At())
-
-        self.rule(ev_slots, ev.title, "the event", ev.pos, ev.assumption)
-        for slot in ev_slots:
-            get(slot).event = True
-        guards = list(ev.guards)
-        if ev.by is not None:
-            guards = guards[1:]  # the first guard is the `by:` check, said as who may do it
-            by_slots = self.slots(ev.by.source) or ev_slots
-            self.rule(by_slots, ev.title, "who may do it", ev.by.pos, ev.by.assumption)
-            for slot in by_slots:
-                get(slot).who = True
-        for g in guards:
-            g_slots = self.slots(g.source) or ev_slots
-            self.rule(g_slots, ev.title, f"refusal “{_short(g.says, 60)}”", g.pos, g.assumption)
-            for slot in g_slots:
-                get(slot).guards.append(g)
-        for i, tr in enumerate(ev.transitions):
-            t_slots = self.slots(tr.source)
-            self.rule(t_slots, ev.title, f"{self.statuses(tr.sources)} → "
-                      f"{f'“{tr.target}”' if tr.target else 'the same status'}", tr.pos, tr.assumption)
-            for slot in t_slots:
-                get(slot).heads.add(i)
-            for g in tr.guards:
-                g_slots = self.slots(g.source) or t_slots
-                self.rule(g_slots, ev.title, f"refusal “{_short(g.says, 60)}”", g.pos, g.assumption)
-                for slot in g_slots:
-                    get(slot).tguards.setdefault(i, []).append(g)
-            for ef in tr.effects:
-                e_slots = self.slots(ef.source) or t_slots
-                self.rule(e_slots, ev.title, self.effect_label(ef), ef.pos, ef.assumption)
-                for slot in e_slots:
-                    get(slot).effects.setdefault(i, []).append(ef)
-                self.catalogue_use(ef, e_slots, words)
-        for i, (source, text, pos) in enumerate(ev.unavailable_notes):
-            u_slots = self.slots(source)
-            self.rule(u_slots, ev.title, f"not available “{_short(ev.unavailable[i][1], 60)}”", pos, text)
-            for slot in u_slots:
-                get(slot).unavailable.append(i)
-        for spec in ev.data:
-            f_slots = self.slots(spec.source)
-            self.rule(f_slots, ev.title, f"data {spec.label}", spec.pos, spec.assumption)
-            for slot in f_slots:
-                get(slot).fields.add(spec.name)
-        self.place_fields(ev, at, ev_slots)
-        for slot, here in at.items():
-            self.blocks.setdefault(slot, []).append(self.block(ev, here, words, slot in ev_slots))
-
-    def place_fields(self, ev: Event, at: dict[Slot, _At], ev_slots: list[Slot]) -> None:
-        """Each data field goes where it is named: its own source, its dropdown's source, the rules that read it."""
-        names = {d.name for d in ev.data}
-        shown: set[str] = set()
-        for slot, here in at.items():
-            read: set[str] = set(here.fields)
-            for spec in ev.data:
-                lst = self.wf.lists.get(spec.list or "")
-                if lst is not None and here.event and slot in self.slots(lst.source):
-                    read.add(spec.name)
-            exprs: list[Expr | None] = [g.check for g in here.guards]
-            for i in here.transitions():
-                tr = ev.transitions[i]
-                if i in here.heads:
-                    exprs.append(tr.when)
-                exprs += [g.check for g in here.tguards.get(i, [])]
-                for ef in here.effects.get(i, []):  # what decides the effect, and what it records as keyed
-                    exprs += [ef.due, ef.about, ef.assign, ef.when]
-                    if len(self.slots(ef.source or tr.source)) == 1:
-                        exprs += [e for e in (ef.value, *(v for _, v in ef.record)) if e is not None
-                                  and str(e.text).strip().removeprefix("data.") in names]
-            for expr in exprs:
-                if expr is not None:
-                    read |= set(expr.names) & names
-            here.fields = read
-            shown |= read
-        rest = {d.name for d in ev.data} - shown
-        if rest:
-            first = next((s for s in ev_slots if s[0] == "place" and self.own(s)), ev_slots[0] if ev_slots else None)
-            if first is not None:
-                at.setdefault(first, _At(event=True)).fields |= rest
-
-    def block(self, ev: Event, here: _At, words: Words, cites_event: bool) -> Block:
-        lines: list[Line] = []
-        if here.who and ev.by is not None:
-            who = join(list(ev.by.areas) + [f"the role {r}" for r in ev.by.roles], "or")
-            lines.append(Line("who", f"Only {who} may do this.", notes=self.note(ev.by.assumption)))
-        lines += self.field_lines([d for d in ev.data if d.name in here.fields], words)
-        for g in here.guards:
-            lines.append(Line("refuse", g.says, notes=self.note(g.assumption)))
-        bodies: list[tuple[list[Line], tuple[Line, ...]]] = []  # (heads, body): equal bodies share one list
-        for i in here.transitions():
-            tr = ev.transitions[i]
-            body = tuple(Line("refuse", g.says, 1, self.note(g.assumption)) for g in here.tguards.get(i, [])) + tuple(
-                self.effect_lines(here.effects.get(i, []), words, ev))
-            head = Line("when", self.head(tr, words), notes=self.note(tr.assumption))
-            for heads, other in bodies:
-                if other == body and body:
-                    heads.append(head)
-                    break
-            else:
-                bodies.append(([head], body))
-        for heads, body in bodies:
-            lines += heads
-            lines += body
-        if cites_event and not bodies:  # say where it can be done
-            sources = list(dict.fromkeys(s for tr in ev.transitions for s in tr.sources))
-            lines.append(Line("when", f"Can be done in {self.statuses(sources)}."))
-        for i in here.unavailable:
-            _, says = ev.unavailable[i]
-            lines.append(Line("unavailable", says, notes=self.note(ev.unavailable_notes[i][1])))
-        return Block(ev.title, tuple(lines), self.note(ev.assumption) if cites_event else ())
-
-    def head(self, tr: Transition, words: Words) -> str:
-        where = self.statuses(tr.sources)
-        cond = f", when {words.condition(tr.when.text)}" if tr.when is not None else ""
-        if tr.target is None or tr.target in tr.sources and len(tr.sources) == 1:
-            return f"In {where}{cond} (the status stays as it is):"
-        return f"From {where}{cond}: the status becomes “{tr.target}”."
-
-    def field_lines(self, specs: list[FieldSpec], words: Words) -> list[Line]:
-        verbs: dict[str, list[str]] = {"select": [], "key": [], "add": []}
-        notes: dict[str, list[Ref]] = {"select": [], "key": [], "add": []}
-        for spec in specs:
-            if spec.type in _SELECT_TYPES or spec.type == "list" and spec.of is not None \
-                    and spec.of.type in _SELECT_TYPES:
-                verb = "select"
-            elif spec.type == "list":
-                verb = "add"
-            else:
-                verb = "key"
-            verbs[verb].append(self.field_text(spec, words))
-            notes[verb] += [n for n in self.note(spec.assumption) if n not in notes[verb]]
-        return [Line(verb, "; ".join(texts), notes=tuple(notes[verb])) for verb, texts in verbs.items() if texts]
-
-    def field_text(self, spec: FieldSpec, words: Words) -> str:
-        details = ["required"] if spec.required else []
-        details += [self.values(spec)] if self.values(spec) else []
-        if spec.default is not None:
-            said = words.default(spec.default.text, spec.name)
-            if said:
-                details.append(f"defaults to {said}")
-        return spec.label + (f" ({', '.join(details)})" if details else "")
-
-    def values(self, spec: FieldSpec) -> str:
-        if spec.type == "choice" and spec.list in self.wf.lists:
-            return choices(self.wf.lists[spec.list].values)
-        if spec.type == "boolean":
-            return "yes or no"
-        if spec.type == "list" and spec.of is not None:
-            inner = self.values(spec.of)
-            return f"one or more of {inner}" if inner else "a list"
-        if spec.type == "list" and spec.record is not None:
-            parts = []
-            for sub in spec.record:
-                details = ["required"] if sub.required else []
-                details += [self.values(sub)] if self.values(sub) else []
-                parts.append(sub.label + (f" ({', '.join(details)})" if details else ""))
-            return "each with " + join(parts)
-        return ""
-
-    # -- effects --------------------------------------------------------------------------
-    def effect_lines(self, effects: list[Effect], words: Words, ev: Event) -> list[Line]:
-        lines: list[Line] = []
-        i = 0
-        while i < len(effects):
-            ef = effects[i]
-            j = i + 1
-            when = ef.when.text if ef.when is not None else None
-            if ef.kind in ("set", "close"):
-                while j < len(effects) and effects[j].kind == ef.kind and (
-                        effects[j].when.text if effects[j].when is not None else None) == when and (
-                        ef.kind == "set" or (effects[j].about.text if effects[j].about else None)
-                        == (ef.about.text if ef.about else None)):
-                    j += 1
-            group = effects[i:j]
-            notes: list[Ref] = []
-            for e in group:
-                notes += [n for n in self.note(e.assumption) if n not in notes]
-            prefix = f"If {words.condition(when)}: " if when is not None else ""
-            for text in self.effect_texts(group, words, ev):
-                lines.append(Line("save", prefix + text, 1, tuple(notes)))
-            i = j
-        return lines
-
-    def effect_texts(self, group: list[Effect], words: Words, ev: Event) -> list[str]:
-        ef = group[0]
-        data = {d.name: d for d in ev.data}
-        if ef.kind == "set":
-            keyed, moved, filled, ticked, unticked, cleared = [], [], [], [], [], []
-            for e in group:
-                target = self.words.name(e.target)
-                text = e.value.text if e.value is not None else None
-                source = str(text).strip()
-                source = source[5:] if source.startswith("data.") else source
-                boolean = self.wf.fields[e.target].type == "boolean" if e.target in self.wf.fields else False
-                if source in data and data[source].label == target:
-                    keyed.append(target)
-                elif source in data:
-                    moved.append(f"{_the(data[source].label)} keyed as {_the(target)}")
-                elif text is None or source in ("None", "null"):
-                    cleared.append(target)
-                elif boolean and source in ("true", "True", "false", "False"):
-                    (ticked if source in ("true", "True") else unticked).append(target)
-                elif boolean:
-                    filled.append(f"ticks {target} when {words.condition(text)} (else leaves it unticked)")
-                else:
-                    filled.append(f"sets {target} to {self.the(words, text)}")
-            out = []
-            if keyed:
-                out.append(f"Records {_the(join(keyed))} as keyed.")
-            if moved:
-                out.append(f"Records {join(moved)}.")
-            if filled:
-                said = "; ".join(filled)
-                out.append(f"{said[0].upper()}{said[1:]}.")
-            if ticked:
-                out.append(f"Ticks {join(ticked)}.")
-            if unticked:
-                out.append(f"Leaves {join(unticked)} unticked.")
-            if cleared:
-                out.append(f"Clears the {join(cleared)}.")
-            return out
-        if ef.kind == "close":
-            trays = [f"{self.wf.intrays[e.target].name} ({e.target})" if e.target in self.wf.intrays else e.target
-                     for e in group]
-            about = f" for {self.the(words, ef.about.text)}" if ef.about is not None else ""
-            noun = "intray" if len(trays) == 1 else "intrays"
-            return [f"Closes the {join(trays)} {noun}{about}."]
-        if ef.kind == "number":
-            return [f"Gives the {self.words.name(ef.target)} field a unique number."]
-        if ef.kind == "append":
-            spec = self.wf.fields.get(ef.target)
-            subs = {s.name: s.label for s in (spec.record or ())} if spec else {}
-            parts = []
-            for name, expr in ef.record:
-                text = expr.text.strip() if isinstance(expr.text, str) else expr.text
-                label = subs.get(name, name.replace("_", " "))
-                parts.append(label if text in data and data[text].label == label else f"{label}: {words.say(expr.text)}")
-            return [f"Adds an entry to {self.words.name(ef.target)} ({'; '.join(parts)})."]
-        if ef.kind == "open":
-            it = self.wf.intrays.get(ef.target)
-            name = f"{it.name} ({ef.target})" if it else ef.target
-            if ef.due is not None:
-                due = f"due on {self.the(words, ef.due.text)}"
-            else:
-                due = f"due in {it.due_text}" if it and it.due_text else ""
-            about = f" for {self.the(words, ef.about.text)}" if ef.about is not None else ""
-            routed = f", routed to {self.the(words, ef.assign.text)}" if ef.assign is not None else ""
-            return [f"Opens {_a(name)} {name} intray{about}, {due}{routed}.".replace(" intray, .", " intray.")]
-        if ef.kind == "assign":
-            it = self.wf.intrays.get(ef.target)
-            name = f"{it.name} ({ef.target})" if it else ef.target
-            to = self.the(words, ef.assign.text) if ef.assign is not None else "someone"
-            return [f"Routes the {name} intray to {to}."]
-        if ef.kind == "letter":
-            lt = self.wf.letters.get(ef.target)
-            title = f" {lt.title}" if lt else ""
-            noun = "" if title.lower().endswith("letter") else " letter"
-            return [f"Issues the {ef.target}{title}{noun} to {self.recipients_text(ef.to)}."]
-        if ef.kind == "update":
-            other = self.related.get(ef.target) or (self.wf if ef.target == self.wf.name else None)
-            fields = other.fields if other else {}
-            said = []
-            for n, e in ef.sets:
-                label = fields[n].label if n in fields else n.replace("_", " ")
-                text = str(e.text).strip()
-                if n in fields and fields[n].type == "boolean" and text in ("true", "True", "false", "False"):
-                    said.append(f"{'ticks' if text in ('true', 'True') else 'unticks'} {label}")
-                else:
-                    said.append(f"sets {label} to {self.the(words, e.text)}")
-            found = words.say(ef.targets.text) if ef.targets is not None else "a search"
-            return [f"On each of {found.removeprefix('the ')}: {'; '.join(said)}."]
-        if ef.kind in ("start", "signal"):
-            other = self.related.get(ef.target) or (self.wf if ef.target == self.wf.name else None)
-            event = other.events.get(ef.event) if other else None
-            doing = f"“{event.title}”" if event else ef.event
-            titles = {d.name: d.label for d in event.data} if event else {}
-            given = "; ".join(f"{titles.get(n, n.replace('_', ' '))}: {self.the(words, e.text)}" for n, e in ef.record)
-            given = f" ({given})" if given else ""
-            if ef.kind == "start":
-                what = f"{other.title} ({ef.target})" if other else f"a {ef.target} record"
-                return [f"Starts a new {what} with {doing}{given}."]
-            found = words.say(ef.targets.text) if ef.targets is not None else "a search"
-            return [f"Does {doing} on each record found by {found}{given}."]
-        return [f"{ef.kind} {ef.target}"]  # pragma: no cover - every effect kind is said above
-
-    @staticmethod
-    def the(words: Words, text: Any) -> str:
-        """A value in a sentence: 'the Due Date' for a field, the words otherwise."""
-        return f"the {words.say(text)}" if words.simple(text) else words.say(text)
-
-    @staticmethod
-    def recipients_text(to: Iterable[str]) -> str:
-        return join([f"the {r}" for r in to]) or "no one"
-
-    def effect_label(self, ef: Effect) -> str:
-        verb = {"set": "sets", "number": "numbers", "append": "adds to", "open": "opens", "close": "closes",
-                "assign": "routes", "letter": "issues letter", "update": "updates records of", "start": "starts",
-                "signal": "signals"}.get(ef.kind, ef.kind)
-        target = self.words.name(ef.target) if ef.kind in ("set", "number", "append") else ef.target
-        return f"{verb} {target}"
-
-    def catalogue_use(self, ef: Effect, slots: list[Slot], words: Words) -> None:
-        mine = [s for s in slots if self.own(s)] or slots
-        if ef.kind == "open":
-            self.opened.setdefault(ef.target, []).extend(s for s in mine if s not in self.opened[ef.target])
-            if ef.due is not None:
-                said = self.the(words, ef.due.text)
-                if said not in self.dues.setdefault(ef.target, []):
-                    self.dues[ef.target].append(said)
-        elif ef.kind == "close":
-            self.closed.setdefault(ef.target, []).extend(s for s in mine if s not in self.closed[ef.target])
-        elif ef.kind == "letter":
-            self.issued.setdefault(ef.target, []).extend(s for s in mine if s not in self.issued[ef.target])
-            text = self.recipients_text(ef.to)
-            if text not in self.recipients.setdefault(ef.target, []):
-                self.recipients[ef.target].append(text)
 
     # -- other rules placed at steps: searches, schedules, rows of data -----------------------
     def others(self) -> None:

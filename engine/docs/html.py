@@ -150,11 +150,7 @@ def catalogue(headers: Sequence[str], rows: Sequence[tuple[str, Sequence[str]]])
 
 
 def rules_html(ref: CrossRef) -> str:
-    out = []
-    for group, rules in ref.groups:
-        said = "; ".join(f"{esc(r.label)} ({r.line})" if r.line else esc(r.label) for r in rules)
-        out.append(f"<p><em>{esc(group) if group else 'Definitions'}</em>: {said}</p>")
-    return "".join(out) or "—"
+    return "".join(f"<p><em>{group}</em>: {said}</p>" for group, said in ref.said(esc)) or "—"
 
 
 def inline_svg(svg: str, title: str) -> str:

@@ -53,11 +53,7 @@ def action_md(row: Row) -> str:
 
 
 def rules_md(ref: CrossRef) -> str:
-    out = []
-    for group, rules in ref.groups:
-        said = "; ".join(f"{esc(r.label)} ({r.line})" if r.line else esc(r.label) for r in rules)
-        out.append(f"*{esc(group) if group else 'Definitions'}*: {said}")
-    return "<br>".join(out) or "—"
+    return "<br>".join(f"*{group}*: {said}" for group, said in ref.said(esc)) or "—"
 
 
 def render(doc: Document, diagram: str = "", nav: Sequence[tuple[str, str]] = ()) -> str:

@@ -7,6 +7,7 @@ source step to the rules that implement it. Text is plain (renderers escape it);
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -140,6 +141,12 @@ class CrossRef:
     place: Ref
     heading: str
     groups: tuple[tuple[str, tuple[RuleRef, ...]], ...]
+
+    def said(self, esc: Callable[[str], str]) -> list[tuple[str, str]]:
+        """Each group's title and its rules in a line ('label (line); ...'), escaped by `esc`."""
+        return [(esc(group) if group else "Definitions",
+                 "; ".join(f"{esc(r.label)} ({r.line})" if r.line else esc(r.label) for r in rules))
+                for group, rules in self.groups]
 
 
 @dataclass(frozen=True, slots=True)

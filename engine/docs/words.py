@@ -14,6 +14,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..citations import number_runs
+
 _DURATION = re.compile(r"\b(\d+)\s*(days?|hours?|weeks?|minutes?|d|h|w|m)\b(?![\w'\"])")
 _UNIT = {"d": "days", "h": "hours", "w": "weeks", "m": "minutes"}
 _DATES = ("date", "datetime")
@@ -41,13 +43,7 @@ def lines_text(lines: Sequence[int]) -> str:
 
 def numbers_text(numbers: Sequence[int], noun: str = "Table") -> str:
     """[1, 2, 3, 4, 5, 10] as 'Tables 1-5 and 10'; [6] as 'Table 6'."""
-    runs: list[tuple[int, int]] = []
-    for n in numbers:
-        if runs and runs[-1][1] == n - 1:
-            runs[-1] = (runs[-1][0], n)
-        else:
-            runs.append((n, n))
-    said = [f"{a}-{b}" if b > a else str(a) for a, b in runs]
+    said = number_runs(numbers)
     return f"{noun}{'s' if len(numbers) > 1 else ''} {join(said)}" if said else ""
 
 

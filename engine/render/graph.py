@@ -171,7 +171,7 @@ class _Plan:
 _EFFECT_KINDS = ("open", "close", "letter", "start")
 
 
-class _Builder:
+class _DiagramBuilder:
     def __init__(self, wf: Workflow) -> None:
         self.wf = wf
         self.ids: set[str] = {"start", "legend"}
@@ -258,7 +258,7 @@ def _either(items: Sequence[_Item], hoisted: Sequence[str] = ()) -> str:
     return " or ".join(alternatives)
 
 
-def _plan(ev: Event, b: _Builder, kept: dict[str, list[Transition]]) -> _Plan:
+def _plan(ev: Event, b: _DiagramBuilder, kept: dict[str, list[Transition]]) -> _Plan:
     """An event's items: several from one status make a choice there; a single one goes direct."""
     by_source: dict[str, list[_Item]] = {}
     for t in ev.transitions:
@@ -303,7 +303,7 @@ def _round_trip(group: list[_Item], hoisted: Sequence[str], merges: dict[tuple[s
 class _Drawer:
     """Draws the plans: direct edges (several sources meeting at a merge point), and choice trees."""
 
-    def __init__(self, wf: Workflow, b: _Builder) -> None:
+    def __init__(self, wf: Workflow, b: _DiagramBuilder) -> None:
         self.wf, self.b = wf, b
         self.merges: dict[tuple[str, str], dict[str, int]] = {}  # (event, target) -> {source: feed edge}
 
@@ -374,7 +374,7 @@ def extract(wf: Workflow, taken: Sequence[Taken | tuple[str, str, str]] | None =
             marks: Marks | None = None) -> Diagram:
     """The diagram of a workflow; with `taken`, the steps of a path marked and numbered on it; with `marks`,
     what changed since another version coloured, and what it removed drawn in."""
-    b = _Builder(wf)
+    b = _DiagramBuilder(wf)
     status = wf.statuses
     b.add(Edge("start", b.sid[wf.initial], "start"))
     kept: dict[str, list[Transition]] = {}  # event -> its transitions that keep the status
@@ -414,7 +414,7 @@ def extract(wf: Workflow, taken: Sequence[Taken | tuple[str, str, str]] | None =
 
 
 def _marked(wf: Workflow, nodes: list[Node], marks: Marks, moves: dict[tuple[str, str, str], list[_Item]],
-            b: _Builder) -> list[Node]:
+            b: _DiagramBuilder) -> list[Node]:
     """Colour what changed; draw in the statuses and moves the other version had (after the others, so that
     the ids and edges of the plain diagram stay as they are)."""
     nodes = [replace(n, mark=marks.statuses[n.name]) if n.kind == "status" and n.name in marks.statuses else n
@@ -440,7 +440,7 @@ def _marked(wf: Workflow, nodes: list[Node], marks: Marks, moves: dict[tuple[str
     return nodes
 
 
-def _mark_back(wf: Workflow, items: list[_Item], b: _Builder) -> None:
+def _mark_back(wf: Workflow, items: list[_Item], b: _DiagramBuilder) -> None:
     """An edge is back when every transition over it goes to a status declared before its source."""
     order = {name: i for i, name in enumerate(wf.statuses)}
     back: dict[int, bool] = {}
@@ -452,7 +452,7 @@ def _mark_back(wf: Workflow, items: list[_Item], b: _Builder) -> None:
             b.edges[seg] = replace(b.edges[seg], back=True)
 
 
-def _kept(wf: Workflow, kept: dict[str, list[Transition]], b: _Builder) -> tuple[Kept, ...]:
+def _kept(wf: Workflow, kept: dict[str, list[Transition]], b: _DiagramBuilder) -> tuple[Kept, ...]:
     rows: dict[tuple[str, ...], list[tuple[str, int | None]]] = {}
     for event, transitions in kept.items():
         where = {s for t in transitions for s in t.sources}
@@ -479,7 +479,7 @@ def _same(a: Transition, b: Transition) -> bool:
 
 
 def _path(wf: Workflow, taken: Sequence[Taken | tuple[str, str, str]], moves: dict[tuple[str, str, str], list[_Item]],
-          b: _Builder) -> tuple[tuple[PathStep, ...], dict[str, list[PathStep]], set[str]]:
+          b: _DiagramBuilder) -> tuple[tuple[PathStep, ...], dict[str, list[PathStep]], set[str]]:
     """Number the steps, mark the segments they went over, gather the steps that kept the status."""
     path: list[PathStep] = []
     loops: dict[str, list[PathStep]] = {}

@@ -1,4 +1,4 @@
-"""Boundary values: candidate data, fields and intrays from what expressions mention, and a bounded search."""
+"""Boundary values for analysis: candidate data, fields and intrays from what expressions mention, and a bounded search."""
 from __future__ import annotations
 
 import ast
@@ -9,11 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from .expr import (
-    LIMITS,
-    _rewrite_durations,  # the same `35 days` -> days(35) rewrite the compiler makes
-    limit_message,
-)
+from .expr import LIMITS, limit_message, source_tree
 from .model import TRAY_CODE, Event, Expr, FieldSpec, Workflow
 
 TODAY = date(2026, 1, 15)
@@ -60,10 +56,7 @@ class Mentions:
 
 
 def parse(expr: Expr) -> ast.AST | None:
-    try:
-        return ast.parse(_rewrite_durations(expr.text.translate({10: 32, 13: 32, 9: 32}).strip())[0], mode="eval")
-    except SyntaxError:
-        return None
+    return source_tree(expr.text)
 
 
 def mentions(exprs: list[Expr], event: Event | None) -> Mentions:
