@@ -907,6 +907,57 @@ def forecast(model: Path, cases: int | None, start: Any, end: Any, seed: int | N
     click.echo(json.dumps(result, indent=1, ensure_ascii=False) if as_json else text(result))
 
 
+@cli.command()
+@STORE_OPTION
+@WORKFLOWS_OPTION
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="The address to listen on. Any but loopback (127.0.0.1, ::1) needs --token or --token-file.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option("--token", envvar="PROCFLOW_TOKEN", default=None, help="Every request must carry this token.")
+@click.option("--token-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Read the token from the first line of this file.")
+@click.option("--clock", "clock", metavar="MOMENT", help="A new store's clock starts here (default: now).")
+def serve(store_url: str, workflows_dir: Path, host: str, port: int, token: str | None, token_file: Path | None,
+          clock: str | None) -> None:
+    """The workbench in a browser: the workflows, their procedure pages and the store's cases, on HOST:PORT.
+
+    Start cases, fire their events through forms, move the clock, choose who is acting, and download a
+    case as a scenario. Needs the web extra: pip install 'procflow[web]'.
+    """
+    from engine.web import MISSING_EXTRA
+    from engine.web.serve import check_token, docs_maker, extra_missing, needs_token, read_token, run
+
+    if extra_missing():
+        raise click.ClickException(MISSING_EXTRA)
+    if token is not None and token_file is not None:
+        _fail_usage("give --token or --token-file, not both")
+    try:
+        if token_file is not None:
+            token = read_token(token_file)
+        elif token is not None:
+            check_token(token)
+    except ValueError as exc:
+        _fail_usage(str(exc))
+    if token is None and needs_token(host):
+        _fail_usage(f"--host {host} is reachable from other machines: give --token or --token-file (every "
+                    "request must then carry it), or serve on 127.0.0.1")
+    names = sorted(p.stem for p in workflows_dir.glob("*.yaml")) if workflows_dir.is_dir() else []
+    if not names:
+        _fail_usage(f"no workflow files in {workflows_dir}: give --workflows DIR")
+    with _Storing(store_url, workflows_dir, clock) as store:
+        from engine.web import create_app
+
+        workflows = [store.hold(name) for name in names]
+        try:
+            app = create_app(store, workflows, token=token, docs=docs_maker(workflows))
+        except ImportError:
+            raise click.ClickException(MISSING_EXTRA) from None
+        shown = f"[{host}]" if ":" in host else host
+        url = f"http://{shown}:{port}/" + (f"?token={token}" if token else "")
+        click.echo(f"procflow workbench on {url} ({len(workflows)} workflow(s), store {store_url}); Ctrl-C stops it")
+        run(app, host, port)
+
+
 def main() -> None:
     """Console entry point: a user's mistake never shows a traceback."""
     try:

@@ -31,6 +31,7 @@ LAYERS = {
     "check": 12, "session": 12,  # what `procflow check` and interactive `simulate` do, for the CLI to render
     "store": 12,  # the case store: stands on the runtime's public names; nothing below imports it
     "forecast": 11,  # caseload forecasts: models, played through the runtime's public names (see below)
+    "web": 13,  # the workbench in a browser: stands on the store and the runtime; nothing below imports it
 }
 
 
@@ -91,24 +92,38 @@ def _top_imports(path: Path) -> set[str]:
 
 def test_cli_start_up_imports_nothing_heavy():
     code = ("import sys, cli; heavy = [m for m in ('transitions', 'jsonschema', 'networkx', 'graphviz', 'yaml', "
-            "'sqlalchemy', 'alembic', 'psycopg') "
+            "'sqlalchemy', 'alembic', 'psycopg', 'starlette', 'uvicorn', 'jinja2', 'multipart') "
             "if m in sys.modules]; print(','.join(heavy))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
 
 
-def test_the_store_stands_on_the_engine_and_nothing_below_imports_it():
-    """The store's database libraries are used in engine/store only; no engine module outside it imports it."""
-    database = {"sqlalchemy", "alembic", "psycopg"}
+def _confined(package: str, libraries: set[str], above: tuple[str, ...] = ()) -> list[str]:
+    """Modules outside engine/PACKAGE that import its libraries, or (engine modules, but those of the packages
+    `above` it) that import the package itself."""
     wrong = []
     for path in [*ENGINE.rglob("*.py"), ROOT / "cli.py"]:
         rel = path.relative_to(ROOT).as_posix()
-        in_store = rel.startswith("engine/store/")
-        if not in_store and database & {n.split(".")[0] for n in _top_imports(path)}:
-            wrong.append(f"{rel} imports a database library")
-        if not in_store and path.parent.is_relative_to(ENGINE) and any(
-                i == "store" or i.startswith("store.") for i in _engine_imports(path)):
-            wrong.append(f"{rel} imports the store")
+        if rel.startswith(f"engine/{package}/"):
+            continue
+        if libraries & {n.split(".")[0] for n in _top_imports(path)}:
+            wrong.append(f"{rel} imports a library of engine/{package}")
+        if path.parent.is_relative_to(ENGINE) and not any(rel.startswith(f"engine/{a}/") for a in above) and any(
+                i == package or i.startswith(f"{package}.") for i in _engine_imports(path)):
+            wrong.append(f"{rel} imports engine/{package}")
+    return wrong
+
+
+def test_the_store_stands_on_the_engine_and_nothing_below_imports_it():
+    """The store's database libraries are used in engine/store only; no engine module outside it imports it
+    but the workbench, which stands on it."""
+    wrong = _confined("store", {"sqlalchemy", "alembic", "psycopg"}, above=("web",))
+    assert not wrong, wrong
+
+
+def test_the_workbench_stands_on_the_store_and_nothing_below_imports_it():
+    """Starlette and uvicorn are used in engine/web only; no engine module outside it imports it."""
+    wrong = _confined("web", {"starlette", "uvicorn", "multipart", "python_multipart"})
     assert not wrong, wrong
 
 
