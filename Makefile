@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 SAMPLE := scenarios/coa/full_path.yaml
 WORKFLOWS := $(sort $(basename $(notdir $(wildcard workflows/*.yaml))))
 
-.PHONY: demo test bench check install install-test install-store clean diagrams docs
+.PHONY: demo test bench bench-web check install install-test install-store clean diagrams docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -69,6 +69,10 @@ bench: install-test
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/forecast.py $(FORECAST_BENCH)
 	$(BIN)/python bench/store.py
+
+# the workbench under load on loopback: 20 clients firing events on 10 shared cases for 30 s (procflow serve)
+bench-web: install-test
+	$(BIN)/python bench/web.py --clients 20 --seconds 30
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis *.egg-info

@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -31,3 +33,15 @@ def test_the_store_benchmark_measures_each_backend_and_ends_with_its_figures(tmp
     assert {"store_sqlite_1w_events_per_s", "store_sqlite_4w_events_per_s", "memory_events_per_s",
             "store_sqlite_kib_per_case"} <= figures.keys(), result.stdout
     assert "sqlite: 4 writer(s), 12 cases, 72 events" in result.stdout
+
+
+def test_the_workbench_load_test_runs_and_checks_its_cases():
+    """bench/web.py, briefly: a server, clients racing on shared cases, every case replayed and compared."""
+    pytest.importorskip("starlette", reason="needs the web extra: pip install 'procflow[web]'")
+    result = subprocess.run([sys.executable, str(ROOT / "bench" / "web.py"), "--clients", "4", "--seconds", "3",
+                             "--cases", "2"], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    last = result.stdout.strip().splitlines()[-3:]
+    assert [line.split("=")[0] for line in last] == ["requests_per_s", "p95_ms", "replay_equal"]
+    assert last[-1] == "replay_equal=yes"
+    assert "accepted=" in result.stdout

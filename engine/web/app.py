@@ -83,11 +83,14 @@ def create_app(store: CaseStore, workflows: list[Workflow], *, token: str | None
 
 # -- helpers -------------------------------------------------------------------------------------
 def page(bench: Workbench, request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
-    with bench.using() as store:
-        now = store.clock()
+    now = context.pop("now", None)
+    if now is None:
+        with bench.using() as store:
+            now = store.clock()
     context.update(request=request, csrf=request.scope.get("state", {}).get("csrf", ""), now=now,
                    clock=f"{now:%Y-%m-%d %H:%M}", actor=actor(request), areas=bench.areas, roles=bench.roles,
-                   workflows=list(bench.workflows.values()), here=request.url.path)
+                   workflows=list(bench.workflows.values()))
+    context.setdefault("here", request.url.path)
     return HTMLResponse(TEMPLATES.get_template(template).render(**context), status_code=status)
 
 
@@ -183,7 +186,7 @@ def case_page(bench: Workbench, request: Request, fired: Any = None, status: int
     trays = views.intrays(state, now)
     for tray in trays:
         tray["name"] = getattr(wf.intrays.get(tray.get("code")), "name", "")
-    return page(bench, request, "case.html", status, case=case, wf=wf, options=options, history=history,
+    return page(bench, request, "case.html", status, now=now, here=f"/cases/{quote(case.id)}", case=case, wf=wf, options=options, history=history,
                 letters=letters, intrays=trays, fields=views.field_rows(wf, state.get("fields") or {}),
                 svg=views.diagram_svg(wf, views.route(state), case.status), fired=fired, notice=notice or [],
                 final=wf.statuses.get(case.status) is not None and wf.statuses[case.status].final)
@@ -195,6 +198,7 @@ async def fire_page(bench: Workbench, request: Request) -> HTMLResponse:
     try:
         with bench.using() as store:
             case = store.case(case_id)
+            now = store.clock()
     except Refused as exc:
         return problem(bench, request, 404, "No such case", exc.reasons)
     wf = bench.workflows.get(case.workflow)
@@ -203,8 +207,8 @@ async def fire_page(bench: Workbench, request: Request) -> HTMLResponse:
         return problem(bench, request, 404, "No such event", [f"{case.workflow} has no event '{event_name:.60}'"])
     rows = {k.removeprefix("rows_"): _count(v) for k, v in request.query_params.items() if k.startswith("rows_")}
     if request.method == "GET":
-        inputs = forms.event_form(wf, event, case.state.get("fields") or {}, _now(bench), rows=rows)
-        return page(bench, request, "fire.html", case=case, wf=wf, event=event, inputs=inputs, version=case.version,
+        inputs = forms.event_form(wf, event, case.state.get("fields") or {}, now, rows=rows)
+        return page(bench, request, "fire.html", now=now, case=case, wf=wf, event=event, inputs=inputs, version=case.version,
                     general=[])
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     more = form.get("more_rows")

@@ -76,7 +76,9 @@ def _rows(wf: Workflow, spec: FieldSpec, given: list, count: int) -> Input:
             item = item if isinstance(item, dict) else {}
             rows.append([_input(wf, col, f"{spec.name}.{n}.{col.name}", item.get(col.name)) for col in spec.record])
         else:
-            rows.append([_input(wf, spec.of or FieldSpec(spec.name, "text"), f"{spec.name}.{n}", item)])
+            cell = _input(wf, spec.of or FieldSpec(spec.name, "text"), f"{spec.name}.{n}", item)
+            cell.label = label
+            rows.append([cell])
     columns = rows[0] if rows else []
     return Input(spec.name, label, "rows", "", spec.required, (), "empty rows are left out", columns, rows)
 
