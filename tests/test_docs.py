@@ -351,7 +351,7 @@ def test_html_escapes_every_text_and_links_only_inside_the_site():
         "says: The Received Date cannot be in the future", "says: \"Refused <b>now</b> http://example.com\"")
     doc = document(load_workflow_text(hostile, "small.yaml"))
     page = docs_html.render(doc, "<svg><g class=\"node\"><title>New</title></g></svg>", [("small", doc.title)])
-    assert "<script>" not in page and "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; co" in page
+    assert "<script>" not in page and "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; co" in page
     assert "&lt;b&gt;now&lt;/b&gt;" in page
     parser = _Refs()
     parser.feed(page)

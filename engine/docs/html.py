@@ -1,16 +1,21 @@
 """A procedure document as one self-contained HTML page: inline CSS, the diagram's SVG inline, no scripts.
 
-Every text is escaped; the only links are to anchors of the site's own pages and to the diagram's
-SVG file beside the page. A Content-Security-Policy forbids fetching anything else, so a page that
-tried would say so in the browser's console.
+The HTML is in Jinja2 templates (engine/docs/templates/docs/), autoescaped: every text is escaped; the
+only links are to anchors of the site's own pages and to the diagram's SVG file beside the page. A
+Content-Security-Policy forbids fetching anything else, so a page that tried would say so in the
+browser's console. The workbench (engine/web) serves these pages and uses the same templates' pieces.
 """
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
+from functools import cache
 from html import escape
+from typing import Any
 
-from .model import Block, CrossRef, Document, Line, Ref, Row
+from markupsafe import Markup
+
+from .model import Document, Line
 from .words import lines_text, numbers_text, sentence
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:"
@@ -90,67 +95,30 @@ ul.index p { margin: 0.2rem 0; }
 _LEAD = {"select": "Select:", "key": "Key:", "add": "Add:", "refuse": "Refused:", "unavailable": "Not available:"}
 
 
+@cache
+def templates() -> Any:
+    """The Jinja2 environment of the documents' templates (loaded once)."""
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    env = Environment(loader=PackageLoader("engine.docs", "templates"), autoescape=select_autoescape(default=True),
+                      extensions=["jinja2.ext.do"])
+    env.globals.update(lead=_LEAD, nest=nest, sentence=sentence, lines_text=lines_text, esc=esc)
+    return env
+
+
 def esc(text: object) -> str:
     return escape(str(text), quote=True)
 
 
-def href(ref: Ref) -> str:
-    return f"{esc(ref.page + '.html') if ref.page else ''}#{esc(ref.anchor)}"
-
-
-def link(ref: Ref) -> str:
-    return f'<a href="{href(ref)}">{esc(ref.label)}</a>' if ref.anchor else esc(ref.label)
-
-
-def links(refs: Iterable[Ref]) -> str:
-    return ", ".join(link(r) for r in refs) or "—"
-
-
-def notes(refs: Sequence[Ref]) -> str:
-    return "".join(f'<a class="note" href="#{esc(r.anchor)}" title="Assumption {esc(r.label)}">{esc(r.label)}</a>'
-                   for r in refs)
-
-
-def line_html(line: Line, children: Sequence[Line] = ()) -> str:
-    lead = _LEAD.get(line.kind)
-    text = (f'<span class="lead">{lead}</span> ' if lead else "") + esc(line.text) + notes(line.notes)
-    inner = f'<ul>{"".join(line_html(c) for c in children)}</ul>' if children else ""
-    return f'<li class="{esc(line.kind)}">{text}{inner}</li>'
-
-
-def block_html(block: Block) -> str:
-    """The block's title, then its lines; a line of depth 1 belongs to the line before it (a transition)."""
+def nest(lines: Sequence[Line]) -> list[tuple[Line, list[Line]]]:
+    """A block's lines, each with the lines of depth 1 that belong to it (a transition's)."""
     items: list[tuple[Line, list[Line]]] = []
-    for line in block.lines:
+    for line in lines:
         if line.depth and items:
             items[-1][1].append(line)
         else:
             items.append((line, []))
-    lines = f'<ul class="lines">{"".join(line_html(li, ch) for li, ch in items)}</ul>' if items else ""
-    return f'<div class="block"><p class="do">{esc(block.title)}{notes(block.notes)}</p>{lines}</div>'
-
-
-def row_html(row: Row) -> str:
-    number = "All" if row.number is None else str(row.number)
-    cell = [f'<p class="heading">{esc(row.heading)}</p>'] if row.heading else []
-    cell += [block_html(b) for b in row.blocks]
-    if not row.blocks:
-        cell.append('<p class="nothing">Nothing in the workflow implements this step.</p>')
-    return f'<tr id="{esc(row.anchor)}"><th scope="row">{number}</th><td>{"".join(cell)}</td></tr>'
-
-
-def catalogue(headers: Sequence[str], rows: Sequence[tuple[str, Sequence[str]]]) -> str:
-    """A catalogue table: its column headers, then one row per (anchor, cells already in HTML); or None."""
-    if not rows:
-        return "<p>None.</p>"
-    head = "".join(f'<th scope="col">{esc(h)}</th>' for h in headers)
-    body = "".join(f'<tr id="{esc(anchor)}">' + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
-                   for anchor, cells in rows)
-    return f'<table class="catalogue"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
-
-
-def rules_html(ref: CrossRef) -> str:
-    return "".join(f"<p><em>{group}</em>: {said}</p>" for group, said in ref.said(esc)) or "—"
+    return items
 
 
 def inline_svg(svg: str, title: str) -> str:
@@ -159,137 +127,25 @@ def inline_svg(svg: str, title: str) -> str:
     svg = re.sub(r"<!DOCTYPE.*?>", "", svg, flags=re.S)
     svg = re.sub(r"<!--.*?-->", "", svg, flags=re.S)
     svg = re.sub(r'\s+xmlns(?::\w+)?="[^"]*"', "", svg)
-    return svg.strip().replace("<svg", f'<svg role="img" aria-label="{esc(title)}"', 1)
+    return svg.strip().replace("<svg", f'<svg role="img" aria-label="{escape(title, quote=True)}"', 1)
 
 
-def page(title: str, body: str, nav: Sequence[tuple[str, str]], current: str, toc: str = "") -> str:
-    items = [f'<a href="{esc(p)}.html"{" aria-current=" + chr(34) + "page" + chr(34) if p == current else ""}>'
-             f"{esc(t)}</a>" for p, t in [("index", "All procedures"), *nav]]
-    aside = f'<aside class="toc"><nav aria-label="On this page">{toc}</nav></aside>' if toc else ""
-    layout = f'<div class="layout">{aside}<main>{body}</main></div>' if toc else f'<div class="layout" ' \
-        f'style="grid-template-columns: 1fr"><main>{body}</main></div>'
-    return ("<!DOCTYPE html>\n"
-            '<html lang="en"><head><meta charset="utf-8">'
-            '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
-            f"<title>{esc(title)}</title><style>{STYLE}</style></head>\n<body>"
-            '<header class="site"><nav aria-label="Procedures"><span class="brand">Child Support procedures</span>'
-            f'{"".join(items)}</nav></header>\n{layout}\n</body></html>\n')
+def _page(template: str, title: str, nav: Sequence[tuple[str, str]], current: str, **context: Any) -> str:
+    return templates().get_template(template).render(title=title, nav=list(nav), current=current, csp=CSP,
+                                                      style=STYLE, **context) + "\n"
 
 
 def render(doc: Document, svg: str = "", nav: Sequence[tuple[str, str]] = (), diagram_file: str = "",
            fallback: str = "") -> str:
     """The page of one workflow. `svg`: its diagram; `diagram_file`: the SVG beside the page; `fallback`:
     what to say instead of a diagram (e.g. Graphviz is not installed)."""
-    toc = ['<ul><li><a href="#top">Purpose</a></li>', '<li><a href="#diagram">Diagram</a></li>']
-    toc += [f'<li><a href="#{esc(t.anchor)}">Table {t.number}: {esc(t.title)}</a></li>' for t in doc.tables]
-    if doc.parts:
-        toc.append('<li><a href="#other-parts">Other parts of the text</a></li>')
-    toc += ['<li><a href="#intrays">Intrays</a></li>', '<li><a href="#letters">Letters</a></li>',
-            '<li><a href="#assumptions">Assumptions</a></li>', '<li><a href="#cross-reference">Cross-reference</a></li>',
-            '<li><a href="#unimplemented">Steps nothing implements</a></li></ul>']
-    body = [f'<h1 id="top">{esc(doc.title)}</h1>']
-    if doc.procedure:
-        tables = numbers_text([t.number for t in doc.tables])
-        body.append(f'<p class="procedure">Procedure: <cite>{esc(doc.procedure)}</cite>'
-                    + (f" — {tables}" if tables else "") + "</p>")
-    if doc.purpose:
-        body.append(f'<p class="purpose">{esc(doc.purpose)}</p>')
-    if doc.description:
-        body.append(f"<p><strong>This workflow:</strong> {esc(doc.description)}</p>")
-    body.append(f'<p class="generated">Generated by <code>procflow docs</code> from <code>{esc(doc.file)}</code> '
-                f"(version {esc(doc.version)}), the file the engine runs: to change this page, change the workflow."
-                "</p>")
-    body.append('<section id="diagram"><h2>Diagram</h2><figure class="diagram">')
-    if svg:
-        body.append(inline_svg(svg, f"Diagram of {doc.title}"))
-        more = f' <a href="{esc(diagram_file)}">Open the diagram full size.</a>' if diagram_file else ""
-        body.append(f"<figcaption>The statuses grouped by procedure table; each arrow is an event, with its "
-                    f"condition; the legend keys what saving does.{more}</figcaption>")
-    else:
-        body.append(f"<figcaption>{esc(fallback or 'No diagram.')}</figcaption>")
-    body.append("</figure></section>")
-    for t in doc.tables:
-        body.append(f'<section id="{esc(t.anchor)}" class="procedure-table"><h2>Table {t.number}: {esc(t.title)}</h2>')
-        if t.start:
-            body.append(f'<p class="start">Start point: {esc(t.start)}.</p>')
-        body.append(f'<table class="steps"><thead><tr><th scope="col">{esc(t.columns[0])}</th>'
-                    f'<th scope="col">{esc(t.columns[1])}</th></tr></thead><tbody>')
-        body += [row_html(r) for r in t.rows]
-        body.append("</tbody></table></section>")
-    if doc.parts:
-        body.append('<section id="other-parts"><h2>Other parts of the text</h2>'
-                    '<p>Rules that cite a part of the text that is not a numbered table.</p>'
-                    '<table class="steps parts"><thead><tr><th scope="col">Part</th><th scope="col">Action</th></tr>'
-                    "</thead><tbody>")
-        for part in doc.parts:
-            cell = "".join(block_html(b) for b in part.blocks) or '<p class="nothing">Cited by definitions only ' \
-                '(see the cross-reference).</p>'
-            body.append(f'<tr id="{esc(part.anchor)}"><th scope="row" style="width: 12rem; font-size: 0.95rem">'
-                        f"{esc(part.label)}</th><td>{cell}</td></tr>")
-        body.append("</tbody></table></section>")
-    body.append('<section id="intrays"><h2>Intrays</h2>')
-    body.append(catalogue(("Code", "Intray", "Due", "Opened at", "Closed at", "Source", "Notes"), [
-        (f"intray-{it.code}", [f"<strong>{esc(it.code)}</strong>", esc(it.name), esc(it.due), links(it.opened_at),
-                               links(it.closed_at), links(it.source), esc(it.stays_open) + notes(it.notes)])
-        for it in doc.intrays]))
-    body.append('</section><section id="letters"><h2>Letters</h2>')
-    body.append(catalogue(("Code", "Letter", "Issued to", "Issued at", "Source", "Notes"), [
-        (f"letter-{lt.code}", [f"<strong>{esc(lt.code)}</strong>", esc(lt.title), esc(lt.recipients),
-                               links(lt.issued_at), links(lt.source), notes(lt.notes)])
-        for lt in doc.letters]))
-    body.append('</section><section id="assumptions"><h2>Assumptions</h2><p>Where the text is silent or '
-                "ambiguous, the workflow records the reading it chose, for policy staff to confirm. Readings are "
-                "numbered as in the product's list (R1, R2 …); the others are numbered A1, A2 … here.</p>")
-    if not doc.assumptions:
-        body.append("<p>None.</p>")
-    for group in doc.assumptions:
-        key = group.key or "Readings without a number"
-        body.append(f'<h3 id="{esc(("reading-" + group.key) if group.key else "readings-other")}">{esc(key)}</h3>'
-                    '<ul class="assumptions">')
-        for a in group.items:
-            where = f' <span class="where">Applies to: {links(a.places)}.</span>' if a.places else ""
-            count = f' <span class="where">({a.rules} rule{"s" if a.rules != 1 else ""}: ' \
-                    f'line{"s" if a.rules != 1 else ""} {lines_text(a.lines)})</span>' if a.lines else ""
-            body.append(f'<li id="{esc(a.anchor)}"><span class="label">{esc(a.label)}</span>{esc(sentence(a.text))}'
-                        f"{where}{count}</li>")
-        body.append("</ul>")
-    body.append(f'</section><section id="cross-reference"><h2>Cross-reference</h2><p>Each step of the procedure '
-                f"and the rules of <code>{esc(doc.file)}</code> that cite it, with the line they are written on."
-                "</p>")
-    body.append(xref_table(doc.crossref))
-    body.append('<h3 id="unimplemented">Steps nothing implements</h3>')
-    if doc.unimplemented:
-        body.append("<ul>" + "".join(f"<li>{link(r)}</li>" for r in doc.unimplemented) + "</ul>")
-    else:
-        body.append("<p>None: every step is cited by some rule.</p>")
-    if doc.elsewhere:
-        body.append('<h3 id="elsewhere">Other places cited</h3><p>Steps of other tables or procedures that rules of '
-                    "this workflow cite.</p>")
-        body.append(xref_table(doc.elsewhere))
-    body.append("</section>")
-    return page(f"{doc.title} — procedure", "\n".join(body), nav, doc.workflow, "".join(toc))
-
-
-def xref_table(refs: Sequence[CrossRef]) -> str:
-    rows = "".join(f"<tr><td>{link(r.place)}</td><td>{esc(r.heading)}</td><td class=\"rules\">{rules_html(r)}</td>"
-                   "</tr>" for r in refs)
-    return ('<table class="xref"><thead><tr><th scope="col">Source</th><th scope="col">Heading</th>'
-            f'<th scope="col">Rules (line)</th></tr></thead><tbody>{rows}</tbody></table>')
+    toc = Markup(templates().get_template("docs/toc.html").render(doc=doc))
+    return _page("docs/workflow.html", f"{doc.title} — procedure", nav, doc.workflow, toc=toc, doc=doc,
+                 svg=Markup(inline_svg(svg, f"Diagram of {doc.title}")) if svg else "", diagram_file=diagram_file,
+                 fallback=fallback, tables=numbers_text([t.number for t in doc.tables]))
 
 
 def index(entries: Sequence[tuple[str, str, str, str, Sequence[tuple[str, str]]]],
           nav: Sequence[tuple[str, str]]) -> str:
     """The site's first page: (page, title, procedure, summary, its tables as (label, anchor)) of each workflow."""
-    items = []
-    for p, title, procedure, summary, tables in entries:
-        listed = "".join(f'<li><a href="{esc(p)}.html#{esc(anchor)}">{esc(label)}</a></li>' for label, anchor in tables)
-        items.append(f'<li><a href="{esc(p)}.html"><strong>{esc(title)}</strong></a>'
-                     + (f'<p class="procedure">Procedure: <cite>{esc(procedure)}</cite></p>' if procedure else "")
-                     + (f"<p>{esc(summary)}</p>" if summary else "") + (f"<ul>{listed}</ul>" if listed else "")
-                     + "</li>")
-    body = ("<h1>Child Support procedures</h1><p class=\"purpose\">Each page is generated from the workflow file the "
-            "engine runs: the procedure's tables as numbered steps, with what to select and key, what happens on "
-            "saving, and what is refused.</p>"
-            f'<ul class="index">{"".join(items)}</ul>')
-    return page("Child Support procedures", body, nav, "index")
+    return _page("docs/index.html", "Child Support procedures", nav, "index", toc="", entries=entries)

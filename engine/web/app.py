@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -33,7 +33,10 @@ from .security import Guard
 
 ACTOR_COOKIE = "procflow_actor"
 STATUSES = ("open", "final")
-TEMPLATES = Environment(loader=PackageLoader("engine.web", "templates"), autoescape=select_autoescape(default=True),
+# the workbench's templates, and the procedure documents' (docs/...), which the /docs pages are made from
+TEMPLATES = Environment(loader=ChoiceLoader([PackageLoader("engine.web", "templates"),
+                                             PackageLoader("engine.docs", "templates")]),
+                        autoescape=select_autoescape(default=True),
                         trim_blocks=True, lstrip_blocks=True)
 TEMPLATES.filters["moment"] = views.moment
 
