@@ -20,6 +20,9 @@ WORKFLOWS_OPTION = click.option(
     type=click.Path(file_okay=False, path_type=Path), help="Folder holding NAME.yaml workflow files.",
 )
 JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print JSON for programs.")
+STORE_OPTION = click.option(
+    "--store", "store_url", envvar="PROCFLOW_STORE", default="procflow.db", show_default=True,
+    help="The case store: a SQLite file, or postgresql://user@host/db for a team (or PROCFLOW_STORE).")
 
 
 def _echo(message: Any = None, **kwargs: Any) -> None:
@@ -303,7 +306,6 @@ def paths(workflow: str, to_status: str | None, max_visits: int, skeleton_dir: P
     status it reaches (or at STATUS); events that keep the status are left out. Exits 1 when there
     is no route.
     """
-    import os
 
     from engine.analysis import routes, show_route, skeleton_file_name, skeleton_text
     from engine.findings import did_you_mean
@@ -340,15 +342,21 @@ def paths(workflow: str, to_status: str | None, max_visits: int, skeleton_dir: P
 @click.argument("target")
 @JSON_OPTION
 @WORKFLOWS_OPTION
-def simulate(target: str, as_json: bool, workflows_dir: Path) -> None:
-    """Play a scenario file step by step, or with a workflow name, simulate interactively."""
+@STORE_OPTION
+@click.option("--clock", metavar="MOMENT", envvar="PROCFLOW_CLOCK",
+              help="Interactive: set the store's clock here first (a new store starts at 2026-01-01 09:00).")
+@click.option("--case", "case_id", metavar="ID", help="Interactive: go on with this case of the store (or name the new one).")
+def simulate(target: str, as_json: bool, workflows_dir: Path, store_url: str, clock: str | None,
+             case_id: str | None) -> None:
+    """Play a scenario file step by step, or with a workflow name, simulate interactively on the case store
+    (--store): several cases (new WORKFLOW, use ID), the store's clock, and nothing lost on quit."""
     from engine import DefinitionError
     from engine.check import is_scenario
     from engine.report import findings_text, step_text
     from engine.scenario import load_scenario, run_scenario
 
     if not is_scenario(Path(target)):
-        _interactive(_load_workflow(target, workflows_dir))
+        _interactive(_load_workflow(target, workflows_dir), store_url, clock, case_id)
         return
     try:
         result = run_scenario(load_scenario(target))
@@ -503,9 +511,6 @@ def _engine_from_store(store_file: Path, workflows_dir: Path) -> Any:
 
 
 # -- the case store: `procflow case ...` and `procflow clock` (engine.store) ---------------------
-STORE_OPTION = click.option(
-    "--store", "store_url", envvar="PROCFLOW_STORE", default="procflow.db", show_default=True,
-    help="The case store: a SQLite file, or postgresql://user@host/db for a team (or PROCFLOW_STORE).")
 
 
 class _Storing:
@@ -827,24 +832,31 @@ def _typed_lines(stream: Any) -> Iterator[str | None]:
             yield line
 
 
-def _interactive(wf: Any) -> None:
-    """`simulate WORKFLOW`: a session (engine.session) fed the lines of standard input."""
-    from engine.session import Session
+def _interactive(wf: Any, store_url: str, clock: str | None, case_id: str | None) -> None:
+    """`simulate WORKFLOW`: a session on the case store (engine.store.session) fed the lines of standard input."""
+    from engine.clock import parse_moment
 
-    try:
-        session = Session(wf, os.environ.get("PROCFLOW_CLOCK", "2026-01-01 09:00"))
-    except ValueError as exc:
-        _fail_usage(f"PROCFLOW_CLOCK: {exc}")
-    _echo(session.greeting)
-    for line in _typed_lines(sys.stdin):
-        if line is None:
-            _echo(f"  a line of more than {MAX_LINE:,} characters is not read: type a shorter one")
-            continue
-        answer = session.handle(line)
-        if answer is None:
-            break
-        if answer:
-            _echo(answer)
+    if clock is not None:
+        try:
+            parse_moment(clock)
+        except ValueError as exc:
+            _fail_usage(f"--clock (or PROCFLOW_CLOCK): {exc}")
+    with _Storing(store_url, Path(wf.file).parent, clock or "2026-01-01 09:00") as store:
+        from engine.store.session import StoreSession
+
+        if clock is not None:
+            store.set_clock(clock)
+        session = StoreSession(store, wf.name, case_id)
+        _echo(session.greeting)
+        for line in _typed_lines(sys.stdin):
+            if line is None:
+                _echo(f"  a line of more than {MAX_LINE:,} characters is not read: type a shorter one")
+                continue
+            answer = session.handle(line)
+            if answer is None:
+                break
+            if answer:
+                _echo(answer)
 
 
 @cli.command()

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import shlex
+from collections.abc import Callable
 
 from .clock import SimulatedClock, parse_duration, parse_moment
-from .findings import Ambiguous, DefinitionError, Refused
+from .findings import Ambiguous, DefinitionError, ProcflowError, Refused
 from .model import Workflow
 from .report import options_text
 from .runtime import Engine
@@ -35,25 +36,7 @@ class Session:
 
     def handle(self, line: str) -> str | None:
         """The answer to one command line ('' for a blank line), or None for quit."""
-        try:
-            words = shlex.split(line)
-        except ValueError as exc:
-            return f"  {exc}"
-        if not words:
-            return ""
-        cmd, rest = words[0], words[1:]
-        if cmd in ("quit", "exit"):
-            return None
-        try:
-            return self._command(cmd, rest)
-        except (Refused, Ambiguous) as exc:
-            return "  refused: " + "; ".join(getattr(exc, "reasons", None) or [str(exc)])
-        except DefinitionError as exc:
-            return "  " + "; ".join(f.message for f in exc.findings)
-        except ValueError as exc:
-            return f"  {exc}"
-        except OverflowError:
-            return "  the clock cannot go that far"
+        return answer(line, self._command)
 
     def _command(self, cmd: str, rest: list[str]) -> str:
         from .spec.yamlsrc import parse_pairs
@@ -80,3 +63,27 @@ class Session:
                 + (f"; closed {', '.join(i.code for i in outcome.closed)}" if outcome.closed else "")
                 + (f"; letters {', '.join(lt.code for lt in outcome.letters)}" if outcome.letters else "")
                 + "\n" + self.options())
+
+
+def answer(line: str, command: Callable[[str, list[str]], str]) -> str | None:
+    """One command line split into words and answered by `command(cmd, rest)`: '' for a blank line, None for
+    quit, a refusal or a user's mistake answered in words."""
+    try:
+        words = shlex.split(line)
+    except ValueError as exc:
+        return f"  {exc}"
+    if not words:
+        return ""
+    cmd, rest = words[0], words[1:]
+    if cmd in ("quit", "exit"):
+        return None
+    try:
+        return command(cmd, rest)
+    except (Refused, Ambiguous) as exc:
+        return "  refused: " + "; ".join(getattr(exc, "reasons", None) or [str(exc)])
+    except DefinitionError as exc:
+        return "  " + "; ".join(f.message for f in exc.findings)
+    except (ValueError, ProcflowError) as exc:
+        return f"  {exc}"
+    except OverflowError:
+        return "  the clock cannot go that far"

@@ -85,3 +85,10 @@ def open_test_store(store_url):
     yield make
     for store in opened:
         store.close()
+
+
+@pytest.fixture(autouse=True)
+def _case_store_in_tmp(tmp_path, monkeypatch):
+    """`procflow simulate WORKFLOW` and `procflow case` keep cases in a store (default procflow.db in the current
+    folder): each test gets its own, never the repository's folder."""
+    monkeypatch.setenv("PROCFLOW_STORE", str(tmp_path / "procflow.db"))

@@ -29,7 +29,7 @@ LAYERS = {
     "docs": 11,  # generated procedure documents: the workflow, its citations, its diagram
     "report": 11,  # text and JSON renderings
     "check": 12, "session": 12,  # what `procflow check` and interactive `simulate` do, for the CLI to render
-    "store": 12,  # the case store: stands on the runtime's public names; nothing below imports it
+    "store": 13,  # the case store: stands on the runtime's public names (and session's answer()); nothing below imports it
     "forecast": 11,  # caseload forecasts: models, played through the runtime's public names (see below)
     "web": 13,  # the workbench in a browser: stands on the store and the runtime; nothing below imports it
 }

@@ -181,3 +181,38 @@ def test_interactive_advance_fires_the_schedules_on_the_way(monkeypatch):
     assert result.exit_code == 0, result.output
     assert '"sco_report_date": "2026-03-03"' in result.output
     assert "the clock cannot go that far" in result.output
+
+
+def test_interactive_simulation_keeps_several_cases_in_the_store(tmp_path):
+    """An SCO record made in the session, then the allocation that needs it; intrays and what is overdue after
+    every step, the options only when asked; quit loses nothing: a second session goes on with the case."""
+    store = ["--store", str(tmp_path / "cases.db")]
+    session = "\n".join([
+        "save_application applicant=payee lodgement_date=2026-03-01",
+        "allocate_decision_maker coa_site=Hobart officer=officer-2 officer_level=SCO",   # no SCO record yet
+        "new sco sco-1",
+        "create_record coa_site=Hobart name=officer-2 start_date=2026-01-01",
+        "use main",
+        "allocate_decision_maker coa_site=Hobart officer=officer-2 officer_level=SCO",
+        "advance 3d",
+        "cases",
+        "quit",
+    ])
+    result = run("simulate", "coa", "--workflows", str(ROOT / "workflows"), "--clock", "2026-03-02 09:00", *store,
+                 input=session + "\n")
+    out = result.output
+    assert result.exit_code == 0, out
+    assert "a new case 'main'" in out
+    assert "New -> None; opened COAINPRO, COAASREQ, COAWTSCO" in out
+    assert "COAASREQ due 2026-03-04 09:00" in out
+    assert out.count("refused:") == 1 and "refused:" in out.split("sco-1: New")[0]  # before the record exists
+    assert "sco-1: New" in out and "New -> Active" in out
+    assert "COAASREQ due 2026-03-04 09:00 OVERDUE" in out  # after advance 3d
+    assert "+ record_case_assessment" not in out  # the options only on request
+    assert "main " in out and "sco-1 " in out  # cases
+    again = run("simulate", "coa", "--workflows", str(ROOT / "workflows"), "--case", "main", *store,
+                input="options\nshow\nquit\n")
+    assert again.exit_code == 0, again.output
+    assert "case 'main' (coa), as the store keeps it" in again.output
+    assert "+ record_case_assessment" in again.output
+    assert "officer: officer-2" in again.output
