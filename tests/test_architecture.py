@@ -31,7 +31,7 @@ LAYERS = {
     "check": 12, "session": 12,  # what `procflow check` and interactive `simulate` do, for the CLI to render
     "store": 13,  # the case store: stands on the runtime's public names (and session's answer()); nothing below imports it
     "forecast": 11,  # caseload forecasts: models, played through the runtime's public names (see below)
-    "web": 13,  # the workbench in a browser: stands on the store and the runtime; nothing below imports it
+    "web": 14,  # the workbench in a browser: stands on the store and the runtime; nothing below imports it
 }
 
 
