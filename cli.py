@@ -109,6 +109,28 @@ def check(paths: tuple[Path, ...], strict: bool, against: str | None, as_json: b
     sys.exit(1 if result.fails(strict) else 0)
 
 
+@cli.command("schema")
+@click.argument("kind", type=click.Choice(["workflow", "scenario"]))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="File to write (default: standard output).")
+def schema_command(kind: str, output: Path | None) -> None:
+    """Write the JSON Schema of workflow or scenario files, for an editor outside this repository.
+
+    Its `$id` (urn:procflow:schema:KIND:1) stays the same while the format does; `procflow lsp`
+    checks against the same schema without it.
+    """
+    from engine.spec.schema import schema_text
+
+    text = schema_text(kind)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        _fail_usage(f"cannot write {output}: {exc.strerror or exc}")
+
+
 DIAGRAM_SUFFIXES = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot", ".mmd": "mermaid",
                     ".mermaid": "mermaid"}
 

@@ -1,7 +1,9 @@
 """Tests of schema validation: every error found, positioned, and said in plain words."""
 from __future__ import annotations
 
+import json
 import textwrap
+from pathlib import Path
 
 from jsonschema import Draft202012Validator
 
@@ -208,3 +210,26 @@ def test_three_mistakes_three_findings_in_order():
     assert len(findings) == 3
     assert [(f.line, f.col) for f in findings] == [(6, 10), (8, 33), (15, 12)]
     assert all(f.code == "schema" for f in findings)
+
+
+def test_schema_command_writes_the_packaged_schema_with_a_stable_id(tmp_path):
+    """`procflow schema KIND -o FILE` writes what the checker validates with, under a stable $id,
+    so a repository that keeps its workflows elsewhere can point its editor at the file."""
+    from click.testing import CliRunner
+
+    from cli import cli
+    from engine.spec.yamlsrc import load_yaml_file
+
+    root = Path(__file__).resolve().parent.parent
+    for kind, example in (("workflow", "workflows/coa.yaml"), ("scenario", "scenarios/coa/full_path.yaml")):
+        out = tmp_path / f"{kind}.schema.json"
+        result = CliRunner().invoke(cli, ["schema", kind, "-o", str(out)])
+        assert result.exit_code == 0, result.output
+        written = json.loads(out.read_text(encoding="utf-8"))
+        assert written == schema(kind)
+        assert written["$id"] == f"urn:procflow:schema:{kind}:1"
+        Draft202012Validator.check_schema(written)
+        assert list(Draft202012Validator(written).iter_errors(load_yaml_file(root / example).data)) == []
+        assert json.loads(CliRunner().invoke(cli, ["schema", kind]).output) == written
+    assert CliRunner().invoke(cli, ["schema", "letters"]).exit_code == 2
+    assert CliRunner().invoke(cli, ["schema", "workflow", "-o", str(tmp_path / "no" / "x.json")]).exit_code == 2

@@ -48,11 +48,21 @@ _PATTERN_WORDS = {
 }
 
 
+SCHEMAS = ("workflow", "scenario")  # the document kinds with a schema, each engine/schemas/<kind>.schema.json
+
+
+def schema_text(name: str) -> str:
+    """The JSON Schema of a document kind as shipped in the package (its `$id` is
+    `urn:procflow:schema:<kind>:<version>`, stable across releases of the same format)."""
+    if name not in SCHEMAS:
+        raise ValueError(f"no schema '{name}' (known: {', '.join(SCHEMAS)})")
+    return (resources.files("engine") / "schemas" / f"{name}.schema.json").read_text(encoding="utf-8")
+
+
 @cache
 def schema(name: str) -> dict:
-    """The JSON Schema engine/schemas/<name>.schema.json."""
-    resource = resources.files("engine") / "schemas" / f"{name}.schema.json"
-    return json.loads(resource.read_text(encoding="utf-8"))
+    """The JSON Schema engine/schemas/<name>.schema.json, read."""
+    return json.loads(schema_text(name))
 
 
 @cache
