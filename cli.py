@@ -131,6 +131,22 @@ def schema_command(kind: str, output: Path | None) -> None:
         _fail_usage(f"cannot write {output}: {exc.strerror or exc}")
 
 
+@cli.command("lsp")
+def lsp_command() -> None:
+    """Serve editors as a language server over standard input and output.
+
+    Diagnostics as `check` gives them, as you type; hover, go to definition, references,
+    completion, the outline and "did you mean" fixes for workflow and scenario files; scenarios
+    are played on save. Needs the `lsp` extra (pip install 'procflow[lsp]'). Editor set-up: README.
+    """
+    try:
+        from engine.lsp.server import run
+    except ImportError as exc:
+        raise click.ClickException(f"procflow lsp needs pygls ({exc.name} is not installed): "
+                                   "pip install 'procflow[lsp]'") from None
+    run()
+
+
 DIAGRAM_SUFFIXES = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot", ".mmd": "mermaid",
                     ".mermaid": "mermaid"}
 

@@ -32,6 +32,7 @@ LAYERS = {
     "store": 13,  # the case store: stands on the runtime's public names (and session's answer()); nothing below imports it
     "forecast": 11,  # caseload forecasts: models, played through the runtime's public names (see below)
     "web": 14,  # the workbench in a browser: stands on the store and the runtime; nothing below imports it
+    "lsp": 13,  # the language server: checks, names and positions of a folder for an editor
 }
 
 
