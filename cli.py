@@ -125,10 +125,7 @@ def schema_command(kind: str, output: Path | None) -> None:
     if output is None:
         click.echo(text, nl=False)
         return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        _fail_usage(f"cannot write {output}: {exc.strerror or exc}")
+    _write(output, text)
 
 
 @cli.command("lsp")
