@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import builtins
 import difflib
 import io
 import itertools
@@ -55,12 +56,16 @@ _REFUSED: dict[type, tuple[str, str]] = {
 }
 
 
-class ExprError(Exception):
-    """An expression that cannot be accepted; `offset` is a 0-based column in the expression text."""
+_PYTHON_NAMES = frozenset(dir(builtins)) - {"len", "any", "all", "min", "max"}  # said "not allowed", not "unknown"
 
-    def __init__(self, message: str, offset: int = 0, hint: str = ""):
+
+class ExprError(Exception):
+    """An expression that cannot be accepted; `offset` is a 0-based column in the expression text.
+    `more` holds the other problems found in the same expression (each unknown name is one)."""
+
+    def __init__(self, message: str, offset: int = 0, hint: str = "", more: tuple[ExprError, ...] = ()):
         super().__init__(message)
-        self.message, self.offset, self.hint = message, offset, hint
+        self.message, self.offset, self.hint, self.more = message, offset, hint, more
 
     def __str__(self) -> str:
         return f"{self.message} ({self.hint})" if self.hint else self.message
@@ -294,6 +299,7 @@ class _Compiler:
         self.names: set[str] = set()
         self.consts: dict[str, Any] = {}
         self.loops = 0  # loops the node being compiled is inside
+        self.unknown: dict[str, ExprError] = {}  # each unknown name once: all are reported together
 
     def const(self, value: Any) -> ast.Name:
         """A value bound when the expression is compiled, by a name unique among all compiled expressions
@@ -304,7 +310,15 @@ class _Compiler:
 
     # -- errors and positions --
     def fail(self, message: str, where: ast.AST | int, hint: str = "") -> NoReturn:
+        if self.unknown:  # what fails after an unknown name is most likely its consequence: say the names
+            first, *rest = self.unknown.values()
+            raise ExprError(first.message, first.offset, first.hint, more=tuple(rest))
         raise ExprError(message, self.offset(where), hint)
+
+    def not_found(self, name: str, message: str, where: ast.AST | int, hint: str) -> ast.expr:
+        """Note a name that is not declared and go on, so that every one of them is reported."""
+        self.unknown.setdefault(name, ExprError(message, self.offset(where), hint))
+        return ast.Constant(None)
 
     def chars(self, col: int | None) -> int:
         """The character index of `col`, a UTF-8 byte offset as the ast module gives."""
@@ -353,6 +367,9 @@ class _Compiler:
             raise ExprError(f"not an expression: {exc}", 0) from None
         self.check_depth(tree.body)
         body = self.expr(tree.body, {})
+        if self.unknown:
+            first, *rest = self.unknown.values()
+            raise ExprError(first.message, first.offset, first.hint, more=tuple(rest))
         fn, holds = _functions(body, {**_HELPERS, **self.consts})
         return Expr(text=self.text, fn=fn, names=frozenset(self.names), pos=pos, holds=holds, tree=body)
 
@@ -397,7 +414,7 @@ class _Compiler:
         if name in _FUNCS:
             self.fail(f"'{name}' is a function: call it, e.g. {name}(...)", node)
         known = [*loops, *scope.data, *scope.fields, *_CTX_NAMES, *_CONSTANT_NAMES]
-        self.fail(f"unknown name '{name}'", node, self.suggest(name, known))
+        return self.not_found(name, f"unknown name '{name}'", node, self.suggest(name, known))
 
     def v_Attribute(self, node: ast.Attribute, loops: dict) -> ast.expr:
         attr, base = node.attr, node.value
@@ -417,7 +434,8 @@ class _Compiler:
             specs, source, what = ((self.scope.data, "data", "a data field of this event") if name == "data"
                                    else (self.scope.fields, "fields", "a field of the instance"))
             if attr not in specs:
-                self.fail(f"'{attr}' is not {what}", self.attr_offset(node), self.suggest(attr, specs))
+                return self.not_found(f"{name}.{attr}", f"'{attr}' is not {what}", self.attr_offset(node),
+                                      self.suggest(attr, specs))
             self.names.add(attr)
             return _get(ast.Name(source, ast.Load()), attr)
         if name == "actor":
@@ -477,6 +495,11 @@ class _Compiler:
         name = func.id if isinstance(func, ast.Name) else None
         if name in self.scope.queries and name not in loops:
             return self.query_call(node, name, loops)
+        if name is not None and name not in _FUNCS and name not in _PYTHON_NAMES:
+            known = [*_FUNCS, *self.scope.queries]
+            return self.not_found(name, f"unknown function or query '{name}'", func, self.suggest(name, known) or
+                                  f"functions: {_ALLOWED_FUNCS}; a query is declared under `queries:` in a "
+                                  "workflow file of this folder")
         if name not in _FUNCS:
             shown = name or ast.unparse(func)
             self.fail(f"calls to '{shown}' are not allowed; allowed functions: {_ALLOWED_FUNCS}"

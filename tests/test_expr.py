@@ -295,9 +295,24 @@ def test_underscore_message_is_explained():
 
 
 def test_unknown_function_suggests_a_close_one():
+    """A function or query that is not declared is not found (a Python builtin is not allowed)."""
     err = refused("lenn(reasons)")
-    assert err.message.startswith("calls to 'lenn' are not allowed")
+    assert err.message == "unknown function or query 'lenn'"
     assert err.hint == "did you mean 'len'?"
+    far = refused("officers_on_duty(site)")
+    assert far.message == "unknown function or query 'officers_on_duty'"
+    assert "a query is declared under `queries:`" in far.hint
+
+
+def test_every_unknown_name_of_an_expression_is_reported_once():
+    err = refused("whom == 'payee' and lodgment_date <= today and whom != 'x' and data.amout > 1")
+    found = [(e.message, e.offset, e.hint) for e in (err, *err.more)]
+    assert found == [
+        ("unknown name 'whom'", 0, ""),
+        ("unknown name 'lodgment_date'", 20, "did you mean 'lodgement_date'?"),
+        ("'amout' is not a data field of this event", 68, "did you mean 'amount'?"),
+    ]
+    assert refused("lenn(x)").more == ()
 
 
 def test_syntax_error_offsets_and_hints():

@@ -75,12 +75,13 @@ class _WorkflowBuilder(EffectReader, ProcedureReader):
             line_text = self.src.line_text(self.src.pos(path)[0])
             col = self.src.pos(path)[1]
             quoted = col - 1 < len(line_text) and line_text[col - 1] in "'\""
-            hint = exc.hint
-            if exc.message.startswith("calls to ") and len(self.siblings) == 1:
-                hint = ("queries are declared in this file or in the other workflow files of its folder, and "
-                        "none is beside it: check it where it lives with the others (e.g. workflows/)")
-            self.error(path, f"{what}: {exc.message}", hint, code="expression",
-                       col_offset=exc.offset + (1 if quoted else 0))
+            for problem in (exc, *exc.more):
+                hint = problem.hint
+                if problem.message.startswith("unknown function or query") and len(self.siblings) == 1:
+                    hint = ("queries are declared in this file or in the other workflow files of its folder, "
+                            "and none is beside it: check it where it lives with the others (e.g. workflows/)")
+                self.error(path, f"{what}: {problem.message}", hint, code="expression",
+                           col_offset=problem.offset + (1 if quoted else 0))
             return None
         self.check_literals(path, compiled, scope, what)
         return compiled
