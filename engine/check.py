@@ -68,6 +68,7 @@ def check_files(paths: tuple[Path, ...] | list[Path], against: str | None = None
     from .analysis import analyse, names
     from .scenario import load_scenario
     from .spec import load_workflow
+    from .spec.yamlsrc import load_yaml_file, yaml11_booleans
 
     findings: list[Finding] = []
     checked = 0
@@ -75,6 +76,7 @@ def check_files(paths: tuple[Path, ...] | list[Path], against: str | None = None
     for file in yaml_files(paths):
         checked += 1
         try:
+            findings.extend(yaml11_booleans(load_yaml_file(file)))
             kind = file_kind(file)
             if kind == "scenario":
                 load_scenario(file)

@@ -7,7 +7,7 @@ from pathlib import Path as FsPath
 import pytest
 
 from engine.findings import DefinitionError, Finding
-from engine.spec.yamlsrc import MAX_BYTES, Source, load_yaml, load_yaml_file
+from engine.spec.yamlsrc import MAX_BYTES, Source, load_yaml, load_yaml_file, yaml11_booleans
 
 
 def load(text: str) -> Source:
@@ -398,3 +398,16 @@ def test_file_errors_carry_the_file_name(tmp_path: FsPath):
     with pytest.raises(DefinitionError) as caught:
         load_yaml_file(str(path))
     assert caught.value.findings[0].file == str(path)
+
+
+def test_values_yaml_1_1_reads_as_booleans_are_warned_about_with_their_fix():
+    src = load_yaml('title: On\nquoted: "On"\nsingle: \'no\'\nanswer: yes\nflags: [y, N, maybe]\non: 1\nnote: On time\n',
+                    "w.yaml")
+    assert src.data["title"] == "On" and src.data["on"] == 1  # read as YAML 1.2: text stays text
+    found = yaml11_booleans(src)
+    assert [(f.line, f.col, f.severity, f.code) for f in found] == [
+        (1, 8, "warning", "yaml-1.1"), (4, 9, "warning", "yaml-1.1"), (5, 9, "warning", "yaml-1.1"),
+        (5, 12, "warning", "yaml-1.1")]
+    assert found[0].message == "'On' is text here, but YAML 1.1 readers (PyYAML, Ansible, older yq) read it as true"
+    assert found[0].hint == 'quote it: "On"'
+    assert "read it as false" in found[3].message

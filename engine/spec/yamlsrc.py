@@ -449,3 +449,23 @@ def _syntax_finding(src: Source, exc: yaml.MarkedYAMLError) -> Finding:
     if context:
         message += f" ({_words(context)} at line {ctx_line})"
     return found(message)
+
+
+_YAML11_BOOLEANS = frozenset(
+    w for word in ("yes", "no", "on", "off", "y", "n") for w in (word, word.capitalize(), word.upper()))
+
+
+def yaml11_booleans(src: Source) -> list[Finding]:
+    """Warnings for plain (unquoted) values such as `On`, `No` or `y`: procflow reads YAML 1.2 and
+    keeps them as text, but readers of YAML 1.1 (PyYAML, Ansible, older yq) read true or false."""
+    found = []
+    for path, (line, col, _, _) in src.positions.items():
+        value: Any = src.data
+        for part in path:
+            value = value[part]
+        if isinstance(value, str) and value in _YAML11_BOOLEANS and src.line_text(line)[col - 1:col] not in "'\"":
+            meaning = "true" if value.lower() in ("yes", "on", "y") else "false"
+            found.append(Finding(src.file, line, col, f"'{value}' is text here, but YAML 1.1 readers (PyYAML, "
+                                 f"Ansible, older yq) read it as {meaning}", code="yaml-1.1", severity="warning",
+                                 hint=f"quote it: \"{value}\""))
+    return found
