@@ -63,9 +63,11 @@ diagrams: install
 docs: install
 	$(BIN)/procflow docs --format html -o docs/site
 
+# bench/lsp.py: the language server's answers (diagnostics, hover, completion) on coa.yaml
 # bench/forecast.py: models/coa.yaml at 10,000 and 40,000 cases; FORECAST_BENCH="--full" adds 100,000 and 1,000,000
 # bench/store.py: the case store's events per second (SQLite, PostgreSQL when a server answers) and size per case
 bench: install-test
+	$(BIN)/python bench/lsp.py
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/forecast.py $(FORECAST_BENCH)
 	$(BIN)/python bench/store.py

@@ -233,3 +233,24 @@ def test_schema_command_writes_the_packaged_schema_with_a_stable_id(tmp_path):
         assert json.loads(CliRunner().invoke(cli, ["schema", kind]).output) == written
     assert CliRunner().invoke(cli, ["schema", "letters"]).exit_code == 2
     assert CliRunner().invoke(cli, ["schema", "workflow", "-o", str(tmp_path / "no" / "x.json")]).exit_code == 2
+
+
+def test_checking_event_by_event_with_a_memo_finds_the_same():
+    """The editor's check (a memo of each event's errors, kept between changes) says exactly what a
+    whole-document check says, for mistakes inside events, around them and at the top level."""
+    text = (Path(__file__).resolve().parent.parent / "workflows" / "coa.yaml").read_text(encoding="utf-8")
+    variants = [
+        text,
+        text.replace("    title: Save the application details", "    titel: Save the application details", 1),
+        text.replace("        to: None\n", "        to: None\n        efects: []\n", 1),
+        text.replace("events:\n", "events:\n  bad: 3\n", 1),
+        text.replace("      - check: lodgement_date <= today", "      - chekc: lodgement_date <= today", 1),
+        text.replace("events:\n", "events: []\nx:\n", 1),
+        text.replace("        effects:\n", "        effects:\n          - {open: X, close: Y}\n", 1),
+        text.replace("initial: New\n", "initial: [New]\n", 1),
+    ]
+    memo: dict = {}
+    for variant in variants * 2:  # the second time round, every event's errors come from the memo
+        src = load_yaml(variant, "coa.yaml")
+        assert check_schema(src, memo=memo) == check_schema(src)
+    assert len(memo) > 16

@@ -9,13 +9,14 @@ by text, so an unchanged file is not checked twice.
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..findings import DefinitionError, Finding
 from ..model import Workflow
-from ..spec.yamlsrc import MAX_BYTES, Source, load_yaml
+from ..spec.yamlsrc import MAX_BYTES, Source, load_yaml, yaml11_booleans
 
 MAX_FILES = 500  # a workspace with more YAML files than this is read only this far
 SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".tox", "site"}
@@ -37,6 +38,8 @@ class Folder:
     _sources: dict[str, tuple[str, Source | None, list[Finding]]] = field(default_factory=dict)
     _checked: dict[str, Checked] = field(default_factory=dict)
     _good: dict[str, Source] = field(default_factory=dict)  # file -> its last text that loaded
+    _disk: dict[str, tuple[tuple[int, int], str]] = field(default_factory=dict)  # file -> (stamp, text)
+    _schema_memo: dict = field(default_factory=dict)  # an event's text -> its schema errors
     _files: list[str] | None = None
 
     # -- the files and their texts
@@ -56,13 +59,19 @@ class Folder:
         self._files = None
 
     def text(self, file: str) -> str | None:
+        """The file's text: the editor's when it is open, else the disk's (read again when changed)."""
         if file in self.open_texts:
             return self.open_texts[file]
         try:
-            path = Path(file)
-            if path.stat().st_size > MAX_BYTES:
+            stat = Path(file).stat()
+            if stat.st_size > MAX_BYTES:
                 return None
-            return path.read_text(encoding="utf-8", errors="replace")
+            stamp = (stat.st_mtime_ns, stat.st_size)
+            cached = self._disk.get(file)
+            if cached is None or cached[0] != stamp:
+                cached = (stamp, Path(file).read_text(encoding="utf-8", errors="replace"))
+                self._disk[file] = cached
+            return cached[1]
         except OSError:
             return None
 
@@ -127,10 +136,28 @@ class Folder:
         return found
 
     def _key(self, file: str) -> str:
-        digest = hashlib.blake2b(digest_size=16)
-        for other in [file, *self.workflow_files(Path(file).parent)]:
-            digest.update(other.encode() + b"\0" + (self.text(other) or "").encode() + b"\0")
+        """What a check of the file depends on: its text, and what it reads of its neighbours."""
+        digest = hashlib.blake2b((self.text(file) or "").encode(), digest_size=16)
+        for other in self.workflow_files(Path(file).parent):
+            if other != file:
+                digest.update(b"\0" + other.encode() + b"\0" + self._facing(other).encode())
         return digest.hexdigest()
+
+    def _facing(self, file: str) -> str:
+        """The parts of a workflow document its neighbours read (its name, initial status, statuses
+        and fields, queries, events' data and starting statuses, procedure catalogue), as text: a
+        change elsewhere in it (a title, a guard, an effect) does not re-check them."""
+        src, _ = self.source(file)
+        if src is None or not isinstance(src.data, dict):
+            return "not loaded"
+        doc = src.data
+        events = {name: {"data": raw.get("data"), "from": [t.get("from") for t in raw.get("transitions") or []
+                                                          if isinstance(t, dict)]}
+                  for name, raw in (doc.get("events") or {}).items() if isinstance(raw, dict)} \
+            if isinstance(doc.get("events"), dict) else doc.get("events")
+        facing = {key: doc.get(key) for key in ("workflow", "initial", "statuses", "fields", "lists", "queries",
+                                                  "procedure", "tables")}
+        return json.dumps({**facing, "events": events}, sort_keys=True, default=str)
 
     def check_file(self, file: str) -> Checked:
         """The findings `procflow check` reports for this workflow file (scenarios: `check_scenario`)."""
@@ -151,14 +178,15 @@ class Folder:
         src, problems = self.source(file)
         if src is None:
             return Checked(problems)
-        findings = check_schema(src, "workflow")
+        words = yaml11_booleans(src)
+        findings = check_schema(src, "workflow", memo=self._schema_memo)
         if findings:
-            return Checked(findings)
+            return Checked(words + findings)
         try:
             wf = build_workflow(src, self.neighbours(file))
         except DefinitionError as exc:
-            return Checked(exc.findings)
-        return Checked(analyse(wf), wf)
+            return Checked(words + exc.findings)
+        return Checked(words + analyse(wf), wf)
 
     def folder_findings(self, directory: Path) -> list[Finding]:
         """What is said of the workflows of a directory together (two files declaring one workflow)."""
@@ -205,13 +233,14 @@ class Folder:
                                 code="not-checked", severity="warning",
                                 hint="its own findings say why")]
             return exc.findings
+        words = yaml11_booleans(src)
         if not play:
-            return []
+            return words
         try:
             result = run_scenario(scenario)
         except Exception as exc:  # noqa: BLE001 - a defect of the engine, said at the scenario
             return [Finding(file, 1, 1, f"the scenario could not be played: {exc}", code="scenario")]
-        found = []
+        found = words
         for step in result.steps:
             for failure in step.failures:
                 found.append(Finding(file, step.line, _step_col(src, step.index), failure, code="expectation"))

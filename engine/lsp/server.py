@@ -20,7 +20,7 @@ from .language import definition, fix_for, hover, outline, references
 from .names import Index, Occurrence, index_folder
 from .spans import Span, span_at
 
-DEBOUNCE = 0.15  # seconds of quiet typing before a changed file is checked
+DEBOUNCE = 0.1  # seconds of quiet typing before a changed file is checked
 _SEVERITY = {"error": lsp.DiagnosticSeverity.Error, "warning": lsp.DiagnosticSeverity.Warning}
 _ITEM_KIND = {"status": lsp.CompletionItemKind.EnumMember, "event": lsp.CompletionItemKind.Event,
               "intray": lsp.CompletionItemKind.Constant, "letter": lsp.CompletionItemKind.Constant,

@@ -1,9 +1,11 @@
 """JSON Schema validation of a loaded document, every error positioned and said in plain words."""
 from __future__ import annotations
 
+import copy
 import difflib
 import json
 import re
+from collections.abc import Iterator
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -70,14 +72,55 @@ def _validator(name: str) -> Draft202012Validator:
     return Draft202012Validator(schema(name))
 
 
-def check_schema(src: Source, schema_name: str = "workflow") -> list[Finding]:
-    """Every way the document departs from the schema, as findings at the places concerned."""
+def check_schema(src: Source, schema_name: str = "workflow", memo: dict | None = None) -> list[Finding]:
+    """Every way the document departs from the schema, as findings at the places concerned.
+
+    With `memo` (a dict kept between calls, as an editor checking each change does), each event of a
+    workflow is validated on its own and its errors remembered by its content: a change in one event
+    re-validates only that event. The findings are the same either way."""
     describer = _Describer(src)
     findings: list[Finding] = []
-    for error in _validator(schema_name).iter_errors(src.data):
+    errors = _validator(schema_name).iter_errors(src.data) if memo is None \
+        else _errors_by_event(schema_name, src.data, memo)
+    for error in errors:
         findings.extend(describer.describe(error))
     unique = list(dict.fromkeys(findings))
     return sorted(unique, key=lambda f: (f.line, f.col, f.message))
+
+
+MEMO_SIZE = 5000  # events remembered by check_schema's memo before it starts again
+
+
+def _errors_by_event(name: str, data: Any, memo: dict) -> Iterator[ValidationError]:
+    events = data.get("events") if isinstance(data, dict) else None
+    if name != "workflow" or not isinstance(events, dict) or not events:
+        yield from _validator(name).iter_errors(data)
+        return
+    yield from _shell_validator(name).iter_errors(data)
+    if len(memo) > MEMO_SIZE:
+        memo.clear()
+    one = _event_validator(name)
+    for key, raw in events.items():
+        text = json.dumps(raw, sort_keys=True, default=str)
+        if text not in memo:
+            memo[text] = list(one.iter_errors(raw))
+        for error in memo[text]:
+            moved = copy.deepcopy(error)  # a remembered error stays as found; the copy says where it is now
+            moved.relative_path.extendleft(reversed(("events", key)))
+            yield moved
+
+
+@cache
+def _shell_validator(name: str) -> Draft202012Validator:
+    """The document's schema with its events' contents left to _event_validator."""
+    shell = copy.deepcopy(schema(name))
+    shell["properties"]["events"]["additionalProperties"] = True
+    return Draft202012Validator(shell)
+
+
+@cache
+def _event_validator(name: str) -> Draft202012Validator:
+    return _validator(name).evolve(schema=schema(name)["properties"]["events"]["additionalProperties"])
 
 
 class _Describer:
