@@ -67,7 +67,7 @@ def check_files(paths: tuple[Path, ...] | list[Path], against: str | None = None
     (default HEAD) for statuses cases may be in that are gone."""
     from .analysis import analyse, names
     from .scenario import load_scenario
-    from .spec import load_workflow
+    from .spec import load_workflow, not_checked, unloaded_siblings
     from .spec.yamlsrc import load_yaml_file, yaml11_booleans
 
     findings: list[Finding] = []
@@ -85,9 +85,13 @@ def check_files(paths: tuple[Path, ...] | list[Path], against: str | None = None
 
                 load_model(file)
             else:
-                wf = load_workflow(file)
+                try:
+                    wf = load_workflow(file)
+                except DefinitionError as exc:  # and what depends on a neighbour that does not load, once
+                    findings.extend(not_checked(str(file), exc.findings, unloaded_siblings(file)))
+                    continue
                 workflows.append(wf)
-                findings.extend(analyse(wf))
+                findings.extend(not_checked(str(file), analyse(wf), unloaded_siblings(file)))
                 findings.extend(removed_statuses(file, wf, against or "HEAD"))
         except DefinitionError as exc:
             findings.extend(exc.findings)

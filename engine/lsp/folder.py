@@ -172,21 +172,18 @@ class Folder:
 
     def _check_workflow(self, file: str) -> Checked:
         from ..analysis import analyse
-        from ..spec.build import build_workflow
-        from ..spec.schema import check_schema
+        from ..spec import check_workflow_source, not_checked
 
         src, problems = self.source(file)
         if src is None:
             return Checked(problems)
         words = yaml11_booleans(src)
-        findings = check_schema(src, "workflow", memo=self._schema_memo)
-        if findings:
-            return Checked(words + findings)
-        try:
-            wf = build_workflow(src, self.neighbours(file))
-        except DefinitionError as exc:
-            return Checked(words + exc.findings)
-        return Checked(words + analyse(wf), wf)
+        wf, findings = check_workflow_source(src, self.neighbours(file), memo=self._schema_memo)
+        unloaded = [Path(other).name for other in self.workflow_files(Path(file).parent)
+                    if other != file and self.source(other)[0] is None]
+        if wf is None:
+            return Checked(words + not_checked(file, findings, unloaded))
+        return Checked(words + not_checked(file, analyse(wf), unloaded), wf)
 
     def folder_findings(self, directory: Path) -> list[Finding]:
         """What is said of the workflows of a directory together (two files declaring one workflow)."""

@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..spec.yamlsrc import Source
-from .spans import Span, key_span, value_at, value_spans
+from ..spec.yamlsrc import Source, value_at
+from .spans import Span, key_span, value_spans
 
 SECTIONS = {  # a workflow's catalogues: section -> the kind of name it declares
     "statuses": "status", "events": "event", "intrays": "intray", "letters": "letter",

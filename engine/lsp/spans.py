@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
-from ..spec.yamlsrc import Source
+from ..spec.yamlsrc import Source, value_at
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -135,16 +134,6 @@ def _block_spans(src: Source, line: int) -> list[Span]:
             spans.append(Span(src.file, nxt, lead + 1, len(text.rstrip()) + 1))
         nxt += 1
     return spans
-
-
-def value_at(data: Any, path: tuple) -> Any:
-    """The value at a key path of a plain document (None when it is not there)."""
-    for part in path:
-        try:
-            data = data[part]
-        except (KeyError, IndexError, TypeError):
-            return None
-    return data
 
 
 def span_at(src: Source, line: int, col: int) -> Span:

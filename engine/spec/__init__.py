@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path as _FsPath
 from typing import TYPE_CHECKING, Any
 
+from ..findings import Finding
 from ..model import Workflow
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -17,13 +18,46 @@ if TYPE_CHECKING:  # pragma: no cover
 
 def _build(src: Source, siblings: dict[str, Any] | None = None) -> Workflow:
     from ..findings import DefinitionError
+
+    wf, findings = check_workflow_source(src, siblings)
+    if wf is None:
+        raise DefinitionError(findings)
+    return wf
+
+
+def check_workflow_source(src: Source, siblings: dict[str, Any] | None = None,
+                          memo: dict | None = None) -> tuple[Workflow | None, list[Finding]]:
+    """The model of a loaded workflow document, or every finding at once: the schema's, and then
+    what the parts the schema accepts say when built (a part with a schema error is set aside,
+    and nothing is said about it being gone). `memo`: see check_schema."""
+    from ..findings import DefinitionError
     from .build import build_workflow
+    from .partial import accepted_part
     from .schema import check_schema
 
-    findings = check_schema(src, "workflow")
+    findings = check_schema(src, "workflow", memo=memo)
     if findings:
-        raise DefinitionError(findings)
-    return build_workflow(src, siblings)
+        found = accepted_part(src)
+        if found is None:
+            return None, findings
+        part, dropped = found
+        try:
+            build_workflow(part, siblings)
+        except DefinitionError as exc:
+            return None, findings + _not_about(exc.findings, findings, dropped)
+        return None, findings
+    try:
+        return build_workflow(src, siblings), []
+    except DefinitionError as exc:
+        return None, exc.findings
+
+
+def _not_about(built: list[Finding], said: list[Finding], dropped: set[tuple]) -> list[Finding]:
+    """The build's findings that are not the schema's again (same place) nor about a part set aside
+    (a reference to a status, event ... that the schema set aside)."""
+    places = {(f.line, f.col) for f in said}
+    gone = {f"'{path[-1]}'" for path in dropped if path and isinstance(path[-1], str)}
+    return [f for f in built if (f.line, f.col) not in places and not any(name in f.message for name in gone)]
 
 
 def sibling_documents(path: str | _FsPath) -> dict[str, Any]:
@@ -44,6 +78,41 @@ def sibling_documents(path: str | _FsPath) -> dict[str, Any]:
         if isinstance(src.data, dict) and isinstance(src.data.get("workflow"), str):
             found[src.data["workflow"]] = src.data
     return found
+
+
+def unloaded_siblings(path: str | _FsPath) -> list[str]:
+    """The other YAML files of the folder that do not load (their own check says why)."""
+    from ..findings import DefinitionError
+    from .yamlsrc import load_yaml_file
+
+    path = _FsPath(path)
+    unloaded = []
+    for other in sorted(path.parent.glob("*.yaml")):
+        if other.resolve() != path.resolve():
+            try:
+                load_yaml_file(other)
+            except DefinitionError:
+                unloaded.append(other.name)
+    return unloaded
+
+
+# what a workflow's check says about names its folder's other files declare
+_FROM_THE_FOLDER = ("unknown function or query", "unknown workflow (in this folder)", "unknown query")
+
+
+def not_checked(file: str, found: list[Finding], unloaded: list[str]) -> list[Finding]:
+    """A workflow's findings when files of its folder do not load: what it uses from them (queries,
+    workflows to start, their procedure catalogues) cannot be checked, so it is not said; one
+    warning says so instead, at the first place it would have been."""
+    if not unloaded:
+        return found
+    missed = [f for f in found if f.code == "unknown-step" or any(s in f.message for s in _FROM_THE_FOLDER)]
+    if not missed:
+        return found
+    first = min(missed, key=lambda f: (f.line, f.col))
+    return [f for f in found if f not in missed] + [Finding(
+        file, first.line, first.col, f"not checked: {', '.join(unloaded)} did not load", code="not-checked",
+        severity="warning", hint="what this file uses from it is checked once it loads")]
 
 
 def sibling_queries(path: str | _FsPath) -> dict[str, QuerySig]:

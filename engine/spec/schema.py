@@ -88,6 +88,31 @@ def check_schema(src: Source, schema_name: str = "workflow", memo: dict | None =
     return sorted(unique, key=lambda f: (f.line, f.col, f.message))
 
 
+def workflow_errors(data: Any) -> list[ValidationError]:
+    """The schema's errors of a workflow document's plain value."""
+    return list(_validator("workflow").iter_errors(data))
+
+
+def meant_keys(instance: dict, object_schema: dict) -> dict[str, str]:
+    """The unknown keys of a mapping that are evidently a misspelling of an allowed key it lacks: a
+    close match (`requried` for `required`), or the only unknown key where only one required key is
+    missing (`txt` for `title`). Unknown key -> the key meant."""
+    allowed = list(object_schema.get("properties", {}))
+    unknown = [k for k in instance if k not in allowed]
+    free = [k for k in allowed if k not in instance]
+    meant = {}
+    for key in unknown:
+        close = difflib.get_close_matches(str(key), free, n=1, cutoff=0.6)
+        if close:
+            meant[key] = close[0]
+            free.remove(close[0])
+    missing = [k for k in object_schema.get("required", []) if k in free]
+    rest = [k for k in unknown if k not in meant]
+    if len(rest) == 1 and len(missing) == 1:
+        meant[rest[0]] = missing[0]
+    return meant
+
+
 MEMO_SIZE = 5000  # events remembered by check_schema's memo before it starts again
 
 
@@ -141,8 +166,9 @@ class _Describer:
             return self.unknown_keys(path, instance, error.schema)
         if kind == "required" and isinstance(instance, dict):
             where = f"in {self.place(path)}" if path else "at the top level"
+            misspelt = set(meant_keys(instance, error.schema).values())  # said at the misspelt key
             return [self.finding(path, f"missing required key '{name}' {where}", key=True)
-                    for name in value if name not in instance]
+                    for name in value if name not in instance and name not in misspelt]
         if kind == "type":
             return [self.wrong_type(path, instance, value)]
         if kind == "enum":
@@ -173,12 +199,13 @@ class _Describer:
         allowed = list(object_schema.get("properties", {}))
         patterns = list(object_schema.get("patternProperties", {}))
         where = f"in {self.place(path)}" if path else "at the top level"
+        meant = meant_keys(instance, object_schema)
         found = []
         for name in instance:
             if name in allowed or any(re.search(p, str(name)) for p in patterns):
                 continue
-            found.append(self.finding(path + (name,), f"unknown key '{name}' {where}",
-                                      _did_you_mean(str(name), allowed), key=True))
+            hint = f"did you mean '{meant[name]}'?" if name in meant else _did_you_mean(str(name), allowed)
+            found.append(self.finding(path + (name,), f"unknown key '{name}' {where}", hint, key=True))
         return found
 
     def wrong_type(self, path: KeyPath, instance: Any, expected: str | list[str]) -> Finding:

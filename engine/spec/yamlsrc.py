@@ -404,6 +404,39 @@ def _words(text: str) -> str:
     return text
 
 
+_KEY_LINE = re.compile(r"^( *)(?:- +)?([^\s#'\"][^:#]*?|'[^']*'|\"[^\"]*\"):(?:\s|$)")
+
+
+def _dedented_key(src: Source, line: int) -> tuple[tuple[int, int, str], tuple[int, int, str]] | None:
+    """A key above line `line` written less indented than the line before it, while the lines after
+    it go on at least as deep (a `guards:` of a transition moved left): the key and its place, and
+    the key of the line before it, which it most likely belongs with. None when there is none."""
+    def indent(n: int) -> int | None:
+        text = src.line_text(n)
+        return None if not text.strip() or text.lstrip().startswith("#") else len(text) - len(text.lstrip(" "))
+
+    def neighbour(n: int, step: int) -> int | None:
+        n += step
+        while 1 <= n <= line and indent(n) is None:
+            n += step
+        return n if 1 <= n <= line else None
+
+    for n in range(line - 1, max(line - 200, 0), -1):
+        here = indent(n)
+        match = _KEY_LINE.match(src.line_text(n)) if here is not None else None
+        before, after = neighbour(n, -1), neighbour(n, 1)
+        if match is None or before is None or after is None or src.line_text(n).lstrip().startswith("-"):
+            continue
+        if here < (indent(before) or 0) <= (indent(after) or 0):  # what follows goes on as deep as before
+            near = _KEY_LINE.match(src.line_text(before))
+            if near is None:
+                continue
+            near_col = len(near.group(1)) + (len(src.line_text(before).lstrip(" ")) -
+                                              len(src.line_text(before).lstrip(" ").lstrip("- "))) + 1
+            return (n, here + 1, match.group(2).strip()), (before, near_col, near.group(2).strip())
+    return None
+
+
 def _syntax_finding(src: Source, exc: yaml.MarkedYAMLError) -> Finding:
     """A syntax error as a sentence at the place it was found, with a hint where the cause is usual."""
     problem, context = exc.problem or "", exc.context or ""
@@ -434,6 +467,12 @@ def _syntax_finding(src: Source, exc: yaml.MarkedYAMLError) -> Finding:
     if "block collection" in context and ("'-' indicator" in problem or "<block end>" in problem):
         return found("a list item and a key are mixed at the same indentation",
                      "every item of a list starts with '- ' at the same indentation; a key cannot follow them there")
+    misplaced = _dedented_key(src, line) if "block" in context else None
+    if misplaced is not None:
+        (key_line, key_col, key), (near_line, near_col, near) = misplaced
+        return found(f"'{key}' is indented less than the lines around it",
+                     f"it most likely belongs with '{near}' on line {near_line}: indent it to column {near_col}",
+                     (key_line, key_col))
     if "block mapping" in context and ("expected key" in problem or "<block end>" in problem):
         return found("this line is not indented like the keys above it",
                      f"keys of the same mapping must line up exactly; compare with line {ctx_line}")
@@ -451,6 +490,16 @@ def _syntax_finding(src: Source, exc: yaml.MarkedYAMLError) -> Finding:
     return found(message)
 
 
+def value_at(data: Any, path: Path) -> Any:
+    """The value at a key path of a plain document (None when it is not there)."""
+    for part in path:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
 _YAML11_BOOLEANS = frozenset(
     w for word in ("yes", "no", "on", "off", "y", "n") for w in (word, word.capitalize(), word.upper()))
 
@@ -460,9 +509,7 @@ def yaml11_booleans(src: Source) -> list[Finding]:
     keeps them as text, but readers of YAML 1.1 (PyYAML, Ansible, older yq) read true or false."""
     found = []
     for path, (line, col, _, _) in src.positions.items():
-        value: Any = src.data
-        for part in path:
-            value = value[part]
+        value = value_at(src.data, path)
         if isinstance(value, str) and value in _YAML11_BOOLEANS and src.line_text(line)[col - 1:col] not in "'\"":
             meaning = "true" if value.lower() in ("yes", "on", "y") else "false"
             found.append(Finding(src.file, line, col, f"'{value}' is text here, but YAML 1.1 readers (PyYAML, "
