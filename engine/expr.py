@@ -10,7 +10,7 @@ import re
 import tokenize
 import warnings
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any, NoReturn
 
@@ -169,8 +169,48 @@ _HELPERS: dict[str, Any] = {
 _CONST_NAMES = itertools.count()
 _CONST_NAME = re.compile(r"_c[0-9]+")
 
+_COMPILED: dict[tuple, Expr] = {}  # (text, what its scope says of names) -> the expression, compiled once
+MAX_COMPILED = 10000  # expressions kept; then the store starts again
+
+
+def _spec_key(spec: FieldSpec) -> tuple:
+    """What compiling reads of a field: its name and type, its choice list, its items."""
+    return (spec.name, spec.type, spec.list, spec.of and _spec_key(spec.of),
+            spec.record and tuple(_spec_key(r) for r in spec.record))
+
+
+_SCOPE_KEYS: dict[int, tuple[Scope, str]] = {}  # id -> (the scope, kept alive while here; its key)
+
+
+def _scope_key(scope: Scope) -> str:
+    """What a scope says of names, as text (worked out once per scope: a workflow's events share theirs)."""
+    found = _SCOPE_KEYS.get(id(scope))
+    if found is None or found[0] is not scope:
+        if len(_SCOPE_KEYS) >= 1000:
+            _SCOPE_KEYS.clear()
+        key = (tuple((k, _spec_key(v)) for k, v in scope.data.items()),
+               tuple((k, _spec_key(v)) for k, v in scope.fields.items()), tuple(sorted(scope.intrays)),
+               tuple(sorted((k, n, tuple(sorted(f))) for k, (n, f) in scope.queries.items())), repr(scope.tables))
+        found = _SCOPE_KEYS[id(scope)] = (scope, repr(key))
+    return found[1]
+
+
 def compile_expr(source: str | int | float | bool | None, scope: Scope, pos: Pos = None) -> Expr:
-    """Check `source` against the whitelist and compile it into `fn(data, fields, ctx)`."""
+    """Check `source` against the whitelist and compile it into `fn(data, fields, ctx)`. A text
+    compiled before in a scope that says the same of the names is not compiled again (an editor
+    checks the same workflow after each change): only its position is new."""
+    if isinstance(source, str):
+        key = (source, _scope_key(scope))
+        found = _COMPILED.get(key)
+        if found is None:
+            if len(_COMPILED) >= MAX_COMPILED:
+                _COMPILED.clear()
+            found = _COMPILED[key] = _compile(source, scope, pos)
+        return found if found.pos == pos else replace(found, pos=pos)
+    return _compile(source, scope, pos)
+
+
+def _compile(source: str | int | float | bool | None, scope: Scope, pos: Pos = None) -> Expr:
     if source is None or isinstance(source, (bool, int, float)):
         text = "null" if source is None else str(source).lower() if isinstance(source, bool) else repr(source)
         return Expr(text=text, fn=lambda data, fields, ctx, _v=source: _v, names=frozenset(), pos=pos,

@@ -560,3 +560,15 @@ def test_instance_names_the_instance():
 def test_lookup_refusals(text, says):
     with pytest.raises(ExprError, match=says):
         compile_expr(text, TSCOPE)
+
+
+def test_a_text_compiled_before_in_the_same_scope_is_not_compiled_again():
+    """An editor checks the same workflow after each change: an unchanged expression keeps its
+    compiled functions and gets its new position; a scope that says otherwise of a name compiles anew."""
+    first = compile_expr("amount > 3 and lodgement_date <= today", SCOPE, ("wf.yaml", 10, 5))
+    again = compile_expr("amount > 3 and lodgement_date <= today", SCOPE, ("wf.yaml", 12, 5))
+    assert again.fn is first.fn and again.holds is first.holds
+    assert (first.pos, again.pos) == (("wf.yaml", 10, 5), ("wf.yaml", 12, 5))
+    other = Scope(data={**SCOPE.data, "amount": F("amount", "text")}, fields=SCOPE.fields, intrays=SCOPE.intrays)
+    assert compile_expr("amount > 3 and lodgement_date <= today", other).fn is not first.fn
+    assert refused("amout > 3").message == refused("amout > 3").message  # a refusal is said each time
