@@ -50,15 +50,13 @@ _PATTERN_WORDS = {
 }
 
 
-SCHEMAS = ("workflow", "scenario")  # the document kinds with a schema, each engine/schemas/<kind>.schema.json
-
-
 def schema_text(name: str) -> str:
-    """The JSON Schema of a document kind as shipped in the package (its `$id` is
-    `urn:procflow:schema:<kind>:<version>`, stable across releases of the same format)."""
-    if name not in SCHEMAS:
-        raise ValueError(f"no schema '{name}' (known: {', '.join(SCHEMAS)})")
-    return (resources.files("engine") / "schemas" / f"{name}.schema.json").read_text(encoding="utf-8")
+    """The JSON Schema engine/schemas/<name>.schema.json as shipped in the package (the `$id` of the
+    workflow and scenario schemas is `urn:procflow:schema:<kind>:<version>`, stable while the format is)."""
+    resource = resources.files("engine") / "schemas" / f"{name}.schema.json"
+    if not re.fullmatch(r"[a-z]+", name) or not resource.is_file():
+        raise ValueError(f"no schema '{name}'")
+    return resource.read_text(encoding="utf-8")
 
 
 @cache
