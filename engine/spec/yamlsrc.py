@@ -490,7 +490,7 @@ def _syntax_finding(src: Source, exc: yaml.MarkedYAMLError) -> Finding:
     return found(message)
 
 
-def value_at(data: Any, path: Path) -> Any:
+def value_at(data: Any, path: KeyPath) -> Any:
     """The value at a key path of a plain document (None when it is not there)."""
     for part in path:
         try:
