@@ -1,9 +1,17 @@
 """Shared fixtures: the repository's folders and a small workflow to drive the engine."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Hypothesis profiles: `default` for make test and CI; HYPOTHESIS_PROFILE=long for a long run of the property
+# tests (the README records one). A property test's own count is a floor under the profile's: see
+# test_properties.py.
+settings.register_profile("long", max_examples=2_000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"

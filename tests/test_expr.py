@@ -1,7 +1,6 @@
 """Tests for engine.expr: safe expressions compiled once, evaluated fast."""
 from __future__ import annotations
 
-import signal
 import string
 import types
 from datetime import date, datetime, timedelta
@@ -10,6 +9,7 @@ from types import SimpleNamespace
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from timebox import within
 
 from engine.expr import ExprError, Scope, compile_expr
 from engine.instance import Intray
@@ -489,19 +489,6 @@ def test_matches_refusals(text, says):
     assert caught.value.message.startswith("matches()")
 
 
-def _within(seconds, work):
-    """`work()`, failing the test if it runs past `seconds` (a budget far above what it needs, not a speed goal)."""
-    def stop(*_):
-        raise TimeoutError(f"still running after {seconds} s")
-    previous = signal.signal(signal.SIGALRM, stop)
-    signal.alarm(seconds)
-    try:
-        return work()
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 # each backtracks exponentially in a backtracking matcher (Python's re) on the value given: from seconds to hours
 @pytest.mark.parametrize("pattern, value", [
     ("a*a*a*a*a*a*b", "a" * 200), ("(a{1,20}){1,20}b", "a" * 60), ("(a?){28}a{28}", "a" * 28),
@@ -511,7 +498,7 @@ def _within(seconds, work):
 def test_matches_runs_in_linear_time_on_patterns_that_backtrack(pattern, value):
     expr = compile_expr(f"matches(email, '{pattern}')", QSCOPE)
     expected = pattern == "(a?){28}a{28}"  # the one that matches its value
-    assert _within(5, lambda: expr.fn({}, {"email": value}, None)) is expected
+    assert within(5, lambda: expr.fn({}, {"email": value}, None)) is expected
 
 
 def test_query_call_passes_its_arguments_and_yields_records():

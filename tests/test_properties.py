@@ -24,6 +24,12 @@ START = datetime(2026, 3, 2, 9, 0)
 JUNK = st.one_of(st.none(), st.text(max_size=5), st.integers(-3, 3), st.booleans(), st.just("2026-02-30"))
 
 
+def examples(floor: int) -> int:
+    """The number of examples: this test's own `floor` under the default profile, the profile's when that asks for
+    more (HYPOTHESIS_PROFILE=long, registered in conftest.py)."""
+    return max(floor, settings.default.max_examples)
+
+
 def value_for(spec: FieldSpec, wf: Workflow) -> st.SearchStrategy:
     """Mostly plausible values of the field's type, sometimes junk."""
     if spec.type == "choice" and spec.list in wf.lists:
@@ -60,7 +66,7 @@ def test_events_are_all_or_nothing(path):
     wf = load_workflow(path)
     seen = {"accepted": 0, "refused": 0}
 
-    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(st.data())
     def run(draw):
         clock = SimulatedClock(START)

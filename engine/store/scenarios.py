@@ -3,13 +3,13 @@ test), a scenario played into the store, and the JSON store of `simulate --json`
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from ..clock import parse_duration, parse_moment
 from ..findings import Ambiguous, Refused
 from ..scenario import Scenario
+from ..stored import StoreProblem, read_store
 from ..values import to_json
 from .base import CaseStore, Logged, StoreError
 
@@ -145,9 +145,9 @@ def import_json_store(store: CaseStore, path: Path) -> list[str]:
     try:
         if path.stat().st_size > MAX_JSON_STORE:
             raise StoreError(f"{path}: larger than {MAX_JSON_STORE // 2**20} MiB")
-        states = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        states = read_store(path.read_text(encoding="utf-8"))  # bounded: nesting, digits, no NaN
+    except (OSError, UnicodeDecodeError) as exc:
         raise StoreError(f"{path}: not a JSON store (a JSON list of cases): {exc}") from None
-    if not isinstance(states, list) or not all(isinstance(s, dict) for s in states):
-        raise StoreError(f"{path}: a JSON store is a list of cases as `simulate --json` prints them")
+    except StoreProblem as exc:
+        raise StoreError(f"{path}: not a JSON store as `simulate --json` prints it: {exc}") from None
     return store.restore_all(states)

@@ -208,8 +208,8 @@ class _SqlTransaction(Transaction):
                     state = json.loads(row.state)
                     store.hold(state.get("workflow") if isinstance(state, dict) else "")
                     store.engine.restore(state)
-                except (ValueError, Refused) as exc:
-                    why = "; ".join(exc.reasons) if isinstance(exc, Refused) else str(exc)
+                except (ValueError, RecursionError, Refused) as exc:
+                    why = "; ".join(exc.reasons) if isinstance(exc, Refused) else str(exc) or "nested too deeply"
                     raise StoreError(f"case {row.id} in the store cannot be read: {why}") from None
                 known[row.id] = row.row_version
 
