@@ -81,7 +81,8 @@ def _choice(spec: FieldSpec, value: Any, lists: dict[str, ChoiceList]) -> Any:
     choices = lists.get(spec.list) if spec.list else None
     if choices is None:  # no list, or one the workflow does not declare (reported when it is loaded)
         return value
-    if value in choices.values and any(type(c) is type(value) and c == value for c in choices.values):
+    if value in choices.values and (value.__class__ is str or value.__class__ is int
+                                    or any(type(c) is type(value) and c == value for c in choices.values)):
         return value  # of the same type: True == 1 and 1.0 == 1 are not choices of a list of numbers
     if isinstance(value, str):
         name = normalise_name(value)
