@@ -6,20 +6,27 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 SAMPLE := scenarios/coa/full_path.yaml
 WORKFLOWS := $(sort $(basename $(notdir $(wildcard workflows/*.yaml))))
+DIAGRAMS  := diagrams
+DOT       := dot
+# installs are quiet: their output goes to .venv/install.log, shown only when an install fails
+QUIET     = > $(VENV)/install.log 2>&1 || { cat $(VENV)/install.log; exit 1; }
 
 .PHONY: demo test bench bench-web check install install-test install-store clean diagrams docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
+	@echo "installing pip into $(VENV) (output in $(VENV)/install.log)"
+	@$(BIN)/python -m pip install -q --upgrade pip $(QUIET)
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e .
-	touch $@
+	@echo "installing procflow into $(VENV) (output in $(VENV)/install.log)"
+	@$(BIN)/pip install -q -e . $(QUIET)
+	@touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e '.[test]'
-	touch $@ $(VENV)/.installed
+	@echo "installing procflow and its test tools into $(VENV) (output in $(VENV)/install.log)"
+	@$(BIN)/pip install -q -e '.[test]' $(QUIET)
+	@touch $@ $(VENV)/.installed
 
 $(VENV)/.installed-store: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[store]'
@@ -36,7 +43,13 @@ demo: install
 	$(BIN)/procflow check workflows scenarios
 	$(BIN)/procflow simulate $(SAMPLE)
 	$(BIN)/procflow describe coa | tail -n 25
-	$(MAKE) --no-print-directory diagrams
+	@$(MAKE) --no-print-directory diagrams
+	@echo
+	@echo "Next:"
+	@echo "  - read $(SAMPLE) beside the procedure text: each step is a case's move, with what must hold after it"
+	@echo "  - play a case yourself: $(BIN)/procflow simulate coa   (type 'help'; 'why EVENT' says what stops it)"
+	@echo "  - open the diagrams in $(DIAGRAMS)/, or run 'make docs' and open docs/site/index.html"
+	@echo "  - README.md, 'Writing a workflow' and 'Writing a scenario', then 'make test'"
 
 test: install-test
 	$(BIN)/ruff check engine cli.py tests bench
@@ -45,18 +58,21 @@ test: install-test
 	$(BIN)/pytest
 
 # diagrams/NAME.dot and NAME.mmd are checked by the tests (tests/test_diagrams.py); NAME.svg needs Graphviz
+# DIAGRAMS=DIR writes elsewhere; DOT names Graphviz's program (the SVGs are drawn only when it is found)
 diagrams: install
-	@mkdir -p diagrams
-	@for w in $(WORKFLOWS); do \
-	  $(BIN)/procflow diagram $$w --format dot -o diagrams/$$w.dot || exit 1; \
-	  $(BIN)/procflow diagram $$w --format mermaid -o diagrams/$$w.mmd || exit 1; \
-	  if command -v dot >/dev/null 2>&1; then \
-	    $(BIN)/procflow diagram $$w --format svg -o diagrams/$$w.svg || exit 1; \
+	@mkdir -p $(DIAGRAMS)
+	@drawn=""; for w in $(WORKFLOWS); do \
+	  $(BIN)/procflow diagram $$w --format dot -o $(DIAGRAMS)/$$w.dot || exit 1; \
+	  $(BIN)/procflow diagram $$w --format mermaid -o $(DIAGRAMS)/$$w.mmd || exit 1; \
+	  if command -v $(DOT) >/dev/null 2>&1; then \
+	    $(BIN)/procflow diagram $$w --format svg -o $(DIAGRAMS)/$$w.svg || exit 1; \
+	    drawn="$$drawn $$w.svg"; \
 	  else \
-	    echo "diagrams/$$w.svg not redrawn: Graphviz's dot program is not installed"; \
+	    echo "$(DIAGRAMS)/$$w.svg not drawn: Graphviz's $(DOT) program is not installed"; \
 	  fi; \
-	done
-	@echo "diagrams/: $(foreach w,$(WORKFLOWS),$(w).svg $(w).mmd $(w).dot)"
+	  drawn="$$drawn $$w.mmd $$w.dot"; \
+	done; \
+	echo "$(DIAGRAMS)/:$$drawn"
 
 # docs/site/: the procedure documents generated from workflows/ (procflow docs), one self-contained HTML site;
 # open docs/site/index.html. Not committed: regenerate it from the workflows.

@@ -70,6 +70,19 @@ def _load_workflow(name: str, workflows_dir: Path, by_name: bool = False) -> Any
         sys.exit(1)
 
 
+def _names(kind: str, files: bool = False) -> Any:
+    """Shell completion (click's): the workflow, event, query or status names the workflows folder declares."""
+    def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+        from click.shell_completion import CompletionItem
+
+        from engine.spec.names import declared_names
+
+        folder = Path(ctx.params.get("workflows_dir") or "workflows")
+        found = [CompletionItem(n) for n in declared_names(folder)[kind] if n.startswith(incomplete)]
+        return found + ([CompletionItem(incomplete, type="file")] if files else [])
+    return complete
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option("0.1.0", prog_name="procflow")
 def cli() -> None:
@@ -97,7 +110,11 @@ def check(paths: tuple[Path, ...], strict: bool, against: str | None, as_json: b
     from engine.check import check_files, revision_problem
     from engine.report import checked_text, findings_json
 
-    paths = paths or (Path("workflows"),)
+    if not paths:
+        if not Path("workflows").is_dir():
+            _fail_usage("there is no workflows/ folder here: give the workflow and scenario files or folders to check "
+                        "(procflow check PATH...), or run it where workflows/ is")
+        paths = (Path("workflows"),)
     problem = revision_problem(paths, against) if against is not None else None
     if problem:
         _fail_usage(problem)
@@ -227,7 +244,7 @@ def _diff_versions(args: tuple[str, ...], git_mode: bool) -> tuple[Any, Any]:
 
 
 @cli.command()
-@click.argument("workflow")
+@click.argument("workflow", shell_complete=_names("workflows"))
 @JSON_OPTION
 @WORKFLOWS_OPTION
 def describe(workflow: str, as_json: bool, workflows_dir: Path) -> None:
@@ -240,7 +257,7 @@ def describe(workflow: str, as_json: bool, workflows_dir: Path) -> None:
 
 
 @cli.command()
-@click.argument("workflow")
+@click.argument("workflow", shell_complete=_names("workflows"))
 @click.option("--format", "fmt", type=click.Choice(["svg", "png", "pdf", "dot", "mermaid"]), default="svg",
               show_default=True, help="svg, png and pdf are drawn by Graphviz; mermaid needs no Graphviz.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
@@ -325,8 +342,9 @@ def test(paths: tuple[Path, ...], with_coverage: bool, min_percent: float | None
 
 
 @cli.command()
-@click.argument("workflow")
-@click.option("--to", "to_status", metavar="STATUS", help="Routes to STATUS instead of to the final statuses.")
+@click.argument("workflow", shell_complete=_names("workflows"))
+@click.option("--to", "to_status", metavar="STATUS", shell_complete=_names("statuses"),
+              help="Routes to STATUS instead of to the final statuses.")
 @click.option("--max-visits", type=click.IntRange(0), default=1, show_default=True,
               help="How many times a route may come back to a status it has passed (bounds cycles).")
 @click.option("--skeletons", "skeleton_dir", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
@@ -374,7 +392,7 @@ def paths(workflow: str, to_status: str | None, max_visits: int, skeleton_dir: P
 
 
 @cli.command()
-@click.argument("target")
+@click.argument("target", shell_complete=_names("workflows", files=True))
 @JSON_OPTION
 @WORKFLOWS_OPTION
 @STORE_OPTION
@@ -384,14 +402,18 @@ def paths(workflow: str, to_status: str | None, max_visits: int, skeleton_dir: P
 def simulate(target: str, as_json: bool, workflows_dir: Path, store_url: str, clock: str | None,
              case_id: str | None) -> None:
     """Play a scenario file step by step, or with a workflow name, simulate interactively on the case store
-    (--store): several cases (new WORKFLOW, use ID), the store's clock, and nothing lost on quit."""
+    (--store): several cases (new WORKFLOW, use ID), the store's clock, and nothing lost on quit.
+
+    With a scenario, --json prints the final state of every instance; interactively, --json makes every
+    answer one JSON object on one line.
+    """
     from engine import DefinitionError
     from engine.check import is_scenario
     from engine.report import findings_text, step_text
     from engine.scenario import load_scenario, run_scenario
 
     if not is_scenario(Path(target)):
-        _interactive(_load_workflow(target, workflows_dir), store_url, clock, case_id)
+        _interactive(_load_workflow(target, workflows_dir), store_url, clock, case_id, as_json)
         return
     try:
         result = run_scenario(load_scenario(target))
@@ -413,7 +435,7 @@ def simulate(target: str, as_json: bool, workflows_dir: Path, store_url: str, cl
 
 
 @cli.command()
-@click.argument("name")
+@click.argument("name", shell_complete=_names("queries"))
 @click.argument("criteria", nargs=-1)
 @click.option("--scenario", "scenario_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Search the instances a scenario leaves.")
@@ -423,7 +445,12 @@ def simulate(target: str, as_json: bool, workflows_dir: Path, store_url: str, cl
 @WORKFLOWS_OPTION
 def query(name: str, criteria: tuple[str, ...], scenario_file: Path | None, store_file: Path | None,
           as_json: bool, workflows_dir: Path) -> None:
-    """Run a declared query (e.g. SCO records at a COA Site) with CRITERIA as field=value."""
+    """Run a declared query, such as the SCO records at a COA Site, with CRITERIA as field=value.
+
+    NAME is a query declared in a workflow (`procflow describe WORKFLOW` lists them). It searches the
+    instances a scenario leaves (--scenario) or a store file (--store). A criterion the search does not
+    take is refused, in the words of the window it belongs to.
+    """
     from engine import DefinitionError, Refused
     from engine.report import findings_text
 
@@ -440,6 +467,12 @@ def query(name: str, criteria: tuple[str, ...], scenario_file: Path | None, stor
             engine = run_scenario(load_scenario(scenario_file)).engine
         else:
             engine = _engine_from_store(store_file, workflows_dir)  # type: ignore[arg-type]
+        if name not in engine.queries:
+            from engine.findings import did_you_mean
+
+            hint = did_you_mean(name, engine.queries)
+            _fail_usage(f"no query '{name}'" + (f": {hint}" if hint else "")
+                        + f" (the queries of its workflows: {', '.join(engine.queries) or 'none'})")
         found = engine.search(name, given)
     except DefinitionError as exc:
         _echo(findings_text(exc.findings), err=True)
@@ -458,7 +491,7 @@ def query(name: str, criteria: tuple[str, ...], scenario_file: Path | None, stor
 
 
 @cli.command()
-@click.argument("names", nargs=-1, metavar="[WORKFLOW]...")
+@click.argument("names", nargs=-1, metavar="[WORKFLOW]...", shell_complete=_names("workflows"))
 @click.option("--format", "fmt", type=click.Choice(["markdown", "html"]), default="html", show_default=True,
               help="html: one self-contained site (index.html, a page and an SVG diagram per workflow, no "
                    "network fetches); markdown: index.md and a page per workflow, its diagram in Mermaid.")
@@ -630,7 +663,7 @@ def case() -> None:
 
 
 @case.command("new")
-@click.argument("workflow")
+@click.argument("workflow", shell_complete=_names("workflows"))
 @click.option("--id", "case_id", help="The case's name (default: WORKFLOW-N).")
 @ACTOR_OPTION
 @click.option("--clock", "clock", metavar="MOMENT", help="A new store's clock starts here (default: now).")
@@ -650,7 +683,7 @@ def case_new(workflow: str, case_id: str | None, actor_pairs: tuple[str, ...], c
 
 @case.command("fire")
 @click.argument("case_id", metavar="ID")
-@click.argument("event")
+@click.argument("event", shell_complete=_names("events"))
 @click.argument("data", nargs=-1, metavar="[FIELD=VALUE]...")
 @ACTOR_OPTION
 @click.option("--version", "expected", type=int, metavar="N",
@@ -710,7 +743,7 @@ def case_list(workflow: str | None, status: str | None, overdue: bool, limit: in
 
 @case.command("why")
 @click.argument("case_id", metavar="ID")
-@click.argument("event")
+@click.argument("event", shell_complete=_names("events"))
 @click.argument("data", nargs=-1, metavar="[FIELD=VALUE]...")
 @ACTOR_OPTION
 @STORE_OPTION
@@ -867,7 +900,7 @@ def _typed_lines(stream: Any) -> Iterator[str | None]:
             yield line
 
 
-def _interactive(wf: Any, store_url: str, clock: str | None, case_id: str | None) -> None:
+def _interactive(wf: Any, store_url: str, clock: str | None, case_id: str | None, as_json: bool) -> None:
     """`simulate WORKFLOW`: a session on the case store (engine.store.session) fed the lines of standard input."""
     from engine.clock import parse_moment
 
@@ -881,11 +914,12 @@ def _interactive(wf: Any, store_url: str, clock: str | None, case_id: str | None
 
         if clock is not None:
             store.set_clock(clock)
-        session = StoreSession(store, wf.name, case_id)
+        session = StoreSession(store, wf.name, case_id, json_lines=as_json)
         _echo(session.greeting)
         for line in _typed_lines(sys.stdin):
             if line is None:
-                _echo(f"  a line of more than {MAX_LINE:,} characters is not read: type a shorter one")
+                said = f"a line of more than {MAX_LINE:,} characters is not read: type a shorter one"
+                _echo(json.dumps({"error": said}) if as_json else f"  {said}")
                 continue
             answer = session.handle(line)
             if answer is None:
@@ -1003,6 +1037,52 @@ def serve(store_url: str, workflows_dir: Path, host: str, port: int, token: str 
         url = f"http://{shown}:{port}/" + (f"?token={token}" if token else "")
         click.echo(f"procflow workbench on {url} ({len(workflows)} workflow(s), store {store_url}); Ctrl-C stops it")
         run(app, host, port)
+
+
+# The closing lines of each command's --help: one or two examples (a test runs the reading ones)
+EXAMPLES = {
+    "check": ["procflow check --strict workflows scenarios", "procflow check workflows/coa.yaml --json"],
+    "diff": ["procflow diff --git HEAD workflows/coa.yaml", "procflow diff old/coa.yaml workflows/coa.yaml --format markdown"],
+    "describe": ["procflow describe coa", "procflow describe sco --json"],
+    "diagram": ["procflow diagram coa -o coa.svg",
+                "procflow diagram coa --highlight scenarios/coa/full_path.yaml --format png -o path.png"],
+    "test": ["procflow test scenarios", "procflow test scenarios/coa --coverage --min 100"],
+    "paths": ["procflow paths coa", "procflow paths coa --to Var-Increase --skeletons drafts"],
+    "simulate": ["procflow simulate scenarios/coa/full_path.yaml", "procflow simulate coa --json"],
+    "query": ["procflow query sco_reports_on_case case_number=6000001 --scenario scenarios/coa/sco_report_request.yaml",
+              "procflow query sco_records_at_site coa_site=Brisbane --store cases.json --json"],
+    "docs": ["procflow docs -o docs/site", "procflow docs --format markdown -o out coa"],
+    "case": ["procflow case new coa --id app-1", "procflow case fire app-1 save_application applicant=payer"],
+    "case new": ["procflow case new coa --id app-1 --clock '2026-03-02 09:00'"],
+    "case fire": ["procflow case fire app-1 save_application applicant=payer lodgement_date=2026-03-01"],
+    "case show": ["procflow case show app-1 --options"],
+    "case list": ["procflow case list --workflow coa --overdue"],
+    "case why": ["procflow case why app-1 finalise outcome=Var-Increase"],
+    "case log": ["procflow case log app-1"],
+    "case export": ["procflow case export app-1 -o app-1.yaml"],
+    "case import": ["procflow case import scenarios/coa/full_path.yaml --prefix demo-"],
+    "case verify": ["procflow case verify", "procflow case verify --store postgresql://postgres@127.0.0.1/cases"],
+    "case migrate": ["procflow case migrate --store postgresql://postgres@127.0.0.1/cases"],
+    "clock": ["procflow clock advance 3d", "procflow clock set '2026-03-05 09:00'"],
+    "schema": ["procflow schema workflow -o workflow.schema.json", "procflow schema scenario"],
+    "lsp": ["procflow lsp"],
+    "serve": ["procflow serve", "procflow serve --store postgresql://postgres@127.0.0.1/cases --port 8080"],
+    "forecast": ["procflow forecast models/coa.yaml --cases 1000 -o forecast",
+                 "procflow forecast models/coa.yaml --from 2026-01-01 --to 2026-06-30 --compare HEAD~1 --json"],
+}
+
+
+def _add_examples(group: click.Group, prefix: str = "") -> None:
+    """Each command's --help ends with its examples (click's epilog, kept as written with \\b)."""
+    for name, command in group.commands.items():
+        lines = EXAMPLES.get(prefix + name)
+        if lines:
+            command.epilog = "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
+        if isinstance(command, click.Group):
+            _add_examples(command, prefix + name + " ")
+
+
+_add_examples(cli)
 
 
 def main() -> None:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .expr import LIMITS, limit_message
-from .findings import Ambiguous, Refused
+from .findings import Ambiguous, Refused, did_you_mean
 from .instance import _EMPTY
 from .machine import CompiledMachine, Step
 from .model import Event, Guard, Workflow
@@ -144,7 +144,8 @@ def typed_data(event: Event, data: Any, fields: dict, ctx: Context, wf: Workflow
                     values[spec.name] = None
                     continue
             elif spec.required:
-                raise Refused(event.name, [f"{spec.label} is required"])
+                raise Refused(event.name, [f"{spec.label} is required to {_lower_first(event.title)}"
+                                           + (f" ({event.source})" if event.source else "")])
             else:
                 values[spec.name] = None
                 continue
@@ -154,6 +155,12 @@ def typed_data(event: Event, data: Any, fields: dict, ctx: Context, wf: Workflow
             raise Refused(event.name, [str(exc)]) from None
     if not data.keys() <= values.keys():
         unknown = [k for k in data if event.data_field(k) is None]
-        known = ", ".join(d.name for d in event.data) or "none"
-        raise Refused(event.name, [f"{event.name} has no data field '{unknown[0]}' (its fields are {known})"])
+        known = [d.name for d in event.data]
+        hint = did_you_mean(unknown[0], known) or f"its fields are {', '.join(known) or 'none'}"
+        raise Refused(event.name, [f"{event.title} ({event.name}) has no data field '{unknown[0]!s:.60}': {hint}"])
     return values
+
+
+def _lower_first(title: str) -> str:
+    """A title inside a sentence: 'Save the application details' -> 'save the application details' (COA stays)."""
+    return title[:1].lower() + title[1:] if title[1:2].islower() else title

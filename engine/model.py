@@ -177,7 +177,7 @@ class Event:
         for statuses, says in self.unavailable:
             if not statuses or status in statuses:
                 return says
-        return f"{self.title} cannot be done while the status is {status}"
+        return f"{self.title} cannot be done while the status is {status}" + (f" ({self.source})" if self.source else "")
 
     def data_field(self, name: str) -> FieldSpec | None:
         for spec in self.data:

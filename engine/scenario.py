@@ -19,6 +19,28 @@ from .spec.scenario import Scenario, Step, load_scenario, status_named
 from .values import ValueProblem, coerce, to_json
 
 
+@dataclass(frozen=True)
+class Failure:
+    """A failed expectation: the step (number and line), the expectation's key, what it expected and what was found."""
+
+    file: str
+    step: int
+    line: int
+    key: str  # status, fields.NAME, intrays, ..., results, error, or refused (refused without `error`)
+    expected: Any
+    found: Any
+    message: str
+
+    def __str__(self) -> str:
+        if self.message.startswith("("):  # (event) was refused ...
+            return f"{self.file}:{self.line}: step {self.step} {self.message}"
+        return f"{self.file}:{self.line}: step {self.step}: {self.message}"
+
+    def to_json(self) -> dict:
+        return {"step": self.step, "line": self.line, "key": self.key, "expected": to_json(self.expected),
+                "found": to_json(self.found), "message": self.message}
+
+
 @dataclass
 class StepResult:
     index: int
@@ -34,14 +56,14 @@ class StepResult:
     letters: list[dict] = field(default_factory=list)
     refused: str = ""
     found: list[str] = field(default_factory=list)  # a query step's results
-    failures: list[str] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return {"step": self.index, "line": self.line, "kind": self.kind, "instance": self.instance,
                 "clock": to_json(self.clock), "event": self.event or None, "from": self.from_status or None,
                 "to": self.to_status or None, "opened": self.opened, "closed": self.closed,
                 "letters": self.letters, "refused": self.refused or None, "found": self.found,
-                "failures": self.failures}
+                "failures": [f.to_json() for f in self.failures]}
 
 
 @dataclass
@@ -52,16 +74,22 @@ class ScenarioResult:
     engine: Engine
 
     @property
-    def failures(self) -> list[str]:
+    def failed(self) -> list[Failure]:
         return [f for s in self.steps for f in s.failures]
 
     @property
+    def failures(self) -> list[str]:
+        return [str(f) for f in self.failed]
+
+    @property
     def passed(self) -> bool:
-        return not self.failures
+        return not self.failed
 
     def to_json(self) -> dict:
+        """The result for programs: each failed expectation with its step, line, key, expected and found."""
         return {"file": self.file, "scenario": self.title, "passed": self.passed,
-                "steps": len(self.steps), "failures": self.failures}
+                "steps": len(self.steps), "failures": self.failures,
+                "expectations_failed": [f.to_json() for f in self.failed]}
 
 
 # -- playing --------------------------------------------------------------------------------
@@ -80,9 +108,19 @@ def run_scenario(scenario: Scenario, trace: Callable[[Trace], None] | None = Non
 def _play(engine: Engine, clock: SimulatedClock, scenario: Scenario, step: Step) -> StepResult:
     raw = step.raw
     expect = raw.get("expect", {})
-    where = f"{scenario.file}:{step.line}"
     kind = next((k for k in ("event", "advance", "at", "query") if k in raw), "check")
     result = StepResult(step.index, step.line, kind, step.instance, clock.now)
+
+    def fail(key: str, expected: Any, found: Any, message: str) -> None:
+        result.failures.append(Failure(scenario.file, step.index, step.line, key, expected, found, message))
+
+    def refused_as_expected(what: str) -> None:
+        if "error" not in expect:
+            fail("refused", None, result.refused, f"({what}) was refused: {result.refused}")
+        elif expect["error"].lower() not in result.refused.lower():
+            fail("error", expect["error"], result.refused,
+                 f"({what}) expected the error '{expect['error']}', got: {result.refused}")
+
     if step.instance not in engine.instances and step.workflow:
         engine.create(step.workflow, step.instance)
     inst = engine.instances.get(step.instance)
@@ -91,10 +129,10 @@ def _play(engine: Engine, clock: SimulatedClock, scenario: Scenario, step: Step)
         try:
             engine.advance(clock.now + parse_duration(raw["advance"]) if kind == "advance" else parse_moment(raw["at"]))
         except OverflowError:
-            result.failures.append(f"{where}: step {step.index}: the clock cannot go that far ({kind} {raw[kind]})")
+            fail(kind, raw[kind], None, f"the clock cannot go that far ({kind} {raw[kind]})")
             return result
         except Refused as exc:
-            result.failures.append(f"{where}: step {step.index}: {'; '.join(exc.reasons)}")
+            fail(kind, raw[kind], None, "; ".join(exc.reasons))
             return result
     elif kind == "query":
         result.event = raw["query"]
@@ -102,20 +140,15 @@ def _play(engine: Engine, clock: SimulatedClock, scenario: Scenario, step: Step)
             found = engine.search(raw["query"], raw.get("data") or {})
         except Refused as exc:
             result.refused = "; ".join(exc.reasons)
-            if "error" not in expect:
-                result.failures.append(f"{where}: step {step.index} (query {raw['query']}) was refused: "
-                                       f"{result.refused}")
-            elif expect["error"].lower() not in result.refused.lower():
-                result.failures.append(f"{where}: step {step.index}: expected the error '{expect['error']}', "
-                                       f"got: {result.refused}")
+            refused_as_expected(f"query {raw['query']}")
             return result
         result.found = [r["instance"] for r in found]
         if "error" in expect:
-            result.failures.append(f"{where}: step {step.index} (query {raw['query']}): expected it to be refused "
-                                   f"with '{expect['error']}', but it found {result.found}")
+            fail("error", expect["error"], result.found, f"(query {raw['query']}) expected it to be refused with "
+                                                         f"'{expect['error']}', but it found {result.found}")
         if "results" in expect and result.found != list(expect["results"]):
-            result.failures.append(f"{where}: step {step.index} (query {raw['query']}): expected results "
-                                   f"{expect['results']}, found {result.found}")
+            fail("results", list(expect["results"]), result.found,
+                 f"(query {raw['query']}) expected results {expect['results']}, found {result.found}")
         return result
     elif kind == "event":
         assert inst is not None
@@ -128,38 +161,39 @@ def _play(engine: Engine, clock: SimulatedClock, scenario: Scenario, step: Step)
             result.refused = "; ".join(getattr(exc, "reasons", None) or [str(exc)])
             if isinstance(exc, Ambiguous):
                 result.refused = str(exc)
-            if "error" not in expect:
-                result.failures.append(f"{where}: step {step.index} ({raw['event']}) was refused: {result.refused}")
-            elif expect["error"].lower() not in result.refused.lower():
-                result.failures.append(f"{where}: step {step.index} ({raw['event']}): expected the error "
-                                       f"'{expect['error']}', got: {result.refused}")
+            refused_as_expected(raw["event"])
             if engine.state(inst) != before:
-                result.failures.append(f"{where}: step {step.index}: a refused event changed the instance")
+                fail("error", "nothing changed", "a change", "a refused event changed the instance")
             result.to_status = inst.status
             result.clock = clock.now
-            rest = {k: v for k, v in expect.items() if k != "error"}
-            result.failures += [f"{where}: step {step.index}: {m}" for m in _compare(engine, inst, rest, None)]
+            for problem in _compare(engine, inst, {k: v for k, v in expect.items() if k != "error"}, None):
+                fail(*problem)
             return result
         result.to_status = inst.status
         result.opened = [i.code for i in outcome.opened]
         result.closed = [i.code for i in outcome.closed]
         result.letters = [lt.to_json() for lt in outcome.letters]
         if "error" in expect:
-            result.failures.append(f"{where}: step {step.index} ({raw['event']}): expected it to be refused "
-                                   f"with '{expect['error']}', but it was accepted")
+            fail("error", expect["error"], "accepted",
+                 f"({raw['event']}) expected it to be refused with '{expect['error']}', but it was accepted")
     result.clock = clock.now
     if inst is not None:
-        result.failures += [f"{where}: step {step.index}: {m}" for m in _compare(engine, inst, expect, outcome)]
+        for problem in _compare(engine, inst, expect, outcome):
+            fail(*problem)
     return result
 
 
-def _compare(engine: Engine, inst: Instance, expect: dict, outcome: Outcome | None) -> list[str]:
+Problem = tuple[str, Any, Any, str]  # key, expected, found, message
+
+
+def _compare(engine: Engine, inst: Instance, expect: dict, outcome: Outcome | None) -> list[Problem]:
     wf = inst.workflow
-    problems = []
+    problems: list[Problem] = []
     if "status" in expect:
         want = status_named(wf, expect["status"])
         if inst.status != want:
-            problems.append(f"expected status '{expect['status']}', found '{inst.status}'")
+            problems.append(("status", expect["status"], inst.status,
+                             f"expected status '{expect['status']}', found '{inst.status}'"))
     for name, want in expect.get("fields", {}).items():
         spec = wf.fields[name]
         got = inst.fields.get(name)
@@ -168,16 +202,17 @@ def _compare(engine: Engine, inst: Instance, expect: dict, outcome: Outcome | No
         except ValueProblem:
             typed = want
         if to_json(got) != to_json(typed):
-            problems.append(f"expected field {name} = {to_json(want)!r}, found {to_json(got)!r}")
+            problems.append((f"fields.{name}", want, got,
+                             f"expected field {name} = {to_json(want)!r}, found {to_json(got)!r}"))
     now = engine.clock()
     if "intrays" in expect:
-        problems += _codes("open intrays", expect["intrays"], inst.open_intrays())
+        problems += _codes("intrays", "open intrays", expect["intrays"], inst.open_intrays())
     if "opened" in expect:
-        problems += _codes("intrays opened by this step", expect["opened"], outcome.opened if outcome else [])
+        problems += _codes("opened", "intrays opened by this step", expect["opened"], outcome.opened if outcome else [])
     if "closed" in expect:
-        problems += _codes("intrays closed by this step", expect["closed"], outcome.closed if outcome else [])
+        problems += _codes("closed", "intrays closed by this step", expect["closed"], outcome.closed if outcome else [])
     if "overdue" in expect:
-        problems += _codes("overdue intrays", expect["overdue"], inst.overdue(now))
+        problems += _codes("overdue", "overdue intrays", expect["overdue"], inst.overdue(now))
     if "letters" in expect:
         wanted = expect["letters"]
         with_to = {x["code"] for x in wanted if isinstance(x, dict) and "to" in x}
@@ -186,14 +221,16 @@ def _compare(engine: Engine, inst: Instance, expect: dict, outcome: Outcome | No
         got = Counter((lt.code, tuple(sorted(lt.to))) if lt.code in with_to else (lt.code,) for lt in issued)
         if want != got:
             shown = ", ".join(f"{lt.code} to {'/'.join(lt.to)}" for lt in issued) or "none"
-            problems.append(f"expected letters {_show_letters(wanted)}, issued: {shown}")
+            problems.append(("letters", wanted, [lt.to_json() for lt in issued],
+                             f"expected letters {_show_letters(wanted)}, issued: {shown}"))
     for name in expect.get("allowed", []):
         option = engine.option(inst, name)
         if not option.allowed:
-            problems.append(f"expected {name} to be allowed, but: {'; '.join(option.reasons)}")
+            problems.append(("allowed", name, option.reasons,
+                             f"expected {name} to be allowed, but: {'; '.join(option.reasons)}"))
     for name in expect.get("not_allowed", []):
         if engine.option(inst, name).allowed:
-            problems.append(f"expected {name} not to be allowed, but it is")
+            problems.append(("not_allowed", name, "allowed", f"expected {name} not to be allowed, but it is"))
     return problems
 
 
@@ -210,17 +247,18 @@ def _show_letters(expected: list) -> str:
         or "none"
 
 
-def _codes(what: str, want: Any, got: list[Intray]) -> list[str]:
+def _codes(key: str, what: str, want: Any, got: list[Intray]) -> list[Problem]:
     got_codes = Counter(i.code for i in got)
     shown = ", ".join(f"{i.code} (due {to_json(i.due)})" for i in got) or "none"
+    found = [{"code": i.code, "due": to_json(i.due)} for i in got]
     if isinstance(want, list):
         if Counter(want) != got_codes:
-            return [f"expected {what} {', '.join(want) or 'none'}, found {shown}"]
+            return [(key, want, found, f"expected {what} {', '.join(want) or 'none'}, found {shown}")]
         return []
     want_codes = Counter({code: len(spec) if isinstance(spec, list) else 1 for code, spec in want.items()})
     if want_codes != got_codes:
-        return [f"expected {what} {', '.join(want) or 'none'}, found {shown}"]
-    problems = []
+        return [(key, want, found, f"expected {what} {', '.join(want) or 'none'}, found {shown}")]
+    problems: list[Problem] = []
     for code, spec in want.items():
         specs = spec if isinstance(spec, list) else [spec]
         items = [i for i in got if i.code == code]
@@ -228,7 +266,7 @@ def _codes(what: str, want: Any, got: list[Intray]) -> list[str]:
         for s in specs:
             hit = next((i for i in unmatched if _intray_matches(s, i)), None)
             if hit is None:
-                problems.append(f"expected {code} {_show_spec(s)} among {what}, found {shown}")
+                problems.append((f"{key}.{code}", s, found, f"expected {code} {_show_spec(s)} among {what}, found {shown}"))
             else:
                 unmatched.remove(hit)
     return problems

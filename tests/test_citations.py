@@ -1,9 +1,14 @@
 """Citations of the procedure text, as the workflows write them in `source:`."""
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from engine.citations import Place, covers, parse
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.parametrize("text, places, labels", [
@@ -43,3 +48,27 @@ def test_a_number_too_long_for_a_table_or_step_is_not_expanded():
     cited = parse("MINI Table 1 Steps 1-50000000")
     assert cited.places == (Place("MINI", 1, 1, "Step"),) and cited.labels == ("-50000000",)
     assert parse("Table 1 Step " + "9" * 5000).places == (Place("", 1, None, ""),)
+
+
+SAYS_CITES = re.compile(r"\b(?:Tables?|Steps?|Items?) \d|\bR\d+\b|Separating Safely|CMA introduction|CMA page alert")
+
+
+def _sentences(wf):
+    """Every sentence a workflow says to staff: guards (the event's and each transition's), `unavailable:`, `by:`."""
+    for ev in wf.events.values():
+        for guard in (*ev.guards, *(g for tr in ev.transitions for g in tr.guards)):
+            yield ev.name, guard.says
+        for _, says in ev.unavailable:
+            yield ev.name, says
+        if ev.by is not None and ev.by.says:
+            yield ev.name, ev.by.says
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "workflows").glob("*.yaml")), ids=lambda p: p.name)
+def test_every_sentence_said_to_staff_cites_its_step_or_reading(path):
+    """A refusal names the procedure's own reason: each sentence cites the table and step (or the reading) it rests on."""
+    from engine import load_workflow
+
+    uncited = sorted({f"{event}: {says}" for event, says in _sentences(load_workflow(path))
+                      if not SAYS_CITES.search(says)})
+    assert not uncited, "\n".join(uncited)

@@ -143,7 +143,7 @@ def test_query_mistakes(monkeypatch):
     scenario = str(MULTI / "scenarios" / "cross.yaml")
     assert run("query", "officers_at", "at_site=Perth").exit_code == 2  # neither --scenario nor --store
     result = run("query", "nope", "--scenario", scenario)
-    assert result.exit_code == 1 and "unknown query 'nope'" in result.output
+    assert result.exit_code == 2 and "no query 'nope'" in result.output  # a usage mistake, as an unknown workflow
     result = run("query", "officers_at", "--scenario", scenario)
     assert result.exit_code == 1 and "required" in result.output
     assert run("query", "officers_at", "oops", "--scenario", scenario).exit_code == 2

@@ -240,7 +240,8 @@ class Folder:
         found = words
         for step in result.steps:
             for failure in step.failures:
-                found.append(Finding(file, step.line, _step_col(src, step.index), failure, code="expectation"))
+                found.append(Finding(file, step.line, _step_col(src, step.index), failure.message,
+                                     code="expectation"))
         return found
 
 

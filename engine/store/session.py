@@ -7,13 +7,14 @@ the events possible now only on request (`options`).
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 
 from ..clock import parse_duration, parse_moment
 from ..findings import Refused
 from ..report import options_text
-from ..session import answer
+from ..session import answer, as_json, plain
 from .base import CaseStore
-from .present import case_text, fired_text, intrays_text, rows_text, typed_data
+from .present import case_text, fired_text, intrays_text, rows_json, rows_text, typed_data
 
 HELP = """Commands:
   EVENT [field=value ...]   fire an event on the current case (values typed as the event declares them;
@@ -27,10 +28,12 @@ HELP = """Commands:
 
 
 class StoreSession:
-    """A session on `store`, on case `case` (made of workflow `workflow` when it does not exist)."""
+    """A session on `store`, on case `case` (made of workflow `workflow` when it does not exist). With
+    `json_lines`, every answer (the greeting too) is one JSON object a line, for programs."""
 
-    def __init__(self, store: CaseStore, workflow: str, case: str | None = None):
+    def __init__(self, store: CaseStore, workflow: str, case: str | None = None, json_lines: bool = False):
         self.store = store
+        self.say = as_json if json_lines else plain
         wf = store.hold(workflow)
         if case is not None and self._exists(case):
             self.current = case
@@ -39,8 +42,10 @@ class StoreSession:
             name = case or ("main" if not self._exists("main") else None)
             self.current = store.create(wf.name, name).id
             said = f"a new case '{self.current}'"
-        self.greeting = (f"{wf.title}: {said}, in status {store.case(self.current).status}. Type 'help' for "
-                         f"commands, 'options' for the events possible now.\n{self.summary()}")
+        status = store.case(self.current).status
+        hello = self.say(f"{wf.title}: {said}, in status {status}. Type 'help' for commands, 'options' for the "
+                         "events possible now.", {"workflow": wf.name, "instance": self.current, "status": status})
+        self.greeting = f"{hello}\n{self.summary()}"
 
     def _exists(self, case: str) -> bool:
         try:
@@ -52,27 +57,36 @@ class StoreSession:
     def summary(self) -> str:
         """The clock, the current case's status and its open intrays (due, overdue)."""
         case, now = self.store.case(self.current), self.store.clock()
-        return f"[{now:%Y-%m-%d %H:%M}] {case.id}: {case.status}\n{intrays_text(case, now)}"
+        text = f"[{now:%Y-%m-%d %H:%M}] {case.id}: {case.status}\n{intrays_text(case, now)}"
+        if self.say is plain:
+            return text
+        return self.say(text, {"clock": now, "instance": case.id, "status": case.status,
+                               "intrays": case.open_intrays(),
+                               "options": [asdict(o) for o in self.store.options(self.current)]})
 
     def handle(self, line: str) -> str | None:
         """The answer to one command line ('' for a blank line), or None for quit."""
-        return answer(line, self._command)
+        return answer(line, self._command, self.say)
 
     def _event(self, name: str) -> object:
         return self.store.hold(self.store.case(self.current).workflow).events.get(name)
 
     def _command(self, cmd: str, rest: list[str]) -> str:
         store = self.store
+        say = self.say
         if cmd == "help":
-            return HELP
+            return say(HELP, {"help": HELP})
         if cmd == "options":
-            return options_text(store.options(self.current))
+            options = store.options(self.current)
+            return say(options_text(options), {"options": [asdict(o) for o in options]})
         if cmd == "state":
-            return json.dumps(store.case(self.current).state, indent=2)
+            state = store.case(self.current).state
+            return say(json.dumps(state, indent=2), state)
         if cmd == "show":
-            return case_text(store.case(self.current), store.clock())
+            return say(case_text(store.case(self.current), store.clock()), store.case(self.current).state)
         if cmd == "cases":
-            return rows_text(store.cases(), store.clock())
+            rows = store.cases()
+            return say(rows_text(rows, store.clock()), {"cases": rows_json(rows, store.clock())})
         if cmd == "use":
             if len(rest) != 1:
                 raise ValueError("say which case: use ID")
@@ -86,15 +100,20 @@ class StoreSession:
         if cmd in ("advance", "at"):  # the store's clock: schedules run on the way, as in scenarios
             text = " ".join(rest)
             fired = store.advance(store.clock() + parse_duration(text) if cmd == "advance" else parse_moment(text))
-            return "\n".join([*(f"  {fired_text(f)}" for f in fired), self.summary()])
+            moved = say("\n".join(f"  {fired_text(f)}" for f in fired), {"fired": [f.to_json() for f in fired]})
+            return "\n".join(line for line in (moved, self.summary()) if line)
         if cmd == "why":
             if not rest:
                 raise ValueError("say which event: why EVENT")
             reasons = store.why(self.current, rest[0], typed_data(rest[1:], self._event(rest[0])))  # type: ignore[arg-type]
-            return "  it can happen now" if not reasons else "\n".join(f"  - {r}" for r in reasons)
+            return say("  it can happen now" if not reasons else "\n".join(f"  - {r}" for r in reasons),
+                       {"event": rest[0], "allowed": not reasons, "reasons": reasons})
         fired = store.fire(self.current, cmd, typed_data(rest, self._event(cmd)))  # type: ignore[arg-type]
-        return (f"  {fired.from_} -> {fired.to}"
-                + (f"; opened {', '.join(i['code'] for i in fired.opened)}" if fired.opened else "")
-                + (f"; closed {', '.join(i['code'] for i in fired.closed)}" if fired.closed else "")
-                + (f"; letters {', '.join(lt['code'] for lt in fired.letters)}" if fired.letters else "")
-                + "\n" + self.summary())
+        opened, closed = [i["code"] for i in fired.opened], [i["code"] for i in fired.closed]
+        moved = say(f"  {fired.from_} -> {fired.to}"
+                    + (f"; opened {', '.join(opened)}" if opened else "")
+                    + (f"; closed {', '.join(closed)}" if closed else "")
+                    + (f"; letters {', '.join(lt['code'] for lt in fired.letters)}" if fired.letters else ""),
+                    {"event": cmd, "accepted": True, "from": fired.from_, "to": fired.to, "opened": opened,
+                     "closed": closed, "letters": fired.letters})
+        return moved + "\n" + self.summary()
