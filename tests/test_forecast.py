@@ -247,10 +247,11 @@ def test_shares_must_add_up_to_one():
 
 def test_negative_delay_is_positioned():
     found = findings("  - event: save_application\n    after: -2d\n")
-    assert found and found[0].startswith("bad.yaml:7:12: error: ")
+    assert found == ["bad.yaml:7:12: error: a time cannot be negative (-2d) (give a number of days of 0 or more)"]
     found = findings("  - event: save_application\n    after: {uniform: [-1, 3]}\n")
-    assert found == ["bad.yaml:7:23: error: item 1 of 'uniform' of 'steps' item 1 'after': -1 is less than the "
-                     "minimum of 0"]
+    assert found == ["bad.yaml:7:23: error: a time cannot be negative (-1) (give a number of days of 0 or more)"]
+    found = findings("  - event: save_application\n    data: {lodgement_date: {days_before: {exponential: -3}}}\n")
+    assert found == ["bad.yaml:7:56: error: a time cannot be negative (-3) (give a number of days of 0 or more)"]
 
 
 def test_bad_model_through_the_cli_is_findings_not_a_traceback(tmp_path: Path):

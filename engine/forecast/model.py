@@ -268,14 +268,17 @@ class _Reader:
             (kind, raw), = spec.items()
         else:
             kind, raw = "fixed", spec
+        before = len(self.findings)
         if kind == "lognormal":
             params = (self.days(raw["median"], path + (kind, "median")), float(raw["sigma"]))
-            if params[0] <= 0:
+            if params[0] <= 0 and len(self.findings) == before:
                 self.problem(path + (kind, "median"), "the median of a lognormal delay must be more than 0")
         else:
             values = raw if isinstance(raw, list) else [raw]
             params = tuple(self.days(v, path + ((kind, i) if isinstance(raw, list) else (kind,)))
                            for i, v in enumerate(values))
+        if len(self.findings) > before:  # a time already refused: the shape is not checked on top of it
+            return Delay(kind, params)
         if kind == "uniform" and params[0] > params[1]:
             self.problem(path, f"a uniform delay's low ({params[0]:g} days) is above its high ({params[1]:g} days)")
         if kind == "triangular" and not params[0] <= params[1] <= params[2]:
@@ -292,6 +295,8 @@ class _Reader:
         """A time in days: a number of days, or a period (35d, 48h, 2w)."""
         if isinstance(raw, (int, float)) and not isinstance(raw, bool):
             value = float(raw)
+        elif str(raw).startswith("-"):
+            value = -1.0
         else:
             try:
                 value = parse_duration(str(raw)).total_seconds() / 86400
