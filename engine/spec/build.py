@@ -108,7 +108,7 @@ class _WorkflowBuilder(EffectReader, ProcedureReader):
         try:
             tree = ast.parse(compiled.text, mode="eval")
         except SyntaxError:
-            return  # durations make the text non-Python; expr.py has already checked it
+            return  # durations make the text non-Python; engine.expr has already checked it
         for node in ast.walk(tree):
             if not isinstance(node, ast.Compare):
                 continue
