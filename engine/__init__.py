@@ -9,27 +9,31 @@ The embedding API, for programs that run workflows:
     engine.fire(case, "save_application", {"applicant": "payer", "lodgement_date": "2026-03-01"})
     engine.state(case)   # the JSON of the scenario spec
 
-The CLI (cli.py) uses more than these names: each command imports, inside itself, the module of the
-capability it runs (check, scenario, session, analysis, diff, render, docs, store) and report for
-its text, so that `procflow --help` loads none of them. Heavy modules (transitions, jsonschema)
-load only when first used.
+Each of these names loads its module when first used, so that importing `engine` costs nothing;
+heavy modules (transitions, jsonschema) load only when a workflow is first loaded or run.
+
+The CLI (cli.py, and the command modules of engine/commands it registers) uses more than these
+names: each command imports, inside itself, the module of the capability it runs (check, scenario,
+session, analysis, diff, render, docs, store, web, lsp, forecast) and report for its text, so that
+`procflow --help` loads none of them.
 """
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .findings import Ambiguous, DefinitionError, Finding, ProcflowError, Refused
-
 if TYPE_CHECKING:  # pragma: no cover
     from .clock import SimulatedClock, SystemClock
+    from .findings import Ambiguous, DefinitionError, Finding, ProcflowError, Refused
     from .instance import Instance
     from .model import Workflow
     from .runtime import Engine
 
-__all__ = ["load_workflow", "load_workflow_text", "Engine", "Instance", "SimulatedClock", "SystemClock",
-           "Finding", "DefinitionError", "Refused", "Ambiguous", "ProcflowError"]
+__all__ = ["load_workflow", "load_workflow_text", "Engine", "Instance", "SimulatedClock",
+           "SystemClock", "Finding", "DefinitionError", "Refused", "Ambiguous", "ProcflowError"]
 
-_LAZY = {"Engine": "runtime", "Instance": "instance", "SimulatedClock": "clock", "SystemClock": "clock"}
+_LAZY = {"Engine": "runtime", "Instance": "instance", "SimulatedClock": "clock",
+         "SystemClock": "clock", "Finding": "findings", "DefinitionError": "findings",
+         "Refused": "findings", "Ambiguous": "findings", "ProcflowError": "findings"}
 
 
 def load_workflow(path: Any) -> Workflow:
@@ -49,5 +53,7 @@ def __getattr__(name: str) -> Any:
     if name in _LAZY:
         import importlib
 
-        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
     raise AttributeError(name)
