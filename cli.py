@@ -15,72 +15,19 @@ from typing import Any
 
 import click
 
-WORKFLOWS_OPTION = click.option(
-    "--workflows", "workflows_dir", default="workflows", show_default=True,
-    type=click.Path(file_okay=False, path_type=Path), help="Folder holding NAME.yaml workflow files.",
+from engine.commands.case import case, clock
+from engine.commands.examples import add_examples
+from engine.commands.options import (
+    JSON_OPTION,
+    STORE_OPTION,
+    WORKFLOWS_OPTION,
+    echo,
+    fail_usage,
+    load_workflow,
+    names,
+    write,
 )
-JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print JSON for programs.")
-STORE_OPTION = click.option(
-    "--store", "store_url", envvar="PROCFLOW_STORE", default="procflow.db", show_default=True,
-    help="The case store: a SQLite file, or postgresql://user@host/db for a team (or PROCFLOW_STORE).")
-
-
-def _echo(message: Any = None, **kwargs: Any) -> None:
-    """click.echo, with any control character in text written as \\xHH: what reaches a terminal is shown, never
-    obeyed (an ESC sequence in a stored value would clear the screen)."""
-    from engine.controls import visible
-
-    click.echo(visible(message) if isinstance(message, str) else message, **kwargs)
-
-
-def _fail_usage(message: str) -> None:
-    raise click.UsageError(message)
-
-
-def _write(path: Path, data: bytes | str, what: str = "") -> None:
-    """Write a file whole (a temporary file renamed into place): a full disk ends the command with 1 saying
-    so, and leaves the old file as it was; another failure (a missing folder, no permission) is a usage error."""
-    from engine.files import is_disk_full, write_atomic
-
-    try:
-        write_atomic(path, data)
-    except OSError as exc:
-        if is_disk_full(exc):
-            raise click.ClickException(f"cannot write {what or path}: the disk is full ({exc.strerror}); "
-                                       "nothing was changed") from None
-        _fail_usage(f"cannot write {what or path}: {exc.strerror or exc}")
-
-
-def _load_workflow(name: str, workflows_dir: Path, by_name: bool = False) -> Any:
-    """A workflow by file path or by name in the workflows folder (`by_name`: only by name, as a store names
-    one); findings end the command with 1."""
-    from engine import DefinitionError, load_workflow
-    from engine.report import findings_text
-
-    path = Path(name)
-    if by_name or not path.is_file():
-        path = workflows_dir / f"{name}.yaml"
-        if not path.is_file():
-            known = sorted(p.stem for p in workflows_dir.glob("*.yaml")) if workflows_dir.is_dir() else []
-            _fail_usage(f"no workflow '{name}' (looked for {path}; known: {', '.join(known) or 'none'})")
-    try:
-        return load_workflow(path)
-    except DefinitionError as exc:
-        _echo(findings_text(exc.findings), err=True)
-        sys.exit(1)
-
-
-def _names(kind: str, files: bool = False) -> Any:
-    """Shell completion (click's): the workflow, event, query or status names the workflows folder declares."""
-    def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
-        from click.shell_completion import CompletionItem
-
-        from engine.spec.names import declared_names
-
-        folder = Path(ctx.params.get("workflows_dir") or "workflows")
-        found = [CompletionItem(n) for n in declared_names(folder)[kind] if n.startswith(incomplete)]
-        return found + ([CompletionItem(incomplete, type="file")] if files else [])
-    return complete
+from engine.commands.storing import Storing
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -112,17 +59,17 @@ def check(paths: tuple[Path, ...], strict: bool, against: str | None, as_json: b
 
     if not paths:
         if not Path("workflows").is_dir():
-            _fail_usage("there is no workflows/ folder here: give the workflow and scenario files or folders to check "
+            fail_usage("there is no workflows/ folder here: give the workflow and scenario files or folders to check "
                         "(procflow check PATH...), or run it where workflows/ is")
         paths = (Path("workflows"),)
     problem = revision_problem(paths, against) if against is not None else None
     if problem:
-        _fail_usage(problem)
+        fail_usage(problem)
     result = check_files(paths, against)
     if as_json:
-        _echo(json.dumps({"checked": result.checked, "findings": findings_json(result.findings)}, indent=2))
+        echo(json.dumps({"checked": result.checked, "findings": findings_json(result.findings)}, indent=2))
     else:
-        _echo(checked_text(result.findings, result.checked))
+        echo(checked_text(result.findings, result.checked))
     sys.exit(1 if result.fails(strict) else 0)
 
 
@@ -142,7 +89,7 @@ def schema_command(kind: str, output: Path | None) -> None:
     if output is None:
         click.echo(text, nl=False)
         return
-    _write(output, text)
+    write(output, text)
 
 
 @cli.command("lsp")
@@ -192,19 +139,19 @@ def diff_command(args: tuple[str, ...], git_mode: bool, fmt: str, as_json: bool,
     if diagram_file is not None:
         diagram_fmt = DIAGRAM_SUFFIXES.get(diagram_file.suffix.lower())
         if diagram_fmt is None:
-            _fail_usage(f"--diagram {diagram_file}: name a .svg, .png, .pdf, .dot or .mmd file")
+            fail_usage(f"--diagram {diagram_file}: name a .svg, .png, .pdf, .dot or .mmd file")
     try:
         old, new = _diff_versions(args, git_mode)
     except DefinitionError as exc:
-        _echo(findings_text(exc.findings), err=True)
+        echo(findings_text(exc.findings), err=True)
         sys.exit(1)
     from engine.diff import compare, diagram_marks, diff_json, diff_markdown, diff_text
 
     changes = compare(old, new)
     if fmt == "json":
-        _echo(json.dumps(diff_json(old, new, changes), indent=2, ensure_ascii=False))
+        echo(json.dumps(diff_json(old, new, changes), indent=2, ensure_ascii=False))
     else:
-        _echo((diff_markdown if fmt == "markdown" else diff_text)(old, new, changes), nl=False)
+        echo((diff_markdown if fmt == "markdown" else diff_text)(old, new, changes), nl=False)
     if diagram_file is not None:
         from engine.render import render
 
@@ -212,7 +159,7 @@ def diff_command(args: tuple[str, ...], git_mode: bool, fmt: str, as_json: bool,
             drawn = render(new, diagram_fmt, marks=diagram_marks(old, new))  # type: ignore[arg-type]
         except (ValueError, RuntimeError) as exc:
             raise click.ClickException(str(exc)) from None
-        _write(diagram_file, drawn)
+        write(diagram_file, drawn)
     sys.exit(1 if changes else 0)
 
 
@@ -222,13 +169,13 @@ def _diff_versions(args: tuple[str, ...], git_mode: bool) -> tuple[Any, Any]:
 
     if not git_mode:
         if len(args) != 2:
-            _fail_usage("give two workflow files, OLD NEW (or --git REV1 [REV2] PATH for git revisions)")
+            fail_usage("give two workflow files, OLD NEW (or --git REV1 [REV2] PATH for git revisions)")
         for name in args:
             if not Path(name).is_file():
-                _fail_usage(f"no workflow file '{name}'")
+                fail_usage(f"no workflow file '{name}'")
         return load_workflow(args[0]), load_workflow(args[1])
     if len(args) not in (2, 3):
-        _fail_usage("with --git, give REV1 [REV2] PATH: the revisions of the workflow file PATH to compare")
+        fail_usage("with --git, give REV1 [REV2] PATH: the revisions of the workflow file PATH to compare")
     from engine.spec.history import HistoryError, load_at
 
     *revs, path = args
@@ -237,14 +184,14 @@ def _diff_versions(args: tuple[str, ...], git_mode: bool) -> tuple[Any, Any]:
         if len(revs) == 2:
             return old, load_at(path, revs[1])
     except HistoryError as exc:
-        _fail_usage(str(exc))
+        fail_usage(str(exc))
     if not Path(path).is_file():
-        _fail_usage(f"no workflow file '{path}' in the working tree (give REV2 to compare two revisions)")
+        fail_usage(f"no workflow file '{path}' in the working tree (give REV2 to compare two revisions)")
     return old, load_workflow(path)
 
 
 @cli.command()
-@click.argument("workflow", shell_complete=_names("workflows"))
+@click.argument("workflow", shell_complete=names("workflows"))
 @JSON_OPTION
 @WORKFLOWS_OPTION
 def describe(workflow: str, as_json: bool, workflows_dir: Path) -> None:
@@ -252,12 +199,12 @@ def describe(workflow: str, as_json: bool, workflows_dir: Path) -> None:
     from engine.report import describe as describe_json
     from engine.report import describe_text
 
-    wf = _load_workflow(workflow, workflows_dir)
-    _echo(json.dumps(describe_json(wf), indent=2) if as_json else describe_text(wf))
+    wf = load_workflow(workflow, workflows_dir)
+    echo(json.dumps(describe_json(wf), indent=2) if as_json else describe_text(wf))
 
 
 @cli.command()
-@click.argument("workflow", shell_complete=_names("workflows"))
+@click.argument("workflow", shell_complete=names("workflows"))
 @click.option("--format", "fmt", type=click.Choice(["svg", "png", "pdf", "dot", "mermaid"]), default="svg",
               show_default=True, help="svg, png and pdf are drawn by Graphviz; mermaid needs no Graphviz.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
@@ -273,8 +220,8 @@ def diagram(workflow: str, fmt: str, output: Path | None, scenario_file: Path | 
     from engine.render import TEXT_FORMATS, render, taken_steps
 
     if output is None and fmt not in TEXT_FORMATS:
-        _fail_usage(f"--format {fmt} writes a file: give -o FILE")
-    wf = _load_workflow(workflow, workflows_dir)
+        fail_usage(f"--format {fmt} writes a file: give -o FILE")
+    wf = load_workflow(workflow, workflows_dir)
     taken = None
     if scenario_file is not None:
         from engine.report import findings_text
@@ -284,15 +231,15 @@ def diagram(workflow: str, fmt: str, output: Path | None, scenario_file: Path | 
         try:
             result = run_scenario(load_scenario(scenario_file), trace=traces.append)
         except DefinitionError as exc:
-            _echo(findings_text(exc.findings), err=True)
+            echo(findings_text(exc.findings), err=True)
             sys.exit(1)
         case = result.engine.instances.get(instance)
         if case is None or case.workflow.name != wf.name:
             known = [n for n, i in result.engine.instances.items() if i.workflow.name == wf.name]
-            _fail_usage(f"{scenario_file} has no case '{instance}' of workflow {wf.name} "
+            fail_usage(f"{scenario_file} has no case '{instance}' of workflow {wf.name} "
                         f"(its cases of {wf.name}: {', '.join(known) or 'none'}; choose one with --instance)")
         if not result.passed:
-            _echo(f"note: {scenario_file} fails {len(result.failures)} expectation(s); "
+            echo(f"note: {scenario_file} fails {len(result.failures)} expectation(s); "
                        "drawing the path it took", err=True)
         taken = taken_steps(result.steps, instance, traces)
     try:
@@ -300,9 +247,9 @@ def diagram(workflow: str, fmt: str, output: Path | None, scenario_file: Path | 
     except (ValueError, RuntimeError) as exc:
         raise click.ClickException(str(exc)) from None
     if output is None:
-        _echo(data.decode("utf-8"), nl=False)
+        echo(data.decode("utf-8"), nl=False)
         return
-    _write(output, data)
+    write(output, data)
 
 
 @cli.command()
@@ -321,29 +268,29 @@ def test(paths: tuple[Path, ...], with_coverage: bool, min_percent: float | None
     from engine.scenario import ScenarioResult, Suite
 
     if min_percent is not None and min_percent != min_percent:  # nan passes FloatRange's bounds
-        _fail_usage("--min: a percentage from 0 to 100, not nan")
+        fail_usage("--min: a percentage from 0 to 100, not nan")
     suite = Suite(coverage=with_coverage or min_percent is not None)
     for file in yaml_files(paths):
         result = suite.run(file)
         if not as_json:
-            _echo(scenario_summary(result) if isinstance(result, ScenarioResult)
+            echo(scenario_summary(result) if isinstance(result, ScenarioResult)
                        else f"FAIL {file}\n" + findings_text(result.findings))
     if as_json:
-        _echo(json.dumps(suite.to_json(), indent=2))
+        echo(json.dumps(suite.to_json(), indent=2))
     elif suite.coverage:
         from engine.coverage import coverage_text
 
-        _echo(coverage_text(suite.covered()))
+        echo(coverage_text(suite.covered()))
     for c in suite.below(min_percent):
-        _echo(f"coverage of {c.name}: {c.percent('transitions'):.1f}% of its transitions, below "
+        echo(f"coverage of {c.name}: {c.percent('transitions'):.1f}% of its transitions, below "
                    f"--min {min_percent:g}", err=True)
-    _echo(f"{suite.passed} passed, {suite.failed} failed", err=as_json)
+    echo(f"{suite.passed} passed, {suite.failed} failed", err=as_json)
     sys.exit(1 if suite.fails(min_percent) else 0)
 
 
 @cli.command()
-@click.argument("workflow", shell_complete=_names("workflows"))
-@click.option("--to", "to_status", metavar="STATUS", shell_complete=_names("statuses"),
+@click.argument("workflow", shell_complete=names("workflows"))
+@click.option("--to", "to_status", metavar="STATUS", shell_complete=names("statuses"),
               help="Routes to STATUS instead of to the final statuses.")
 @click.option("--max-visits", type=click.IntRange(0), default=1, show_default=True,
               help="How many times a route may come back to a status it has passed (bounds cycles).")
@@ -363,9 +310,9 @@ def paths(workflow: str, to_status: str | None, max_visits: int, skeleton_dir: P
     from engine.analysis import routes, show_route, skeleton_file_name, skeleton_text
     from engine.findings import did_you_mean
 
-    wf = _load_workflow(workflow, workflows_dir)
+    wf = load_workflow(workflow, workflows_dir)
     if to_status is not None and to_status not in wf.statuses:
-        _fail_usage(f"no status '{to_status}' in workflow {wf.name} {did_you_mean(to_status, wf.statuses)}".strip())
+        fail_usage(f"no status '{to_status}' in workflow {wf.name} {did_you_mean(to_status, wf.statuses)}".strip())
     found, cut = routes(wf, to_status, max_visits)
     written: list[str] = []
     if skeleton_dir is not None:
@@ -373,26 +320,26 @@ def paths(workflow: str, to_status: str | None, max_visits: int, skeleton_dir: P
         try:
             skeleton_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            _fail_usage(f"cannot write the skeletons into {skeleton_dir}: {exc.strerror or exc}")
+            fail_usage(f"cannot write the skeletons into {skeleton_dir}: {exc.strerror or exc}")
         ref = os.path.relpath(schema, skeleton_dir.resolve()) if schema.is_file() else ""
         for i, route in enumerate((r for r in found if r), 1):
             target = skeleton_dir / skeleton_file_name(i, route)
-            _write(target, skeleton_text(wf, route, ref), f"the skeleton {target}")
+            write(target, skeleton_text(wf, route, ref), f"the skeleton {target}")
             written.append(str(target))
     if as_json:
-        _echo(json.dumps({"workflow": wf.name, "to": to_status or "final", "truncated": cut,
+        echo(json.dumps({"workflow": wf.name, "to": to_status or "final", "truncated": cut,
                                "routes": [[{"event": e, "status": st} for e, st in r] for r in found],
                                "skeletons": written}, indent=2))
     else:
         for i, route in enumerate(found, 1):
-            _echo(f"{i:>3}. {show_route(wf, route)}")
-        _echo(f"{len(found)} route(s) to {to_status or 'a final status'}" + (" (cut short)" if cut else "")
+            echo(f"{i:>3}. {show_route(wf, route)}")
+        echo(f"{len(found)} route(s) to {to_status or 'a final status'}" + (" (cut short)" if cut else "")
                    + (f"; {len(written)} skeleton(s) written to {skeleton_dir}" if skeleton_dir else ""))
     sys.exit(0 if found else 1)
 
 
 @cli.command()
-@click.argument("target", shell_complete=_names("workflows", files=True))
+@click.argument("target", shell_complete=names("workflows", files=True))
 @JSON_OPTION
 @WORKFLOWS_OPTION
 @STORE_OPTION
@@ -413,29 +360,29 @@ def simulate(target: str, as_json: bool, workflows_dir: Path, store_url: str, cl
     from engine.scenario import load_scenario, run_scenario
 
     if not is_scenario(Path(target)):
-        _interactive(_load_workflow(target, workflows_dir), store_url, clock, case_id, as_json)
+        _interactive(load_workflow(target, workflows_dir), store_url, clock, case_id, as_json)
         return
     try:
         result = run_scenario(load_scenario(target))
     except DefinitionError as exc:
-        _echo(findings_text(exc.findings), err=True)
+        echo(findings_text(exc.findings), err=True)
         sys.exit(1)
     engine = result.engine
     if as_json:
-        _echo(json.dumps([engine.state(i) for i in engine.instances.values()], indent=2))
+        echo(json.dumps([engine.state(i) for i in engine.instances.values()], indent=2))
     else:
-        _echo(f"{result.title} ({result.file})")
+        echo(f"{result.title} ({result.file})")
         for step in result.steps:
-            _echo(step_text(step))
+            echo(step_text(step))
         for inst in engine.instances.values():
             opened = ", ".join(f"{i.code} due {i.due:%Y-%m-%d %H:%M}" for i in inst.open_intrays()) or "none"
-            _echo(f"{inst.name}: {inst.status}; open intrays: {opened}")
-        _echo("passed" if result.passed else f"failed: {len(result.failures)} expectation(s)")
+            echo(f"{inst.name}: {inst.status}; open intrays: {opened}")
+        echo("passed" if result.passed else f"failed: {len(result.failures)} expectation(s)")
     sys.exit(0 if result.passed else 1)
 
 
 @cli.command()
-@click.argument("name", shell_complete=_names("queries"))
+@click.argument("name", shell_complete=names("queries"))
 @click.argument("criteria", nargs=-1)
 @click.option("--scenario", "scenario_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Search the instances a scenario leaves.")
@@ -455,11 +402,11 @@ def query(name: str, criteria: tuple[str, ...], scenario_file: Path | None, stor
     from engine.report import findings_text
 
     if (scenario_file is None) == (store_file is None):
-        _fail_usage("give exactly one of --scenario FILE or --store FILE")
+        fail_usage("give exactly one of --scenario FILE or --store FILE")
     try:
         given = _parse_pairs(criteria)
     except ValueError as exc:
-        _fail_usage(str(exc))
+        fail_usage(str(exc))
     try:
         if scenario_file is not None:
             from engine.scenario import load_scenario, run_scenario
@@ -471,27 +418,27 @@ def query(name: str, criteria: tuple[str, ...], scenario_file: Path | None, stor
             from engine.findings import did_you_mean
 
             hint = did_you_mean(name, engine.queries)
-            _fail_usage(f"no query '{name}'" + (f": {hint}" if hint else "")
+            fail_usage(f"no query '{name}'" + (f": {hint}" if hint else "")
                         + f" (the queries of its workflows: {', '.join(engine.queries) or 'none'})")
         found = engine.search(name, given)
     except DefinitionError as exc:
-        _echo(findings_text(exc.findings), err=True)
+        echo(findings_text(exc.findings), err=True)
         sys.exit(1)
     except Refused as exc:
-        _echo("; ".join(exc.reasons), err=True)
+        echo("; ".join(exc.reasons), err=True)
         sys.exit(1)
     if as_json:
         from engine.values import to_json
 
-        _echo(json.dumps([to_json(r) for r in found], indent=2))
+        echo(json.dumps([to_json(r) for r in found], indent=2))
     else:
         for record in found:
-            _echo(f"{record['instance']}  ({record['status']})")
-        _echo(f"{len(found)} found")
+            echo(f"{record['instance']}  ({record['status']})")
+        echo(f"{len(found)} found")
 
 
 @cli.command()
-@click.argument("names", nargs=-1, metavar="[WORKFLOW]...", shell_complete=_names("workflows"))
+@click.argument("names", nargs=-1, metavar="[WORKFLOW]...", shell_complete=names("workflows"))
 @click.option("--format", "fmt", type=click.Choice(["markdown", "html"]), default="html", show_default=True,
               help="html: one self-contained site (index.html, a page and an SVG diagram per workflow, no "
                    "network fetches); markdown: index.md and a page per workflow, its diagram in Mermaid.")
@@ -512,28 +459,28 @@ def docs(names: tuple[str, ...], fmt: str, out_dir: Path, workflows_dir: Path) -
     if not names:
         found = sorted(workflows_dir.glob("*.yaml")) if workflows_dir.is_dir() else []
         if not found:
-            _fail_usage(f"no workflow files in {workflows_dir}: name the workflows, or give --workflows DIR")
+            fail_usage(f"no workflow files in {workflows_dir}: name the workflows, or give --workflows DIR")
         names = tuple(str(p) for p in found)
     workflows: dict[str, Any] = {}
     for name in names:
-        wf = _load_workflow(name, workflows_dir)
+        wf = load_workflow(name, workflows_dir)
         if wf.name in workflows:
-            _fail_usage(f"workflow '{wf.name}' is given twice ({name})")
+            fail_usage(f"workflow '{wf.name}' is given twice ({name})")
         workflows[wf.name] = wf
     try:
         files, notes = build_site(list(workflows.values()), fmt)
     except ValueError as exc:
-        _fail_usage(str(exc))
+        fail_usage(str(exc))
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        _fail_usage(f"cannot write {out_dir}: {exc.strerror or exc}")
+        fail_usage(f"cannot write {out_dir}: {exc.strerror or exc}")
     for file_name, data in files.items():
-        _write(out_dir / file_name, data)
+        write(out_dir / file_name, data)
     for note in notes:
-        _echo(f"note: {note}", err=True)
+        echo(f"note: {note}", err=True)
     first = "index.html" if fmt == "html" else "index.md"
-    _echo(f"{len(files)} file(s) written to {out_dir} for {len(workflows)} workflow(s); start at "
+    echo(f"{len(files)} file(s) written to {out_dir} for {len(workflows)} workflow(s); start at "
                f"{out_dir / first}")
 
 
@@ -568,318 +515,14 @@ def _engine_from_store(store_file: Path, workflows_dir: Path) -> Any:
 
     engine.find_version = find_version
     for wf_name in sorted(names):  # by name in the workflows folder only: a store names no file to read
-        wf = _load_workflow(wf_name, workflows_dir, by_name=True)
+        wf = load_workflow(wf_name, workflows_dir, by_name=True)
         engine.add_workflow(wf)
         for required in wf.requires:
             if required not in engine.workflows:
-                engine.add_workflow(_load_workflow(required, workflows_dir, by_name=True))
+                engine.add_workflow(load_workflow(required, workflows_dir, by_name=True))
     for state in states:  # Refused names the instance and the place in it
         engine.restore(state)
     return engine
-
-
-# -- the case store: `procflow case ...` and `procflow clock` (engine.store) ---------------------
-
-
-class _Storing:
-    """Open the store for one command; a user's mistake or a busy store ends it with a message and exit 1."""
-
-    def __init__(self, store_url: str, workflows_dir: Path, clock: str | None = None):
-        self.args = (store_url, workflows_dir, clock)
-        self.store: Any = None
-
-    def __enter__(self) -> Any:
-        try:
-            from engine.store import folder, open_store
-        except ImportError:
-            raise click.ClickException("the case store needs the store extra: pip install 'procflow[store]'") from None
-        store_url, workflows_dir, clock = self.args
-        try:
-            self.store = open_store(store_url, folder(workflows_dir), clock=clock)
-        except ImportError:
-            from engine.store import MISSING_EXTRA
-
-            raise click.ClickException(MISSING_EXTRA) from None
-        except ValueError as exc:
-            _fail_usage(str(exc))
-        except Exception as exc:
-            self.__exit__(type(exc), exc, None)
-            raise
-        return self.store
-
-    def __exit__(self, kind: Any, exc: Any, _tb: Any) -> bool:
-        from engine import Ambiguous, DefinitionError, ProcflowError, Refused
-        from engine.report import findings_text
-
-        if self.store is not None:
-            self.store.close()
-        if isinstance(exc, DefinitionError):
-            _echo(findings_text(exc.findings), err=True)
-        elif isinstance(exc, Refused):
-            _echo("refused: " + "; ".join(exc.reasons), err=True)
-        elif isinstance(exc, (Ambiguous, ProcflowError)):
-            _echo(str(exc), err=True)
-        else:
-            return False
-        sys.exit(1)
-
-
-def _actor(pairs: tuple[str, ...]) -> dict:
-    from engine.store.present import typed_data
-
-    try:
-        return typed_data(pairs, None)
-    except ValueError as exc:
-        _fail_usage(f"--actor: {exc}")
-        raise
-
-
-def _event_data(store: Any, case_id: str, event: str, words: tuple[str, ...]) -> dict:
-    from engine.store.present import typed_data
-
-    wf = store.hold(store.case(case_id).workflow)
-    try:
-        return typed_data(words, wf.events.get(event))
-    except ValueError as exc:
-        _fail_usage(str(exc))
-        raise
-
-
-def _emit(as_json: bool, data: Any, text: str) -> None:
-    _echo(json.dumps(data, indent=2, ensure_ascii=False) if as_json else text)
-
-
-ACTOR_OPTION = click.option("--actor", "actor_pairs", multiple=True, metavar="KEY=VALUE",
-                            help="Who acts, e.g. --actor role=SCO --actor name=Sam (repeatable).")
-
-
-@cli.group()
-def case() -> None:
-    """Cases that last, in a store: create them, fire events, look at them, list them.
-
-    The store is a SQLite file (default procflow.db, or --store / PROCFLOW_STORE) or a PostgreSQL
-    URL; it keeps every case, its history, the log of events and its own clock (`procflow clock`).
-    """
-
-
-@case.command("new")
-@click.argument("workflow", shell_complete=_names("workflows"))
-@click.option("--id", "case_id", help="The case's name (default: WORKFLOW-N).")
-@ACTOR_OPTION
-@click.option("--clock", "clock", metavar="MOMENT", help="A new store's clock starts here (default: now).")
-@STORE_OPTION
-@WORKFLOWS_OPTION
-@JSON_OPTION
-def case_new(workflow: str, case_id: str | None, actor_pairs: tuple[str, ...], clock: str | None, store_url: str,
-             workflows_dir: Path, as_json: bool) -> None:
-    """Start a case of WORKFLOW in its initial status."""
-    from engine.store.present import case_json
-
-    with _Storing(store_url, workflows_dir, clock) as store:
-        made = store.create(workflow, case_id, _actor(actor_pairs))
-        _emit(as_json, case_json(made, store.clock()), f"{made.id}: a new {made.workflow} case in status "
-                                                        f"{made.status} (version {made.version})")
-
-
-@case.command("fire")
-@click.argument("case_id", metavar="ID")
-@click.argument("event", shell_complete=_names("events"))
-@click.argument("data", nargs=-1, metavar="[FIELD=VALUE]...")
-@ACTOR_OPTION
-@click.option("--version", "expected", type=int, metavar="N",
-              help="The case's version as you saw it (case show): refused if it has changed since.")
-@STORE_OPTION
-@WORKFLOWS_OPTION
-@JSON_OPTION
-def case_fire(case_id: str, event: str, data: tuple[str, ...], actor_pairs: tuple[str, ...], expected: int | None,
-              store_url: str, workflows_dir: Path, as_json: bool) -> None:
-    """Fire EVENT on a case, with its data as FIELD=VALUE (typed as the event declares them; YAML for the
-    others, e.g. reasons='[{reason: 8, sub_reason: a}]'). All of it happens, or nothing (exit 1)."""
-    from engine.store.present import fired_text
-
-    with _Storing(store_url, workflows_dir) as store:
-        fired = store.fire(case_id, event, _event_data(store, case_id, event, data), _actor(actor_pairs), expected)
-        _emit(as_json, fired.to_json(), fired_text(fired))
-
-
-@case.command("show")
-@click.argument("case_id", metavar="ID")
-@click.option("--options", "with_options", is_flag=True, help="Also the events possible now, and why not the others.")
-@STORE_OPTION
-@WORKFLOWS_OPTION
-@JSON_OPTION
-def case_show(case_id: str, with_options: bool, store_url: str, workflows_dir: Path, as_json: bool) -> None:
-    """A case: status, fields, open intrays with their due dates (overdue said so), letters, history."""
-    from engine.report import options_text
-    from engine.store.present import case_json, case_text, options_json
-
-    with _Storing(store_url, workflows_dir) as store:
-        found, now = store.case(case_id), store.clock()
-        out, text = case_json(found, now), case_text(found, now)
-        if with_options:
-            options = store.options(case_id)
-            out["options"] = options_json(options)
-            text += "\nevents:\n" + options_text(options)
-        _emit(as_json, out, text)
-
-
-@case.command("list")
-@click.option("--workflow", help="Only the cases of this workflow.")
-@click.option("--status", help="Only the cases in this status.")
-@click.option("--overdue", is_flag=True, help="Only the cases with an open intray past due.")
-@click.option("--limit", type=click.IntRange(1, 100_000), default=1000, show_default=True)
-@STORE_OPTION
-@WORKFLOWS_OPTION
-@JSON_OPTION
-def case_list(workflow: str | None, status: str | None, overdue: bool, limit: int, store_url: str,
-              workflows_dir: Path, as_json: bool) -> None:
-    """The cases in the store, by name."""
-    from engine.store.present import rows_json, rows_text
-
-    with _Storing(store_url, workflows_dir) as store:
-        rows, now = store.cases(workflow, status, overdue, limit), store.clock()
-        _emit(as_json, rows_json(rows, now), rows_text(rows, now))
-
-
-@case.command("why")
-@click.argument("case_id", metavar="ID")
-@click.argument("event", shell_complete=_names("events"))
-@click.argument("data", nargs=-1, metavar="[FIELD=VALUE]...")
-@ACTOR_OPTION
-@STORE_OPTION
-@WORKFLOWS_OPTION
-@JSON_OPTION
-def case_why(case_id: str, event: str, data: tuple[str, ...], actor_pairs: tuple[str, ...], store_url: str,
-             workflows_dir: Path, as_json: bool) -> None:
-    """Why EVENT cannot happen on the case now (with this data): each refusing guard's sentence. Exit 1 when
-    it cannot."""
-    with _Storing(store_url, workflows_dir) as store:
-        reasons = store.why(case_id, event, _event_data(store, case_id, event, data), _actor(actor_pairs))
-        _emit(as_json, {"case": case_id, "event": event, "allowed": not reasons, "reasons": reasons},
-              "\n".join(f"- {r}" for r in reasons) or f"{event} can happen now")
-    sys.exit(1 if reasons else 0)
-
-
-@case.command("log")
-@click.argument("case_id", metavar="[ID]", required=False)
-@STORE_OPTION
-@WORKFLOWS_OPTION
-@JSON_OPTION
-def case_log(case_id: str | None, store_url: str, workflows_dir: Path, as_json: bool) -> None:
-    """The store's log (of one case with ID): cases created, events fired, clock moves, in order."""
-    from engine.store.present import log_json, log_text
-
-    with _Storing(store_url, workflows_dir) as store:
-        entries = store.log(case_id)
-        _emit(as_json, log_json(entries), log_text(entries))
-
-
-@case.command("export")
-@click.argument("case_id", metavar="ID")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Scenario file.")
-@STORE_OPTION
-@WORKFLOWS_OPTION
-def case_export(case_id: str, output: Path, store_url: str, workflows_dir: Path) -> None:
-    """Write the case's history as a scenario file, with each step's outcome as its expectations."""
-    from engine.store.scenarios import export_scenario, scenario_yaml
-
-    with _Storing(store_url, workflows_dir) as store:
-        text = scenario_yaml(export_scenario(store, case_id))
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        _fail_usage(f"cannot write {output}: {exc.strerror or exc}")
-    _echo(f"{output} written; run it with: procflow test {output}")
-
-
-@case.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--prefix", default="", help="Name the scenario's cases PREFIX + their names in the scenario.")
-@STORE_OPTION
-@WORKFLOWS_OPTION
-def case_import(file: Path, prefix: str, store_url: str, workflows_dir: Path) -> None:
-    """Play a scenario file into the store (its clock set to the scenario's), or read in a JSON store (the
-    list of cases `simulate --json` prints)."""
-    from engine.store.scenarios import import_json_store, import_scenario
-
-    with _Storing(store_url, workflows_dir) as store:
-        if file.suffix == ".json":
-            added = import_json_store(store, file)
-            _echo(f"{len(added)} case(s) read in: {', '.join(added)}")
-            return
-        from engine.scenario import load_scenario
-
-        played, problems = import_scenario(store, load_scenario(file), prefix)
-        for problem in problems:
-            _echo(problem, err=True)
-        _echo(f"{played} event(s) played into the store" + (f"; {len(problems)} not as expected" if problems
-                                                                else ""))
-    sys.exit(1 if problems else 0)
-
-
-@case.command("verify")
-@STORE_OPTION
-@WORKFLOWS_OPTION
-def case_verify(store_url: str, workflows_dir: Path) -> None:
-    """Replay the store's log on a fresh engine and compare every case with it (exit 1 on a difference)."""
-    from engine.store.replay import verify
-
-    with _Storing(store_url, workflows_dir) as store:
-        problems = verify(store)
-        count = len(store.cases(limit=10**9))
-    _echo("\n".join(problems) if problems else f"{count} case(s) as their log says")
-    sys.exit(1 if problems else 0)
-
-
-@case.command("migrate")
-@STORE_OPTION
-def case_migrate(store_url: str) -> None:
-    """Bring a store written by an older procflow to this one's schema (back it up first)."""
-    try:
-        from engine.store import StoreError
-        from engine.store.schema import connect, migrate
-    except ImportError:
-        raise click.ClickException("the case store needs the store extra: pip install 'procflow[store]'") from None
-    try:
-        before, after = migrate(connect(store_url))
-    except StoreError as exc:
-        raise click.ClickException(str(exc)) from None
-    _echo(f"{store_url}: schema {before or 'none'} -> {after}")
-
-
-@cli.command("clock")
-@click.argument("action", type=click.Choice(["show", "set", "advance"]), default="show")
-@click.argument("value", nargs=-1, metavar="[MOMENT | PERIOD]")
-@STORE_OPTION
-@WORKFLOWS_OPTION
-@JSON_OPTION
-def clock_command(action: str, value: tuple[str, ...], store_url: str, workflows_dir: Path, as_json: bool) -> None:
-    """The store's clock: show it, set it to a MOMENT (no schedule runs), or advance it by a PERIOD (3d, 48h)
-    or to a MOMENT, running the overnight schedules on the way as scenarios do."""
-    from engine.clock import parse_duration, parse_moment
-    from engine.store.present import fired_text
-
-    text = " ".join(value)
-    if (action == "show") != (not text):
-        _fail_usage("clock show takes nothing; clock set MOMENT; clock advance PERIOD (or MOMENT)")
-    with _Storing(store_url, workflows_dir) as store:
-        fired = []
-        if action == "set":
-            store.set_clock(text)
-        elif action == "advance":
-            try:
-                to = store.clock() + parse_duration(text)
-            except ValueError:
-                try:
-                    to = parse_moment(text)
-                except ValueError:
-                    _fail_usage(f"'{text}' is neither a period (3d, 48h) nor a moment (2026-03-05 09:00)")
-            except OverflowError:
-                _fail_usage(f"'{text}': the clock cannot go that far")
-            fired = store.advance(to)
-        now = store.clock()
-        _emit(as_json, {"clock": now.isoformat(timespec="seconds"), "fired": [f.to_json() for f in fired]},
-              "\n".join([*(fired_text(f) for f in fired), f"clock: {now:%Y-%m-%d %H:%M}"]))
 
 
 MAX_LINE = 10_000  # characters of one line typed into interactive simulate
@@ -908,24 +551,24 @@ def _interactive(wf: Any, store_url: str, clock: str | None, case_id: str | None
         try:
             parse_moment(clock)
         except ValueError as exc:
-            _fail_usage(f"--clock (or PROCFLOW_CLOCK): {exc}")
-    with _Storing(store_url, Path(wf.file).parent, clock or "2026-01-01 09:00") as store:
+            fail_usage(f"--clock (or PROCFLOW_CLOCK): {exc}")
+    with Storing(store_url, Path(wf.file).parent, clock or "2026-01-01 09:00") as store:
         from engine.store.session import StoreSession
 
         if clock is not None:
             store.set_clock(clock)
         session = StoreSession(store, wf.name, case_id, json_lines=as_json)
-        _echo(session.greeting)
+        echo(session.greeting)
         for line in _typed_lines(sys.stdin):
             if line is None:
                 said = f"a line of more than {MAX_LINE:,} characters is not read: type a shorter one"
-                _echo(json.dumps({"error": said}) if as_json else f"  {said}")
+                echo(json.dumps({"error": said}) if as_json else f"  {said}")
                 continue
             answer = session.handle(line)
             if answer is None:
                 break
             if answer:
-                _echo(answer)
+                echo(answer)
 
 
 @cli.command()
@@ -959,7 +602,7 @@ def forecast(model: Path, cases: int | None, start: Any, end: Any, seed: int | N
 
     missing = missing_modules(dask is not None)
     if missing:
-        _fail_usage(f"procflow forecast needs {', '.join(missing)}: {EXTRA}")
+        fail_usage(f"procflow forecast needs {', '.join(missing)}: {EXTRA}")
     from engine import DefinitionError
     from engine.forecast.command import Options, text, write_outputs
     from engine.forecast.command import forecast as play
@@ -975,7 +618,7 @@ def forecast(model: Path, cases: int | None, start: Any, end: Any, seed: int | N
         click.echo(findings_text(exc.findings), err=True)
         sys.exit(1)
     except (ValueError, HistoryError) as exc:
-        _fail_usage(str(exc))
+        fail_usage(str(exc))
     if out_dir is not None:
         try:
             write_outputs(result, out_dir)
@@ -984,7 +627,7 @@ def forecast(model: Path, cases: int | None, start: Any, end: Any, seed: int | N
 
             if is_disk_full(exc):
                 raise click.ClickException(f"cannot write into {out_dir}: the disk is full ({exc.strerror})") from None
-            _fail_usage(f"cannot write into {out_dir}: {exc.strerror or exc}")
+            fail_usage(f"cannot write into {out_dir}: {exc.strerror or exc}")
     click.echo(json.dumps(result, indent=1, ensure_ascii=False) if as_json else text(result))
 
 
@@ -1011,21 +654,21 @@ def serve(store_url: str, workflows_dir: Path, host: str, port: int, token: str 
     if extra_missing():
         raise click.ClickException(MISSING_EXTRA)
     if token is not None and token_file is not None:
-        _fail_usage("give --token or --token-file, not both")
+        fail_usage("give --token or --token-file, not both")
     try:
         if token_file is not None:
             token = read_token(token_file)
         elif token is not None:
             check_token(token)
     except ValueError as exc:
-        _fail_usage(str(exc))
+        fail_usage(str(exc))
     if token is None and needs_token(host):
-        _fail_usage(f"--host {host} is reachable from other machines: give --token or --token-file (every "
+        fail_usage(f"--host {host} is reachable from other machines: give --token or --token-file (every "
                     "request must then carry it), or serve on 127.0.0.1")
     names = sorted(p.stem for p in workflows_dir.glob("*.yaml")) if workflows_dir.is_dir() else []
     if not names:
-        _fail_usage(f"no workflow files in {workflows_dir}: give --workflows DIR")
-    with _Storing(store_url, workflows_dir, clock) as store:
+        fail_usage(f"no workflow files in {workflows_dir}: give --workflows DIR")
+    with Storing(store_url, workflows_dir, clock) as store:
         from engine.web import create_app
 
         workflows = [store.hold(name) for name in names]
@@ -1039,50 +682,9 @@ def serve(store_url: str, workflows_dir: Path, host: str, port: int, token: str 
         run(app, host, port)
 
 
-# The closing lines of each command's --help: one or two examples (a test runs the reading ones)
-EXAMPLES = {
-    "check": ["procflow check --strict workflows scenarios", "procflow check workflows/coa.yaml --json"],
-    "diff": ["procflow diff --git HEAD workflows/coa.yaml", "procflow diff old/coa.yaml workflows/coa.yaml --format markdown"],
-    "describe": ["procflow describe coa", "procflow describe sco --json"],
-    "diagram": ["procflow diagram coa -o coa.svg",
-                "procflow diagram coa --highlight scenarios/coa/full_path.yaml --format png -o path.png"],
-    "test": ["procflow test scenarios", "procflow test scenarios/coa --coverage --min 100"],
-    "paths": ["procflow paths coa", "procflow paths coa --to Var-Increase --skeletons drafts"],
-    "simulate": ["procflow simulate scenarios/coa/full_path.yaml", "procflow simulate coa --json"],
-    "query": ["procflow query sco_reports_on_case case_number=6000001 --scenario scenarios/coa/sco_report_request.yaml",
-              "procflow query sco_records_at_site coa_site=Brisbane --store cases.json --json"],
-    "docs": ["procflow docs -o docs/site", "procflow docs --format markdown -o out coa"],
-    "case": ["procflow case new coa --id app-1", "procflow case fire app-1 save_application applicant=payer"],
-    "case new": ["procflow case new coa --id app-1 --clock '2026-03-02 09:00'"],
-    "case fire": ["procflow case fire app-1 save_application applicant=payer lodgement_date=2026-03-01"],
-    "case show": ["procflow case show app-1 --options"],
-    "case list": ["procflow case list --workflow coa --overdue"],
-    "case why": ["procflow case why app-1 finalise outcome=Var-Increase"],
-    "case log": ["procflow case log app-1"],
-    "case export": ["procflow case export app-1 -o app-1.yaml"],
-    "case import": ["procflow case import scenarios/coa/full_path.yaml --prefix demo-"],
-    "case verify": ["procflow case verify", "procflow case verify --store postgresql://postgres@127.0.0.1/cases"],
-    "case migrate": ["procflow case migrate --store postgresql://postgres@127.0.0.1/cases"],
-    "clock": ["procflow clock advance 3d", "procflow clock set '2026-03-05 09:00'"],
-    "schema": ["procflow schema workflow -o workflow.schema.json", "procflow schema scenario"],
-    "lsp": ["procflow lsp"],
-    "serve": ["procflow serve", "procflow serve --store postgresql://postgres@127.0.0.1/cases --port 8080"],
-    "forecast": ["procflow forecast models/coa.yaml --cases 1000 -o forecast",
-                 "procflow forecast models/coa.yaml --from 2026-01-01 --to 2026-06-30 --compare HEAD~1 --json"],
-}
-
-
-def _add_examples(group: click.Group, prefix: str = "") -> None:
-    """Each command's --help ends with its examples (click's epilog, kept as written with \\b)."""
-    for name, command in group.commands.items():
-        lines = EXAMPLES.get(prefix + name)
-        if lines:
-            command.epilog = "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
-        if isinstance(command, click.Group):
-            _add_examples(command, prefix + name + " ")
-
-
-_add_examples(cli)
+for command in (case, clock):
+    cli.add_command(command)
+add_examples(cli)
 
 
 def main() -> None:

@@ -100,3 +100,18 @@ class SystemClock:
 
     def __call__(self) -> datetime:
         return datetime.now().replace(microsecond=0)
+
+
+def advanced(now: datetime, text: str) -> datetime:
+    """Where `text` moves a clock at `now`: on by a period (3d, 48h) or to a moment; ValueError
+    saying it is neither, or that the clock cannot go that far."""
+    try:
+        return now + parse_duration(text)
+    except ValueError:
+        try:
+            return parse_moment(text)
+        except ValueError:
+            raise ValueError(f"'{text}' is neither a period (3d, 48h) nor a moment "
+                             "(2026-03-05 09:00)") from None
+    except OverflowError:
+        raise ValueError(f"'{text}': the clock cannot go that far") from None

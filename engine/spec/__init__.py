@@ -137,3 +137,20 @@ def load_workflow(path: str | _FsPath) -> Workflow:
     from .yamlsrc import load_yaml_file
 
     return _build(load_yaml_file(path), sibling_documents(path))
+
+
+def workflow_files(folder: _FsPath) -> list[_FsPath]:
+    """The NAME.yaml workflow files of a folder, by name (none when it is not a folder)."""
+    return sorted(folder.glob("*.yaml")) if folder.is_dir() else []
+
+
+def workflow_path(name: str, folder: _FsPath, by_name: bool = False) -> _FsPath:
+    """The file of a workflow named by its path or by its name in `folder` (`by_name`: only by name,
+    as a store names one); ValueError naming the workflows the folder has when there is none."""
+    path = _FsPath(name)
+    if by_name or not path.is_file():
+        path = folder / f"{name}.yaml"
+        if not path.is_file():
+            known = ", ".join(sorted(p.stem for p in workflow_files(folder))) or "none"
+            raise ValueError(f"no workflow '{name}' (looked for {path}; known: {known})")
+    return path
