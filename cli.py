@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,7 @@ from engine.commands.options import (
     names,
     write,
 )
+from engine.commands.simulate import simulate
 from engine.commands.storing import Storing
 
 
@@ -339,49 +339,6 @@ def paths(workflow: str, to_status: str | None, max_visits: int, skeleton_dir: P
 
 
 @cli.command()
-@click.argument("target", shell_complete=names("workflows", files=True))
-@JSON_OPTION
-@WORKFLOWS_OPTION
-@STORE_OPTION
-@click.option("--clock", metavar="MOMENT", envvar="PROCFLOW_CLOCK",
-              help="Interactive: set the store's clock here first (a new store starts at 2026-01-01 09:00).")
-@click.option("--case", "case_id", metavar="ID", help="Interactive: go on with this case of the store (or name the new one).")
-def simulate(target: str, as_json: bool, workflows_dir: Path, store_url: str, clock: str | None,
-             case_id: str | None) -> None:
-    """Play a scenario file step by step, or with a workflow name, simulate interactively on the case store
-    (--store): several cases (new WORKFLOW, use ID), the store's clock, and nothing lost on quit.
-
-    With a scenario, --json prints the final state of every instance; interactively, --json makes every
-    answer one JSON object on one line.
-    """
-    from engine import DefinitionError
-    from engine.check import is_scenario
-    from engine.report import findings_text, step_text
-    from engine.scenario import load_scenario, run_scenario
-
-    if not is_scenario(Path(target)):
-        _interactive(load_workflow(target, workflows_dir), store_url, clock, case_id, as_json)
-        return
-    try:
-        result = run_scenario(load_scenario(target))
-    except DefinitionError as exc:
-        echo(findings_text(exc.findings), err=True)
-        sys.exit(1)
-    engine = result.engine
-    if as_json:
-        echo(json.dumps([engine.state(i) for i in engine.instances.values()], indent=2))
-    else:
-        echo(f"{result.title} ({result.file})")
-        for step in result.steps:
-            echo(step_text(step))
-        for inst in engine.instances.values():
-            opened = ", ".join(f"{i.code} due {i.due:%Y-%m-%d %H:%M}" for i in inst.open_intrays()) or "none"
-            echo(f"{inst.name}: {inst.status}; open intrays: {opened}")
-        echo("passed" if result.passed else f"failed: {len(result.failures)} expectation(s)")
-    sys.exit(0 if result.passed else 1)
-
-
-@cli.command()
 @click.argument("name", shell_complete=names("queries"))
 @click.argument("criteria", nargs=-1)
 @click.option("--scenario", "scenario_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -525,52 +482,6 @@ def _engine_from_store(store_file: Path, workflows_dir: Path) -> Any:
     return engine
 
 
-MAX_LINE = 10_000  # characters of one line typed into interactive simulate
-
-
-def _typed_lines(stream: Any) -> Iterator[str | None]:
-    """The lines typed, each read at most MAX_LINE + 1 characters at a time: a longer one is skipped to its end
-    and given as None, so that no line can hold the session (a 1 MB line took 38 s to split into words)."""
-    while True:
-        line = stream.readline(MAX_LINE + 1)
-        if not line:
-            return
-        if len(line) > MAX_LINE and not line.endswith("\n"):
-            while line and not line.endswith("\n"):
-                line = stream.readline(MAX_LINE + 1)
-            yield None
-        else:
-            yield line
-
-
-def _interactive(wf: Any, store_url: str, clock: str | None, case_id: str | None, as_json: bool) -> None:
-    """`simulate WORKFLOW`: a session on the case store (engine.store.session) fed the lines of standard input."""
-    from engine.clock import parse_moment
-
-    if clock is not None:
-        try:
-            parse_moment(clock)
-        except ValueError as exc:
-            fail_usage(f"--clock (or PROCFLOW_CLOCK): {exc}")
-    with Storing(store_url, Path(wf.file).parent, clock or "2026-01-01 09:00") as store:
-        from engine.store.session import StoreSession
-
-        if clock is not None:
-            store.set_clock(clock)
-        session = StoreSession(store, wf.name, case_id, json_lines=as_json)
-        echo(session.greeting)
-        for line in _typed_lines(sys.stdin):
-            if line is None:
-                said = f"a line of more than {MAX_LINE:,} characters is not read: type a shorter one"
-                echo(json.dumps({"error": said}) if as_json else f"  {said}")
-                continue
-            answer = session.handle(line)
-            if answer is None:
-                break
-            if answer:
-                echo(answer)
-
-
 @cli.command()
 @click.argument("model", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--cases", type=click.IntRange(1, 100_000_000), default=None, metavar="N",
@@ -682,7 +593,7 @@ def serve(store_url: str, workflows_dir: Path, host: str, port: int, token: str 
         run(app, host, port)
 
 
-for command in (case, clock):
+for command in (case, clock, simulate):
     cli.add_command(command)
 add_examples(cli)
 

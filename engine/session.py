@@ -1,16 +1,18 @@
-"""One line of an interactive session answered: split into words, the command run, a refusal or a user's
-mistake answered in words (or, for programs, as one JSON object). No I/O here: the CLI reads and prints."""
+"""One line of an interactive session answered: split into words, the command run, a refusal or a
+user's mistake answered in words (or, for programs, as one JSON object); and the lines typed, read
+in bounded pieces from the stream the CLI gives. The CLI says where they come from and prints."""
 from __future__ import annotations
 
 import json
 import shlex
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TextIO
 
 from .findings import Ambiguous, DefinitionError, ProcflowError, Refused
 from .values import to_json
 
 Say = Callable[[str, dict], str]
+MAX_LINE = 10_000  # characters of one line typed into an interactive session
 
 
 def plain(text: str, data: dict) -> str:
@@ -24,8 +26,8 @@ def as_json(text: str, data: dict) -> str:
 
 
 def answer(line: str, command: Callable[[str, list[str]], str], say: Say = plain) -> str | None:
-    """One command line split into words and answered by `command(cmd, rest)`: '' for a blank line, None for
-    quit, a refusal or a user's mistake answered through `say(text, data)`."""
+    """One command line split into words and answered by `command(cmd, rest)`: '' for a blank line,
+    None for quit, a refusal or a user's mistake answered through `say(text, data)`."""
     try:
         words = shlex.split(line)
     except ValueError as exc:
@@ -39,7 +41,8 @@ def answer(line: str, command: Callable[[str, list[str]], str], say: Say = plain
         return command(cmd, rest)
     except (Refused, Ambiguous) as exc:
         reasons: Any = getattr(exc, "reasons", None) or [str(exc)]
-        return say("  refused: " + "; ".join(reasons), {"event": cmd, "accepted": False, "refused": list(reasons)})
+        said = {"event": cmd, "accepted": False, "refused": list(reasons)}
+        return say("  refused: " + "; ".join(reasons), said)
     except DefinitionError as exc:
         said = "; ".join(f.message for f in exc.findings)
         return say(f"  {said}", {"error": said})
@@ -47,3 +50,19 @@ def answer(line: str, command: Callable[[str, list[str]], str], say: Say = plain
         return say(f"  {exc}", {"error": str(exc)})
     except OverflowError:
         return say("  the clock cannot go that far", {"error": "the clock cannot go that far"})
+
+
+def typed_lines(stream: TextIO) -> Iterator[str | None]:
+    """The lines typed, each read at most MAX_LINE + 1 characters at a time: a longer one is skipped
+    to its end and given as None, so that no line can hold the session (a 1 MB line took 38 s to
+    split into words)."""
+    while True:
+        line = stream.readline(MAX_LINE + 1)
+        if not line:
+            return
+        if len(line) > MAX_LINE and not line.endswith("\n"):
+            while line and not line.endswith("\n"):
+                line = stream.readline(MAX_LINE + 1)
+            yield None
+        else:
+            yield line
