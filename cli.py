@@ -16,9 +16,9 @@ import click
 
 from engine.commands.case import case, clock
 from engine.commands.examples import add_examples
+from engine.commands.forecast import forecast
 from engine.commands.options import (
     JSON_OPTION,
-    STORE_OPTION,
     WORKFLOWS_OPTION,
     echo,
     fail_usage,
@@ -26,8 +26,8 @@ from engine.commands.options import (
     names,
     write,
 )
+from engine.commands.serve import serve
 from engine.commands.simulate import simulate
-from engine.commands.storing import Storing
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -482,118 +482,7 @@ def _engine_from_store(store_file: Path, workflows_dir: Path) -> Any:
     return engine
 
 
-@cli.command()
-@click.argument("model", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--cases", type=click.IntRange(1, 100_000_000), default=None, metavar="N",
-              help="Play N cases (arriving from the period's start at the model's rate) to their last step.")
-@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Start of the period.")
-@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), default=None, help="End of the period.")
-@click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=None, help="The random seed (default: the model's).")
-@click.option("--workers", type=click.IntRange(1, 256), default=None, help="Worker processes (default: all cores).")
-@click.option("--dask", metavar="ADDRESS", default=None, help="Play the partitions on this Dask scheduler.")
-@click.option("--compare", "other", metavar="OTHER", default=None,
-              help="Also play another version of the workflow (a file, or a git revision of the model's "
-                   "workflow file) on the same arrivals and random draws, side by side.")
-@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Write figures.json, CSV files, PNG plots and report.html into this folder.")
-@click.option("--workflows", "workflows_dir", default=None, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder holding NAME.yaml workflow files (default: workflows/ beside the model's folder, "
-                   "or in the current folder).")
-@JSON_OPTION
-def forecast(model: Path, cases: int | None, start: Any, end: Any, seed: int | None, workers: int | None,
-             dask: str | None, other: str | None, out_dir: Path | None, workflows_dir: Path | None,
-             as_json: bool) -> None:
-    """Forecast a caseload: play a workload MODEL's cases through the workflow.
-
-    Every case is played through the engine (guards, effects, intrays, letters); the figures are the
-    cases in each status by day, intrays opened, closed, open and overdue, letters, cycle times, final
-    statuses and refusals. The same seed gives the same figures whatever the number of workers.
-    """
-    from engine.forecast.command import EXTRA, missing_modules
-
-    missing = missing_modules(dask is not None)
-    if missing:
-        fail_usage(f"procflow forecast needs {', '.join(missing)}: {EXTRA}")
-    from engine import DefinitionError
-    from engine.forecast.command import Options, text, write_outputs
-    from engine.forecast.command import forecast as play
-    from engine.report import findings_text
-    from engine.spec.history import HistoryError
-
-    opts = Options(model, workflows_dir, cases,
-                   start and start.date(), end and end.date(), seed, workers, dask, other,
-                   progress=not as_json and sys.stderr.isatty())
-    try:
-        result = play(opts)
-    except DefinitionError as exc:
-        click.echo(findings_text(exc.findings), err=True)
-        sys.exit(1)
-    except (ValueError, HistoryError) as exc:
-        fail_usage(str(exc))
-    if out_dir is not None:
-        try:
-            write_outputs(result, out_dir)
-        except OSError as exc:
-            from engine.files import is_disk_full
-
-            if is_disk_full(exc):
-                raise click.ClickException(f"cannot write into {out_dir}: the disk is full ({exc.strerror})") from None
-            fail_usage(f"cannot write into {out_dir}: {exc.strerror or exc}")
-    click.echo(json.dumps(result, indent=1, ensure_ascii=False) if as_json else text(result))
-
-
-@cli.command()
-@STORE_OPTION
-@WORKFLOWS_OPTION
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="The address to listen on. Any but loopback (127.0.0.1, ::1) needs --token or --token-file.")
-@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
-@click.option("--token", envvar="PROCFLOW_TOKEN", default=None, help="Every request must carry this token.")
-@click.option("--token-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Read the token from the first line of this file.")
-@click.option("--clock", "clock", metavar="MOMENT", help="A new store's clock starts here (default: now).")
-def serve(store_url: str, workflows_dir: Path, host: str, port: int, token: str | None, token_file: Path | None,
-          clock: str | None) -> None:
-    """The workbench in a browser: the workflows, their procedure pages and the store's cases, on HOST:PORT.
-
-    Start cases, fire their events through forms, move the clock, choose who is acting, and download a
-    case as a scenario. Needs the web extra: pip install 'procflow[web]'.
-    """
-    from engine.web import MISSING_EXTRA
-    from engine.web.serve import check_token, docs_maker, extra_missing, needs_token, read_token, run
-
-    if extra_missing():
-        raise click.ClickException(MISSING_EXTRA)
-    if token is not None and token_file is not None:
-        fail_usage("give --token or --token-file, not both")
-    try:
-        if token_file is not None:
-            token = read_token(token_file)
-        elif token is not None:
-            check_token(token)
-    except ValueError as exc:
-        fail_usage(str(exc))
-    if token is None and needs_token(host):
-        fail_usage(f"--host {host} is reachable from other machines: give --token or --token-file (every "
-                    "request must then carry it), or serve on 127.0.0.1")
-    names = sorted(p.stem for p in workflows_dir.glob("*.yaml")) if workflows_dir.is_dir() else []
-    if not names:
-        fail_usage(f"no workflow files in {workflows_dir}: give --workflows DIR")
-    with Storing(store_url, workflows_dir, clock) as store:
-        from engine.web import create_app
-
-        workflows = [store.hold(name) for name in names]
-        try:
-            app = create_app(store, workflows, token=token, docs=docs_maker(workflows))
-        except ImportError:
-            raise click.ClickException(MISSING_EXTRA) from None
-        shown = f"[{host}]" if ":" in host else host
-        url = f"http://{shown}:{port}/" + (f"?token={token}" if token else "")
-        click.echo(f"procflow workbench on {url} ({len(workflows)} workflow(s), store {store_url}); Ctrl-C stops it")
-        run(app, host, port)
-
-
-for command in (case, clock, simulate):
+for command in (case, clock, simulate, forecast, serve):
     cli.add_command(command)
 add_examples(cli)
 

@@ -176,11 +176,12 @@ def step_text(step: StepResult) -> str:
 
 
 def played_text(result: ScenarioResult) -> str:
-    """A scenario played step by step: each step, where each instance ends, and whether it passed."""
+    """A scenario played step by step: each step, where each instance ends, and whether it
+    passed."""
     lines = [f"{result.title} ({result.file})", *map(step_text, result.steps)]
     for inst in result.engine.instances.values():
-        opened = ", ".join(f"{i.code} due {i.due:%Y-%m-%d %H:%M}" for i in inst.open_intrays()) or "none"
-        lines.append(f"{inst.name}: {inst.status}; open intrays: {opened}")
+        opened = ", ".join(f"{i.code} due {i.due:%Y-%m-%d %H:%M}" for i in inst.open_intrays())
+        lines.append(f"{inst.name}: {inst.status}; open intrays: {opened or 'none'}")
     lines.append("passed" if result.passed else f"failed: {len(result.failures)} expectation(s)")
     return "\n".join(lines)
 

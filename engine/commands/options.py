@@ -66,17 +66,19 @@ def findings_end() -> Iterator[None]:
 
 
 @contextmanager
-def writing(what: Any) -> Iterator[None]:
-    """An OSError inside, writing `what`: a full disk ends the command with 1 saying so, and nothing
-    was changed; another failure (a missing folder, no permission) is a usage mistake."""
+def writing(what: Any, whole: bool = True) -> Iterator[None]:
+    """An OSError inside, writing `what`: a full disk ends the command with 1 saying so (and, for a
+    file written `whole`, that nothing was changed); another failure (a missing folder, no
+    permission) is a usage mistake."""
     from engine.files import is_disk_full
 
     try:
         yield
     except OSError as exc:
         if is_disk_full(exc):
-            raise click.ClickException(f"cannot write {what}: the disk is full ({exc.strerror}); "
-                                       "nothing was changed") from None
+            kept = "; nothing was changed" if whole else ""
+            raise click.ClickException(f"cannot write {what}: the disk is full ({exc.strerror})"
+                                       + kept) from None
         fail_usage(f"cannot write {what}: {exc.strerror or exc}")
 
 

@@ -1,5 +1,5 @@
-"""`procflow simulate`: a scenario file played step by step, or a workflow simulated interactively on
-the case store, a line of standard input at a time."""
+"""`procflow simulate`: a scenario file played step by step, or a workflow simulated interactively
+on the case store, a line of standard input at a time."""
 from __future__ import annotations
 
 import json
@@ -34,9 +34,9 @@ from .storing import Storing
               help="Interactive: go on with this case of the store (or name the new one).")
 def simulate(target: str, as_json: bool, workflows_dir: Path, store_url: str, clock: str | None,
              case_id: str | None) -> None:
-    """Play a scenario file step by step, or with a workflow name, simulate interactively on the case
-    store (--store): several cases (new WORKFLOW, use ID), the store's clock, and nothing lost on
-    quit.
+    """Play a scenario file step by step, or with a workflow name, simulate interactively on the
+    case store (--store): several cases (new WORKFLOW, use ID), the store's clock, and nothing lost
+    on quit.
 
     With a scenario, --json prints the final state of every instance; interactively, --json makes
     every answer one JSON object on one line.
@@ -77,7 +77,8 @@ def interactive(wf: Any, store_url: str, clock: str | None, case_id: str | None,
         echo(session.greeting)
         for line in typed_lines(sys.stdin):
             if line is None:
-                said = f"a line of more than {MAX_LINE:,} characters is not read: type a shorter one"
+                said = (f"a line of more than {MAX_LINE:,} characters is not read: "
+                        "type a shorter one")
                 echo(json.dumps({"error": said}) if as_json else f"  {said}")
                 continue
             answer = session.handle(line)
