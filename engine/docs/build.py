@@ -9,23 +9,18 @@ transition (or event) does. Pure: no I/O.
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..citations import parse as parse_citation
-from ..model import Event, Pos, Workflow
-from .common import R_NUMBER, Slot, line_of, split_labels
+from ..model import Event, Pos, Query, Workflow
+from .common import Slot, line_of, split_labels
 from .effects import EffectLines
 from .events import EventBlocks
 from .model import (
-    Assumption,
-    AssumptionGroup,
     Block,
     CrossRef,
     Document,
-    IntrayEntry,
-    LetterEntry,
     Line,
     PartDoc,
     Ref,
@@ -33,15 +28,17 @@ from .model import (
     RuleRef,
     TableDoc,
 )
+from .registers import Registers
 from .words import Words, join, value
 
 
 def document(wf: Workflow, related: Iterable[Workflow] = ()) -> Document:
-    """The procedure document of `wf`; `related`: the other workflows of the site (titles, links)."""
+    """The procedure document of `wf`; `related`: the other workflows of the site (titles,
+    links)."""
     return _DocumentBuilder(wf, {w.name: w for w in related if w.name != wf.name}).build()
 
 
-class _DocumentBuilder(EventBlocks, EffectLines):
+class _DocumentBuilder(EventBlocks, EffectLines, Registers):
     def __init__(self, wf: Workflow, related: Mapping[str, Workflow]):
         self.wf = wf
         self.related = related
@@ -56,7 +53,8 @@ class _DocumentBuilder(EventBlocks, EffectLines):
         self.dues: dict[str, list[str]] = {}
         self.recipients: dict[str, list[str]] = {}
         self.issued: dict[str, list[Slot]] = {}
-        self.statuses_at: dict[Slot, list[Block]] = {}  # the statuses a step defines, said after its events
+        # the statuses a step defines, said after its events
+        self.statuses_at: dict[Slot, list[Block]] = {}
         self.words = Words(titles={n: f.label for n, f in wf.fields.items()},
                            kinds={n: f.type for n, f in wf.fields.items()},
                            intrays={c: i.name for c, i in wf.intrays.items()},
@@ -83,7 +81,8 @@ class _DocumentBuilder(EventBlocks, EffectLines):
         return proc.table(number) if proc is not None and doc == proc.document else None
 
     def own(self, slot: Slot) -> bool:
-        """Is the slot a row of this page: a step (or a whole table) of the catalogue, or a part of the text?"""
+        """Is the slot a row of this page: a step (or a whole table) of the catalogue, or a part of
+        the text?"""
         if slot[0] == "label":
             return True
         if self.wf.procedure is None:
@@ -125,37 +124,14 @@ class _DocumentBuilder(EventBlocks, EffectLines):
             return Ref(label, self.anchor(slot))
         for other in self.related.values():
             proc = other.procedure
-            if proc and proc.document == doc and proc.table(table) and (step is None or proc.table(table).step(step)):
+            if (proc and proc.document == doc and proc.table(table)
+                    and (step is None or proc.table(table).step(step))):
                 return Ref(label, self.anchor(slot), other.name)
         return Ref(label)
 
-    # -- assumptions ----------------------------------------------------------------------
-    def number_assumptions(self) -> None:
-        unnumbered = 0
-        for _where, text, _pos in self.wf.assumptions():
-            if text in self.notes:
-                continue
-            m = R_NUMBER.match(text)
-            if m:
-                label = re.sub(r"\s+", "", m.group(1))
-            else:
-                unnumbered += 1
-                label = f"A{unnumbered}"
-            self.notes[text] = Ref(label, f"a-{len(self.notes) + 1}")
-
-    def note(self, text: str) -> tuple[Ref, ...]:
-        return (self.notes[text],) if text and text in self.notes else ()
-
-    def use(self, text: str, slots: list[Slot], pos: Pos) -> None:
-        if not text:
-            return
-        found_slots, lines = self.uses.setdefault(text, ([], []))
-        found_slots.extend(s for s in slots if s not in found_slots)
-        if line_of(pos) and line_of(pos) not in lines:
-            lines.append(line_of(pos))
-
     # -- the cross-reference ----------------------------------------------------------------
-    def rule(self, slots: list[Slot], group: str, label: str, pos: Pos, assumption: str = "") -> None:
+    def rule(self, slots: list[Slot], group: str, label: str, pos: Pos,
+             assumption: str = "") -> None:
         for slot in slots:
             refs = self.xref[slot].setdefault(group, [])
             last = refs[-1] if refs else None
@@ -167,33 +143,38 @@ class _DocumentBuilder(EventBlocks, EffectLines):
         self.use(assumption, slots, pos)
 
     def definitions(self) -> None:
-        wf, group = self.wf, ""
+        wf = self.wf
+
+        def rule(source: str, label: str, pos: Pos, assumption: str) -> None:
+            self.rule(self.slots(source), "", label, pos, assumption)
+
         for lst in wf.lists.values():
-            self.rule(self.slots(lst.source), group, f"dropdown {lst.name}", lst.pos, lst.assumption)
+            rule(lst.source, f"dropdown {lst.name}", lst.pos, lst.assumption)
         for t in wf.tables.values():
-            self.rule(self.slots(t.source), group, f"table {t.title or t.name}", t.pos, t.assumption)
+            rule(t.source, f"table {t.title or t.name}", t.pos, t.assumption)
             for key, (source, text, pos) in t.row_notes.items():
-                self.rule(self.slots(source), group, f"table {t.title or t.name}, row {key}", pos, text)
+                rule(source, f"table {t.title or t.name}, row {key}", pos, text)
         for spec in wf.fields.values():
-            self.rule(self.slots(spec.source), group, f"field {spec.label}", spec.pos, spec.assumption)
+            rule(spec.source, f"field {spec.label}", spec.pos, spec.assumption)
         for st in wf.statuses.values():
             st_slots = self.slots(st.source)
-            self.rule(st_slots, group, f"status {st.name}", st.pos, st.assumption)
-            said = (st.description or "").strip() + (" A final status: the case is finalised." if st.final else "")
+            self.rule(st_slots, "", f"status {st.name}", st.pos, st.assumption)
+            final = " A final status: the case is finalised." if st.final else ""
+            said = ((st.description or "").strip() + final).strip()
             for slot in st_slots:
                 self.statuses_at.setdefault(slot, []).append(
-                    Block(f"Status “{st.name}”", (Line("rule", said.strip()),) if said.strip() else (),
+                    Block(f"Status “{st.name}”", (Line("rule", said),) if said else (),
                           self.note(st.assumption), "status"))
         for it in wf.intrays.values():
-            self.rule(self.slots(it.source), group, f"intray {it.code}", it.pos, it.assumption)
+            rule(it.source, f"intray {it.code}", it.pos, it.assumption)
             if it.stays_open is not None:
                 self.use(it.stays_open[1], self.slots(it.source), it.stays_open[2])
         for lt in wf.letters.values():
-            self.rule(self.slots(lt.source), group, f"letter {lt.code}", lt.pos, lt.assumption)
+            rule(lt.source, f"letter {lt.code}", lt.pos, lt.assumption)
         for q in wf.queries.values():
-            self.rule(self.slots(q.source), group, f"search “{q.title}”", q.pos, q.assumption)
+            rule(q.source, f"search “{q.title}”", q.pos, q.assumption)
         for sc in wf.schedules.values():
-            self.rule(self.slots(sc.source), group, f"schedule {sc.name} ({sc.at})", sc.pos, sc.assumption)
+            rule(sc.source, f"schedule {sc.name} ({sc.at})", sc.pos, sc.assumption)
 
     # -- words for one event --------------------------------------------------------------
     def query_titles(self) -> dict[str, str]:
@@ -204,8 +185,8 @@ class _DocumentBuilder(EventBlocks, EffectLines):
     def event_words(self, ev: Event) -> Words:
         titles = {**self.words.titles, **{d.name: d.label for d in ev.data}}
         kinds = {**self.words.kinds, **{d.name: d.type for d in ev.data}}
-        return Words(titles=titles, kinds=kinds, intrays=self.words.intrays, queries=self.words.queries,
-                     tables=self.words.tables)
+        return Words(titles=titles, kinds=kinds, intrays=self.words.intrays,
+                     queries=self.words.queries, tables=self.words.tables)
 
     def statuses(self, sources: Iterable[str]) -> str:
         sources = list(sources)
@@ -214,48 +195,56 @@ class _DocumentBuilder(EventBlocks, EffectLines):
             return f"any status but “{self.wf.initial}”"
         if len(sources) > 3 and set(sources) == every:
             return "any status"
-        return ("status " if len(sources) == 1 else "statuses ") + join([f"“{s}”" for s in sources], "or")
+        said = join([f"“{s}”" for s in sources], "or")
+        return ("status " if len(sources) == 1 else "statuses ") + said
 
     # -- other rules placed at steps: searches, schedules, rows of data -----------------------
     def others(self) -> None:
         wf = self.wf
         for q in wf.queries.values():
-            words = Words(titles={**self.words.titles, **{p.name: p.label for p in q.params}},
-                          kinds={**self.words.kinds, **{p.name: p.type for p in q.params}},
-                          intrays=self.words.intrays, queries=self.words.queries, tables=self.words.tables,
-                          recorded="the record's")
-            lines = self.field_lines(list(q.params), words)
-            given = {p.name: p.label for p in q.params}
-            found = "Finds the records"
-            if q.match:
-                found += " whose " + join([f"{self.words.name(f)} is the {given.get(p, p)} given" for f, p in q.match])
-            if q.where is not None:
-                found += f"{' and' if q.match else ''} where {words.condition(q.where.text)}"
-            if q.order_by:
-                found += f", sorted by {join([self.words.name(n) for n in q.order_by])}"
-            lines.append(Line("search", found + ".", notes=self.note(q.assumption)))
-            for slot in self.slots(q.source):
-                self.blocks.setdefault(slot, []).append(Block(f"Search: {q.title}", tuple(lines), kind="search"))
+            self.add(q.source, Block(f"Search: {q.title}", tuple(self.search_lines(q)),
+                                     kind="search"))
         for sc in wf.schedules.values():
             ev = wf.events.get(sc.event)
-            line = Line("schedule", f"Every day at {sc.at} the system does “{ev.title if ev else sc.event}” on every "
-                        "record where it can happen.", notes=self.note(sc.assumption))
-            for slot in self.slots(sc.source):
-                self.blocks.setdefault(slot, []).append(Block("Overnight run" if sc.at == "00:00" else "Daily run",
-                                                              (line,), kind="schedule"))
+            line = Line("schedule", f"Every day at {sc.at} the system does "
+                        f"“{ev.title if ev else sc.event}” on every record where it can happen.",
+                        notes=self.note(sc.assumption))
+            self.add(sc.source, Block("Overnight run" if sc.at == "00:00" else "Daily run", (line,),
+                                      kind="schedule"))
         for t in wf.tables.values():
             title = t.title or t.name
             keys = join([str(k) for k in t.rows])
-            for slot in self.slots(t.source):
-                self.blocks.setdefault(slot, []).append(Block(
-                    f"The {title} table", (Line("rule", f"One row for each of: {keys}.", notes=self.note(t.assumption)),),
-                    kind="table"))
+            rows = Line("rule", f"One row for each of: {keys}.", notes=self.note(t.assumption))
+            self.add(t.source, Block(f"The {title} table", (rows,), kind="table"))
             for key, row in t.rows.items():
                 source, text, _pos = t.row_notes.get(key, ("", "", None))
                 lines = tuple(Line("rule", f"{c.label}: {value(row[c.name])}") for c in t.columns
                               if row.get(c.name) is not None)
-                for slot in self.slots(source):
-                    self.blocks.setdefault(slot, []).append(Block(f"{title}: {key}", lines, self.note(text), "table"))
+                self.add(source, Block(f"{title}: {key}", lines, self.note(text), "table"))
+
+    def add(self, source: str, block: Block) -> None:
+        """`block` placed at each step `source` cites."""
+        for slot in self.slots(source):
+            self.blocks.setdefault(slot, []).append(block)
+
+    def search_lines(self, q: Query) -> list[Line]:
+        """What a search asks for and finds."""
+        words = Words(titles={**self.words.titles, **{p.name: p.label for p in q.params}},
+                      kinds={**self.words.kinds, **{p.name: p.type for p in q.params}},
+                      intrays=self.words.intrays, queries=self.words.queries,
+                      tables=self.words.tables, recorded="the record's")
+        lines = self.field_lines(list(q.params), words)
+        given = {p.name: p.label for p in q.params}
+        found = "Finds the records"
+        if q.match:
+            found += " whose " + join([f"{self.words.name(f)} is the {given.get(p, p)} given"
+                                       for f, p in q.match])
+        if q.where is not None:
+            found += f"{' and' if q.match else ''} where {words.condition(q.where.text)}"
+        if q.order_by:
+            found += f", sorted by {join([self.words.name(n) for n in q.order_by])}"
+        lines.append(Line("search", found + ".", notes=self.note(q.assumption)))
+        return lines
 
     # -- the document ---------------------------------------------------------------------
     def build(self) -> Document:
@@ -267,32 +256,41 @@ class _DocumentBuilder(EventBlocks, EffectLines):
         for slot, blocks in self.statuses_at.items():
             self.blocks.setdefault(slot, []).extend(blocks)
         for slot, blocks in self.blocks.items():
-            blocks.sort(key=lambda b: b.rank)
-            closed = [b for b in blocks if b.rank == 1]
-            if len(closed) > 1:  # the events this step makes unavailable, said together
-                said: dict[tuple[str, tuple[Ref, ...]], list[str]] = {}  # one sentence, the events saying it
-                for b in closed:
-                    for line in b.lines:
-                        said.setdefault((line.text, line.notes), []).append(b.title)
-                merged = Block("Not available", tuple(Line("blocked", f"{'; '.join(titles)}: {text}", notes=notes)
-                                                      for (text, notes), titles in said.items()), kind="unavailable")
-                self.blocks[slot] = [b for b in blocks if b.rank == 0] + [merged] + [b for b in blocks if b.rank == 2]
+            self.blocks[slot] = self.unavailable_together(blocks)
         tables = self.tables()
         shown = {(t.document, t.number, r.number) for t in tables for r in t.rows}
-        parts = tuple(PartDoc(label, self.anchor(("label", label)), tuple(self.blocks.get(("label", label), ())))
+        parts = tuple(PartDoc(label, self.anchor(("label", label)),
+                              tuple(self.blocks.get(("label", label), ())))
                       for label in self.labels())
         crossref, unimplemented = self.crossref(tables)
+        cited_elsewhere = (s for s in self.order if s[0] == "place"
+                           and (s[1], s[2], s[3]) not in shown and self.xref.get(s))
         elsewhere = tuple(
             CrossRef(self.ref(slot, full=True), self.heading(slot), self.groups(slot))
-            for slot in sorted((s for s in self.order if s[0] == "place" and (s[1], s[2], s[3]) not in shown
-                                and self.xref.get(s)), key=lambda s: (s[1], s[2], s[3] or 0)))
+            for slot in sorted(cited_elsewhere, key=lambda s: (s[1], s[2], s[3] or 0)))
         proc = wf.procedure
         return Document(
             workflow=wf.name, title=wf.title, procedure=proc.title if proc else "",
-            purpose=proc.purpose if proc else "", description=wf.description, file=wf.file, version=wf.version,
-            tables=tables, parts=parts, intrays=self.intrays(), letters=self.letters(),
-            assumptions=self.assumption_groups(), crossref=crossref, unimplemented=unimplemented,
-            elsewhere=elsewhere)
+            purpose=proc.purpose if proc else "", description=wf.description, file=wf.file,
+            version=wf.version, tables=tables, parts=parts, intrays=self.intrays(),
+            letters=self.letters(), assumptions=self.assumption_groups(), crossref=crossref,
+            unimplemented=unimplemented, elsewhere=elsewhere)
+
+    @staticmethod
+    def unavailable_together(blocks: list[Block]) -> list[Block]:
+        """A step's blocks in their order; the events it makes unavailable said together."""
+        blocks.sort(key=lambda b: b.rank)
+        closed = [b for b in blocks if b.rank == 1]
+        if len(closed) <= 1:
+            return blocks
+        said: dict[tuple[str, tuple[Ref, ...]], list[str]] = {}  # a sentence: the events saying it
+        for b in closed:
+            for line in b.lines:
+                said.setdefault((line.text, line.notes), []).append(b.title)
+        merged = Block("Not available", tuple(
+            Line("blocked", f"{'; '.join(titles)}: {text}", notes=notes)
+            for (text, notes), titles in said.items()), kind="unavailable")
+        return [b for b in blocks if b.rank == 0] + [merged] + [b for b in blocks if b.rank == 2]
 
     def tables(self) -> tuple[TableDoc, ...]:
         proc = self.wf.procedure
@@ -300,113 +298,33 @@ class _DocumentBuilder(EventBlocks, EffectLines):
         if proc is not None:
             for t in proc.tables:
                 steps: list[tuple[int | None, str]] = [(s.number, s.heading) for s in t.steps]
-                found.append(self.table_doc(proc.document, t.number, t.title, t.start, t.columns, t.rows, steps))
+                found.append(self.table_doc(proc.document, t.number, t.title, t.start, t.columns,
+                                            t.rows, steps))
             return tuple(found)
         cited: dict[tuple[str, int], set[int]] = {}
         for slot in self.order:
             if slot[0] == "place":
-                cited.setdefault((slot[1], slot[2]), set()).update([slot[3]] if slot[3] is not None else [])
+                numbers = cited.setdefault((slot[1], slot[2]), set())
+                numbers.update([slot[3]] if slot[3] is not None else [])
         for (doc, number), numbers in sorted(cited.items()):
             steps = [(n, "") for n in sorted(numbers)]
             title = f"{doc} Table {number}".strip()
             found.append(self.table_doc(doc, number, title, "", ("Step", "Action"), "Step", steps))
         return tuple(found)
 
-    def table_doc(self, doc: str, number: int, title: str, start: str, columns: tuple[str, str], kind: str,
-                  steps: list[tuple[int | None, str]]) -> TableDoc:
+    def table_doc(self, doc: str, number: int, title: str, start: str, columns: tuple[str, str],
+                  kind: str, steps: list[tuple[int | None, str]]) -> TableDoc:
         rows = []
         whole: Slot = ("place", doc, number, None)
         if self.blocks.get(whole):
-            rows.append(Row(None, f"All {kind.lower()}s", self.anchor(whole), tuple(self.blocks[whole])))
+            rows.append(Row(None, f"All {kind.lower()}s", self.anchor(whole),
+                            tuple(self.blocks[whole])))
         for n, heading in steps:
             slot: Slot = ("place", doc, number, n)
             rows.append(Row(n, heading, self.anchor(slot), tuple(self.blocks.get(slot, ()))))
-        return TableDoc(doc, number, title, start, columns, tuple(rows), f"{(doc or 'doc').lower()}-t{number}", kind)
+        return TableDoc(doc, number, title, start, columns, tuple(rows),
+                        f"{(doc or 'doc').lower()}-t{number}", kind)
 
     def source_refs(self, source: str) -> tuple[Ref, ...]:
         return tuple(self.ref(s) for s in self.slots(source))
 
-    def sorted(self, slots: Iterable[Slot]) -> list[Slot]:
-        """Table places in the order of the text (this document first), then the parts, as first cited."""
-        def key(slot: Slot) -> tuple[Any, ...]:
-            if slot[0] == "label":
-                return (2, self.order.index(slot), "", 0, 0)
-            return (0 if slot[1] == self.doc else 1, 0, slot[1], slot[2], -1 if slot[3] is None else slot[3])
-        return sorted(slots, key=key)
-
-    def heading(self, slot: Slot) -> str:
-        if slot[0] == "label":
-            return ""
-        for wf in (self.wf, *self.related.values()):
-            proc = wf.procedure
-            if proc and proc.document == slot[1] and proc.table(slot[2]):
-                table = proc.table(slot[2])
-                if slot[3] is None:
-                    return table.title  # type: ignore[union-attr]
-                step = table.step(slot[3])  # type: ignore[union-attr]
-                return step.heading if step else ""
-        return ""
-
-    def groups(self, slot: Slot) -> tuple[tuple[str, tuple[RuleRef, ...]], ...]:
-        found = self.xref.get(slot, {})
-        ordered = sorted(found.items(), key=lambda kv: kv[0] == "")  # the events first, in file order
-        return tuple((group, tuple(refs)) for group, refs in ordered)
-
-    def crossref(self, tables: tuple[TableDoc, ...]) -> tuple[tuple[CrossRef, ...], tuple[Ref, ...]]:
-        found: list[CrossRef] = []
-        missing: list[Ref] = []
-        for t in tables:
-            whole: Slot = ("place", t.document, t.number, None)
-            if not any(row.number is None for row in t.rows) and self.xref.get(whole):
-                found.append(CrossRef(self.ref(whole), t.title, self.groups(whole)))
-            for row in t.rows:
-                slot: Slot = ("place", t.document, t.number, row.number)
-                groups = self.groups(slot)
-                ref = self.ref(slot)
-                found.append(CrossRef(ref, row.heading if row.number is not None else t.title, groups))
-                if row.number is not None and not groups:
-                    missing.append(Ref(f"{ref.label}: {row.heading}" if row.heading else ref.label, ref.anchor))
-        for label in self.labels():
-            slot = ("label", label)
-            found.append(CrossRef(self.ref(slot), "", self.groups(slot)))
-        return tuple(found), tuple(missing)
-
-    def intrays(self) -> tuple[IntrayEntry, ...]:
-        out = []
-        for code, it in self.wf.intrays.items():
-            due = it.due_text
-            overrides = self.dues.get(code, [])
-            if overrides:
-                due = (f"{due}, or " if due else "") + join([f"on {o}" for o in overrides], "or")
-            stays = ""
-            if it.stays_open is not None:
-                where = join(list(it.stays_open[0]), "or") or "any final status"
-                stays = f"May stay open in {where}."
-            notes = self.note(it.assumption) + (self.note(it.stays_open[1]) if it.stays_open else ())
-            out.append(IntrayEntry(code, it.name, due or "not given",
-                                   tuple(self.ref(s) for s in self.sorted(self.opened.get(code, []))),
-                                   tuple(self.ref(s) for s in self.sorted(self.closed.get(code, []))),
-                                   self.source_refs(it.source), stays, notes))
-        return tuple(out)
-
-    def letters(self) -> tuple[LetterEntry, ...]:
-        return tuple(LetterEntry(code, lt.title, "; or ".join(self.recipients.get(code, [])) or "not issued",
-                                 tuple(self.ref(s) for s in self.sorted(self.issued.get(code, []))),
-                                 self.source_refs(lt.source),
-                                 self.note(lt.assumption))
-                     for code, lt in self.wf.letters.items())
-
-    def assumption_groups(self) -> tuple[AssumptionGroup, ...]:
-        groups: dict[str, list[Assumption]] = {}
-        for text, ref in self.notes.items():
-            slots, lines = self.uses.get(text, ([], []))
-            places = tuple(self.ref(s) for s in self.sorted(slots))
-            key = ref.label.split("/")[0] if ref.label.startswith("R") else ""
-            said = re.sub(r"^\s*R\d+(?:\s*/\s*R\d+)*\s*:\s*", "", text) if ref.label.startswith("R") else text
-            groups.setdefault(key, []).append(Assumption(ref.label, said, ref.anchor, places, len(lines),
-                                                         tuple(sorted(lines))))
-
-        def order(key: str) -> tuple[int, int, str]:  # R2 before R10: by length, then digits (no int of any size)
-            return (1, 0, "") if not key else (0, len(key), key)
-
-        return tuple(AssumptionGroup(k, tuple(groups[k])) for k in sorted(groups, key=order))
