@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -30,6 +32,46 @@ def engine(mini):
     from engine.runtime import Engine
 
     return Engine([mini], clock=SimulatedClock("2026-03-02 09:00"))
+
+
+# -- git repositories (tests/test_diff.py, tests/test_versions.py) -----------------------------
+class GitRepo:
+    """A git repository in a folder, for the tests of `diff --git` and of a workflow's past versions."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.git("init", "-q")
+
+    def git(self, *args: str) -> str:
+        out = subprocess.run(["git", "-c", "user.name=Test", "-c", "user.email=test@example.org",
+                              "-c", "commit.gpgsign=false", *args],
+                             cwd=self.path, capture_output=True, text=True, check=True)
+        return out.stdout.strip()
+
+    def write(self, name: str, text: str) -> Path:
+        path = self.path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    def commit(self, message: str, files: dict[str, str] | None = None,
+               add: tuple[str, ...] = ()) -> None:
+        """Write `files` (name: text) and add them and the paths `add`, then commit them with every
+        change to a file git tracks already."""
+        for name, text in (files or {}).items():
+            self.write(name, text)
+        if files or add:
+            self.git("add", *(files or {}), *add)
+        self.git("commit", "-q", "-a", "-m", message)
+
+
+@pytest.fixture
+def git_repo(tmp_path):
+    """An empty git repository in the test's temporary folder; the test skips where git is not
+    installed."""
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    return GitRepo(tmp_path)
 
 
 # -- the case store's backends (tests/test_store*.py) ------------------------------------------

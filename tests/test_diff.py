@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -23,7 +22,6 @@ from engine.spec import load_workflow_text
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden"
 WORKFLOWS = sorted((ROOT / "workflows").glob("*.yaml"))
-needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
 OLD = """\
 workflow: app
@@ -490,25 +488,14 @@ def test_diff_draws_the_change(tmp_path):
 
 # -- git revisions ----------------------------------------------------------------------------------------
 
-def git(repo: Path, *args: str) -> str:
-    out = subprocess.run(["git", "-c", "user.name=Test", "-c", "user.email=test@example.org", "-c",
-                          "commit.gpgsign=false", *args], cwd=repo, capture_output=True, text=True, check=True)
-    return out.stdout.strip()
-
-
 @pytest.fixture
-def repo(tmp_path):
+def repo(git_repo):
     """A git repository whose workflows/app.yaml is OLD in the first commit and NEW in the second."""
-    git(tmp_path, "init", "-q")
-    write(tmp_path, "workflows/app.yaml", OLD)
-    git(tmp_path, "add", ".")
-    git(tmp_path, "commit", "-q", "-m", "first")
-    write(tmp_path, "workflows/app.yaml", NEW)
-    git(tmp_path, "commit", "-q", "-am", "second")
-    return tmp_path
+    git_repo.commit("first", {"workflows/app.yaml": OLD})
+    git_repo.commit("second", {"workflows/app.yaml": NEW})
+    return git_repo.path
 
 
-@needs_git
 def test_diff_of_git_revisions(repo, monkeypatch):
     monkeypatch.chdir(repo)
     two = run("diff", "--git", "HEAD~1", "HEAD", "workflows/app.yaml")
@@ -523,7 +510,6 @@ def test_diff_of_git_revisions(repo, monkeypatch):
     assert run("diff", "--git", "HEAD", "HEAD", "workflows/app.yaml").exit_code == 0
 
 
-@needs_git
 def test_git_mistakes_are_usage_errors(repo, monkeypatch):
     monkeypatch.chdir(repo)
     for args, says in [(("--git", "nope", "workflows/app.yaml"), "unknown revision 'nope'"),
@@ -535,25 +521,20 @@ def test_git_mistakes_are_usage_errors(repo, monkeypatch):
         assert says in result.output, result.output
 
 
-@needs_git
-def test_an_old_revision_reads_its_siblings_at_that_revision(repo, monkeypatch):
+def test_an_old_revision_reads_its_siblings_at_that_revision(repo, git_repo, monkeypatch):
     """A workflow calling another's query is loaded with the folder as it was at that revision."""
     monkeypatch.chdir(repo)
     multi = ROOT / "tests" / "fixtures" / "multi" / "workflows"
-    for path in multi.glob("*.yaml"):
-        write(repo, f"multi/{path.name}", path.read_text(encoding="utf-8"))
-    git(repo, "add", ".")
-    git(repo, "commit", "-q", "-m", "multi")
+    git_repo.commit("multi", {f"multi/{path.name}": path.read_text(encoding="utf-8")
+                              for path in multi.glob("*.yaml")})
     result = run("diff", "--git", "HEAD", "HEAD", "multi/case.yaml")
     assert result.exit_code == 0, result.output
 
 
-@needs_git
-def test_a_few_edits_of_the_coa_procedure_read_as_those_edits_and_nothing_else(tmp_path, monkeypatch):
-    git(tmp_path, "init", "-q")
+def test_a_few_edits_of_the_coa_procedure_read_as_those_edits_and_nothing_else(
+        tmp_path, git_repo, monkeypatch):
     shutil.copytree(ROOT / "workflows", tmp_path / "workflows")
-    git(tmp_path, "add", ".")
-    git(tmp_path, "commit", "-q", "-m", "as it is")
+    git_repo.commit("as it is", add=("workflows",))
     coa = tmp_path / "workflows" / "coa.yaml"
     text = coa.read_text(encoding="utf-8")
     edits = [("  COAASREQ:\n    name: COA Case Assessment Required\n    due: 48h",

@@ -19,7 +19,6 @@ from engine.spec import load_workflow_text
 from engine.spec.history import content_version, find_version, load_at, previous
 
 ROOT = Path(__file__).resolve().parent.parent
-needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
 V1 = """\
 workflow: app
@@ -169,21 +168,11 @@ def test_the_version_of_a_text_is_the_version_the_loader_gives(path):
 
 # -- git ---------------------------------------------------------------------------------------------
 
-def git(repo: Path, *args: str) -> str:
-    out = subprocess.run(["git", "-c", "user.name=Test", "-c", "user.email=test@example.org", "-c",
-                          "commit.gpgsign=false", *args], cwd=repo, capture_output=True, text=True, check=True)
-    return out.stdout.strip()
-
-
 @pytest.fixture
-def repo(tmp_path):
+def repo(git_repo):
     """A git repository with workflows/app.yaml at V1 in its one commit."""
-    git(tmp_path, "init", "-q")
-    (tmp_path / "workflows").mkdir()
-    (tmp_path / "workflows" / "app.yaml").write_text(V1, encoding="utf-8")
-    git(tmp_path, "add", ".")
-    git(tmp_path, "commit", "-q", "-m", "v1")
-    return tmp_path
+    git_repo.commit("v1", {"workflows/app.yaml": V1})
+    return git_repo.path
 
 
 def store_of_v1(repo: Path) -> Path:
@@ -196,12 +185,11 @@ def store_of_v1(repo: Path) -> Path:
     return store
 
 
-@needs_git
-def test_a_store_case_of_an_old_version_is_bound_to_it_from_the_git_history(repo):
+def test_a_store_case_of_an_old_version_is_bound_to_it_from_the_git_history(repo, git_repo):
     store = store_of_v1(repo)
     path = repo / "workflows" / "app.yaml"
     path.write_text(V2, encoding="utf-8")
-    git(repo, "commit", "-q", "-am", "v2")
+    git_repo.commit("v2")
     path.write_text(V2.replace("title: Decide", "title: Decide the application"), encoding="utf-8")  # not committed
     engine = _engine_from_store(store, repo / "workflows")
     case = engine.instances["main"]
@@ -213,7 +201,6 @@ def test_a_store_case_of_an_old_version_is_bound_to_it_from_the_git_history(repo
     assert find_version(path, v1).version == v1
 
 
-@needs_git
 def test_a_store_case_of_a_version_in_no_commit_is_refused_clearly(repo, monkeypatch):
     store = store_of_v1(repo)
     states = json.loads(store.read_text(encoding="utf-8"))
@@ -228,7 +215,6 @@ def test_a_store_case_of_a_version_in_no_commit_is_refused_clearly(repo, monkeyp
     assert result.exit_code == 1 and "which is no longer available" in result.output
 
 
-@needs_git
 def test_load_at_and_previous(repo):
     path = repo / "workflows" / "app.yaml"
     assert load_at(path, "HEAD").version == content_version(V1)
@@ -244,8 +230,7 @@ def check(*args: str):
     return CliRunner().invoke(cli, ["check", *args])
 
 
-@needs_git
-def test_check_warns_when_a_status_cases_may_be_in_is_gone(repo, monkeypatch):
+def test_check_warns_when_a_status_cases_may_be_in_is_gone(repo, git_repo, monkeypatch):
     monkeypatch.chdir(repo)
     path = repo / "workflows" / "app.yaml"
     assert check("workflows").exit_code == 0
@@ -261,7 +246,7 @@ def test_check_warns_when_a_status_cases_may_be_in_is_gone(repo, monkeypatch):
     assert "keep 'Withdrawn' until no case is in it" in found[0]["hint"]
     assert check("workflows", "--strict").exit_code == 1
     # once committed, HEAD has it too: compare with the commit before
-    git(repo, "commit", "-q", "-am", "v2")
+    git_repo.commit("v2")
     assert check("workflows", "--strict").exit_code == 0
     result = check("workflows", "--against", "HEAD~1")
     assert result.exit_code == 0 and "status 'Withdrawn' of its version at HEAD~1" in result.output
@@ -269,26 +254,24 @@ def test_check_warns_when_a_status_cases_may_be_in_is_gone(repo, monkeypatch):
     assert result.exit_code == 2 and "unknown revision 'nope'" in result.output
 
 
-@needs_git
-def test_check_says_nothing_of_a_status_no_case_can_be_in(repo, monkeypatch):
+def test_check_says_nothing_of_a_status_no_case_can_be_in(repo, git_repo, monkeypatch):
     """A status no event leads to in the old version held no case: removing it is not a risk."""
     monkeypatch.chdir(repo)
     path = repo / "workflows" / "app.yaml"
     orphan = V1.replace("  Withdrawn: {final: true, source: Table 3 Step 1}",
                         "  Withdrawn: {final: true, source: Table 3 Step 1}\n  Never: {final: true, source: X}")
     path.write_text(orphan, encoding="utf-8")
-    git(repo, "commit", "-q", "-am", "an unreachable status")
+    git_repo.commit("an unreachable status")
     path.write_text(V1, encoding="utf-8")
     assert "removed-status" not in check("workflows", "--json").output
 
 
-@needs_git
-def test_check_reads_an_old_version_that_would_not_load_now(repo, monkeypatch):
+def test_check_reads_an_old_version_that_would_not_load_now(repo, git_repo, monkeypatch):
     """The old text is only read: a version with a mistake of its own still tells which statuses cases may be in."""
     monkeypatch.chdir(repo)
     path = repo / "workflows" / "app.yaml"
     path.write_text(V1.replace("title: Decide\n", "title: Decide\n    colour: blue\n"), encoding="utf-8")
-    git(repo, "commit", "-q", "-am", "a version with an unknown key")
+    git_repo.commit("a version with an unknown key")
     path.write_text(V2, encoding="utf-8")
     assert "status 'Withdrawn' of its version at HEAD" in check("workflows").output
 
