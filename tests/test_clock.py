@@ -69,3 +69,11 @@ def test_simulated_clock_moves_only_when_told():
 def test_a_period_is_said_as_written(text, words):
     assert duration_words(text) == words
 
+
+def test_the_engine_clock_does_not_move_backwards(mini):
+    from engine import Engine, Refused
+
+    engine = Engine([mini], clock=SimulatedClock("2026-03-02 09:00"))
+    with pytest.raises(Refused, match="the clock cannot move backwards"):
+        engine.advance(datetime(2026, 3, 1))
+    assert engine.clock() == datetime(2026, 3, 2, 9)

@@ -1,7 +1,7 @@
 """Fuzzing `check` as an attacker and a careless editor would: structure-aware mutations of the real workflows,
 and expression text put into a guard. Every input is checked within a time and a memory budget, and ends in a
 workflow or in positioned findings: never a traceback, a hang or gigabytes. The corpus of the cases that once
-broke it is tested one by one in test_limits.py, test_check_catches.py, test_stores.py and test_expr.py."""
+broke it is tested one by one in test_limits.py, test_check.py, test_stores.py and test_expr.py."""
 from __future__ import annotations
 
 import resource

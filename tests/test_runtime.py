@@ -540,3 +540,11 @@ def test_an_update_of_another_instance_overtaken_since_it_was_decided_is_refused
     assert (engine.state(marker), engine.state(target)) == before
     engine.fire(marker, "mark")
     assert (target.fields["note"], target.fields["tag"]) == ("marked", "new")
+
+
+@pytest.mark.parametrize("name", ["a\x1b[2Jb", "nul\x00", "\x9b"])
+def test_an_instance_name_has_no_control_characters(mini, name):
+    engine = Engine([mini], clock=SimulatedClock("2026-03-02 09:00"))
+    with pytest.raises(Refused, match="without control characters"):
+        engine.create("mini", name)
+    assert engine.instances == {}

@@ -1,4 +1,5 @@
-"""What a new user trips on: usage mistakes, help, JSON in every mode, shell completion, `make demo`."""
+"""The CLI as a user meets it: usage mistakes, help, JSON in every mode, shell completion,
+`make demo`, and a session that goes on after a line too long to read."""
 from __future__ import annotations
 
 import json
@@ -164,3 +165,12 @@ def test_the_engine_says_its_own_refusals_in_the_procedure_s_terms():
     with pytest.raises(Refused, match=r"Save the application details \(save_application\) has no data field "
                                       r"'lodgment_date': did you mean 'lodgement_date'\?"):
         engine.fire(case, "save_application", {"applicant": "payer", "lodgment_date": "2026-03-01"})
+
+
+def test_a_very_long_line_typed_into_simulate_is_refused_and_the_session_goes_on():
+    session = "x" * 1_000_000 + "\nsave applicant=payer\nstate\nquit\n"  # a 1 MB line took 38 s
+    mini = Path(__file__).resolve().parent / "fixtures" / "workflows" / "mini.yaml"
+    result = CliRunner().invoke(cli, ["simulate", str(mini)], input=session)
+    assert result.exit_code == 0, result.output
+    assert "a line of more than 10,000 characters is not read" in result.output
+    assert '"status": "Open"' in result.output

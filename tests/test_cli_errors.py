@@ -1,4 +1,4 @@
-"""User mistakes found by probing the CLI: each is a clear error or failure, never a Python traceback."""
+"""The CLI's errors: each user mistake is a clear error or failure, never a Python traceback."""
 from __future__ import annotations
 
 from pathlib import Path
