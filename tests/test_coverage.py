@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from sample_workflows import CHILD, PARENT
 
 from cli import cli
 from engine import Engine, Refused, SimulatedClock, load_workflow, load_workflow_text
@@ -211,51 +212,8 @@ def test_an_event_signalled_on_another_instance_counts_only_when_the_signalling_
     assert "effect signal contact of settle: Open -> Done never applied" not in not_exercised(cov, "case", "effects")
 
 
-START = """\
-workflow: parent
-title: Parent
-source: s
-initial: New
-fields:
-  count: {type: integer, source: s}
-statuses:
-  New: {source: s}
-  Open: {source: s}
-events:
-  go:
-    title: Go
-    source: s
-    data:
-      fail: {type: boolean, default: false}
-    transitions:
-      - from: [New, Open]
-        to: Open
-        source: s
-        effects:
-          - start: child
-            event: open
-          - set: {count: "'x' if fail else 1"}
-"""
-
-CHILD = """\
-workflow: child
-title: Child
-source: s
-initial: New
-statuses:
-  New: {source: s}
-  Opened: {source: s}
-events:
-  open:
-    title: Open
-    source: s
-    transitions:
-      - {from: New, to: Opened, source: s}
-"""
-
-
 def test_an_instance_started_by_a_refused_event_is_not_counted(tmp_path):
-    (tmp_path / "parent.yaml").write_text(START)
+    (tmp_path / "parent.yaml").write_text(PARENT)
     (tmp_path / "child.yaml").write_text(CHILD)
     engine = Engine([load_workflow(tmp_path / "parent.yaml"), load_workflow(tmp_path / "child.yaml")],
                     clock=SimulatedClock("2026-03-02 09:00"))

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from sample_workflows import CHILD, PARENT
 
 from cli import cli
 from engine import DefinitionError, Refused, load_workflow
@@ -74,44 +75,6 @@ def test_link_mistakes_are_load_time_errors(tmp_path, file, old, new, says):
         load_workflow(path)
     assert says in str(info.value)
 
-
-
-PARENT = """\
-workflow: parent
-title: Parent
-source: s
-initial: New
-statuses:
-  New: {source: s}
-  Done: {final: true, source: s}
-events:
-  go:
-    title: Go
-    source: s
-    transitions:
-      - from: New
-        to: Done
-        source: s
-        effects:
-          - start: child
-            event: open
-            source: s
-"""
-CHILD = """\
-workflow: child
-title: Child
-source: s
-initial: New
-statuses:
-  New: {source: s}
-  Opened: {final: true, source: s}
-events:
-  open:
-    title: Open
-    source: s
-    transitions:
-      - {from: New, to: Opened, source: s}
-"""
 
 
 def test_starting_a_workflow_the_engine_does_not_hold_is_refused_and_changes_nothing(tmp_path):
