@@ -69,14 +69,16 @@ def _line(tr: Transition) -> str:
     return f"line {tr.pos[1]}" if tr.pos else "a transition"
 
 
-def analyse(wf: Workflow) -> list[Finding]:
-    """Every finding of the graph checks, in file order."""
+def analyse(wf: Workflow, memo: dict | None = None) -> list[Finding]:
+    """Every finding of the graph checks, in file order. `memo`: a dict kept between analyses of
+    versions of one file, so that an edit re-searches only the conditions it changed."""
     g = status_graph(wf)
     reach = {wf.initial} | nx.descendants(g, wf.initial) if wf.initial in g else set()
     found = [*_reachability(wf, g, reach), *_intrays_left_open(wf, g, reach), *_unused(wf), *_unknown_steps(wf),
              *_missing_sources(wf)]
     try:  # these try guards on boundary values
-        found += [*_never_fires(wf, reach), *_overlapping(wf, reach)]
+        searches = boundary.Searches(wf, memo)
+        found += [*_never_fires(wf, reach, searches), *_overlapping(wf, reach, searches)]
     except boundary.Stopped as exc:
         found.append(_finding(wf, exc.expr.pos, "guard-limit", exc.message,
                               "a condition must end quickly on any values: build no long lists, texts or numbers"))
@@ -124,7 +126,7 @@ def _conditions(ev: Event, tr: Transition) -> list[Expr]:
     return [g.check for g in ev.guards] + ([tr.when] if tr.when else []) + [g.check for g in tr.guards]
 
 
-def _never_fires(wf: Workflow, reach: set[str]) -> Iterator[Finding]:
+def _never_fires(wf: Workflow, reach: set[str], searches: boundary.Searches) -> Iterator[Finding]:
     for ev in wf.events.values():
         live = [(tr, s) for tr in ev.transitions for s in tr.sources if s in reach]
         if not ev.transitions:
@@ -133,16 +135,15 @@ def _never_fires(wf: Workflow, reach: set[str]) -> Iterator[Finding]:
             sources = sorted({s for tr in ev.transitions for s in tr.sources})
             yield _finding(wf, ev.pos, "never-fires", f"event '{ev.name}' can never fire: it leaves only from "
                            f"statuses no case reaches ({', '.join(sources)})")
-        elif not any(_can_pass(wf, ev, tr, s) for tr, s in live):
+        elif not any(_can_pass(searches, ev, tr, s) for tr, s in live):
             yield _finding(wf, ev.pos, "never-fires", f"event '{ev.name}' can never fire: for each of its "
                            "transitions, its guards and `when:` never all pass on the values they mention "
                            "(boundary values tried)", "look for conditions that contradict each other")
 
 
-def _can_pass(wf: Workflow, ev: Event, tr: Transition, status: str) -> bool:
-    exprs = _conditions(ev, tr)
-    sp = boundary.space(exprs, wf, ev)
-    return sp.opaque or boundary.search(exprs, sp, status) is not None  # a query's records are unknown here
+def _can_pass(searches: boundary.Searches, ev: Event, tr: Transition, status: str) -> bool:
+    opaque, witness = searches.find(_conditions(ev, tr), ev, status)
+    return opaque or witness is not None  # a query's records are unknown here
 
 
 def _requires_closed(ev: Event, tr: Transition) -> set[str]:
@@ -289,7 +290,7 @@ def _ranges(numbers: list[int]) -> str:
     return ", ".join(number_runs(numbers)) or "none"
 
 
-def _overlapping(wf: Workflow, reach: set[str]) -> Iterator[Finding]:
+def _overlapping(wf: Workflow, reach: set[str], searches: boundary.Searches) -> Iterator[Finding]:
     for ev in wf.events.values():
         pairs: dict[tuple[int, int], list[str]] = {}
         for status in wf.statuses:
@@ -300,10 +301,10 @@ def _overlapping(wf: Workflow, reach: set[str]) -> Iterator[Finding]:
             a, b = ev.transitions[i], ev.transitions[j]
             status = next((s for s in statuses if s in reach), statuses[0])
             whens = [w for w in (a.when, b.when) if w is not None]
-            if whens and boundary.search(whens, boundary.space(whens, wf, ev), status) is None:
+            if whens and searches.find(whens, ev, status)[1] is None:
                 continue  # their `when:`s exclude each other
             exprs = [*_conditions(ev, a), *(g.check for g in b.guards), *([b.when] if b.when else [])]
-            witness = boundary.search(exprs, boundary.space(exprs, wf, ev), status)
+            witness = searches.find(exprs, ev, status)[1]
             if witness is None:
                 continue
             yield _finding(wf, b.pos, "overlapping-guards",

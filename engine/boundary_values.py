@@ -274,3 +274,49 @@ def _holds(expr: Expr, data: dict, fields: dict, ctx: Any) -> bool:
 def show(witness: dict[str, Any]) -> str:
     return ", ".join(f"{k}={v.isoformat() if isinstance(v, date) else repr(v)}" for k, v in witness.items()) \
         or "any values"
+
+
+_NO_SHAPE = frozenset({"pos", "fn", "holds", "tree", "all_guards", "source", "assumption", "title",
+                       "description", "row_notes", "aliases"})
+MEMO_SIZE = 20_000  # searches remembered at most; the memo starts again past it
+
+
+def shape(value: Any) -> Any:
+    """What a search depends on in a part of the model: expressions by their text, positions,
+    compiled code and wording left out (so a memo survives an edit elsewhere in the file)."""
+    if isinstance(value, Expr):
+        return ("expr", value.text)
+    if hasattr(value, "__dataclass_fields__"):
+        return (type(value).__name__, *((k, shape(getattr(value, k))) for k in value.__dataclass_fields__
+                                        if k not in _NO_SHAPE))
+    if isinstance(value, dict):
+        return tuple(sorted(((repr(k), shape(v)) for k, v in value.items()), key=lambda kv: kv[0]))
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [shape(v) for v in value]
+        return tuple(sorted(items, key=repr) if isinstance(value, set | frozenset) else items)
+    return repr(value)
+
+
+class Searches:
+    """The boundary searches of one workflow's analysis, remembered in `memo` (a dict the caller
+    keeps between analyses, as the language server does) by what each depends on: the conditions'
+    text, the status, and the shape of the event's data and the workflow's fields, lists and tables."""
+
+    def __init__(self, wf: Workflow, memo: dict | None = None):
+        self.wf = wf
+        self.memo = {} if memo is None else memo
+        if len(self.memo) > MEMO_SIZE:
+            self.memo.clear()
+        self._workflow = hash(shape((wf.fields, wf.lists, wf.tables)))
+        self._events: dict[str, int] = {}
+
+    def find(self, exprs: list[Expr], event: Event, status: str) -> tuple[bool, dict[str, Any] | None]:
+        """(opaque, witness): whether the conditions call a query (whose records are not known here),
+        and an assignment under which they all hold (None when none was found)."""
+        if event.name not in self._events:
+            self._events[event.name] = hash(shape(event.data))
+        key = (tuple(e.text for e in exprs), status, self._events[event.name], self._workflow)
+        if key not in self.memo:
+            sp = space(exprs, self.wf, event)
+            self.memo[key] = (sp.opaque, search(exprs, sp, status))
+        return self.memo[key]

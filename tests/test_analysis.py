@@ -281,6 +281,29 @@ def test_guards_that_exclude_each_other_only_through_a_guard_are_not_reported():
     assert [f.code for f in findings(overlapping)] == ["overlapping-guards"]
 
 
+def test_remembered_searches_say_what_a_fresh_analysis_says():
+    """The language server keeps the boundary searches between edits: each version analysed with
+    the memo of the ones before says exactly what it says analysed afresh, positions included."""
+    both_null = CLEAN.replace("when: amount <= 5", "when: amount == null or amount <= 5") \
+        .replace("when: amount > 5", "when: amount == null or amount > 5")
+    versions = [
+        CLEAN,
+        "# a comment moves every line down\n" + CLEAN.replace("when: amount <= 5", "when: amount < 7"),
+        both_null,  # required data: never null, so the two `when:`s still exclude each other
+        both_null.replace("amount: {type: integer, required: true}", "amount: {type: integer}"),
+        CLEAN,
+    ]
+    memo: dict = {}
+    said = []
+    for text in versions:
+        wf = load_workflow_text(text, "t.yaml")
+        fresh = analyse(wf)
+        assert analyse(wf, memo) == fresh
+        said.append([(f.code, f.line) for f in fresh])
+    lost = [where(text, "from: Open", 1)[0] for text in versions]  # the second transition's line
+    assert said == [[], [("overlapping-guards", lost[1])], [], [("overlapping-guards", lost[3])], []]
+
+
 # -- check --strict -------------------------------------------------------------------------------
 
 def run(*args: str) -> object:

@@ -40,6 +40,7 @@ class Folder:
     _good: dict[str, Source] = field(default_factory=dict)  # file -> its last text that loaded
     _disk: dict[str, tuple[tuple[int, int], str]] = field(default_factory=dict)  # file -> (stamp, text)
     _schema_memo: dict = field(default_factory=dict)  # an event's text -> its schema errors
+    _search_memo: dict = field(default_factory=dict)  # boundary searches of the graph analysis
     _files: list[str] | None = None
 
     # -- the files and their texts
@@ -183,7 +184,7 @@ class Folder:
                     if other != file and self.source(other)[0] is None]
         if wf is None:
             return Checked(words + not_checked(file, findings, unloaded))
-        return Checked(words + not_checked(file, analyse(wf), unloaded), wf)
+        return Checked(words + not_checked(file, analyse(wf, self._search_memo), unloaded), wf)
 
     def folder_findings(self, directory: Path) -> list[Finding]:
         """What is said of the workflows of a directory together (two files declaring one workflow)."""
