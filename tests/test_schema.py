@@ -235,9 +235,10 @@ def test_schema_command_writes_the_packaged_schema_with_a_stable_id(tmp_path):
     assert CliRunner().invoke(cli, ["schema", "workflow", "-o", str(tmp_path / "no" / "x.json")]).exit_code == 2
 
 
-def test_checking_event_by_event_with_a_memo_finds_the_same():
-    """The editor's check (a memo of each event's errors, kept between changes) says exactly what a
-    whole-document check says, for mistakes inside events, around them and at the top level."""
+def test_checking_entry_by_entry_with_a_memo_finds_the_same():
+    """The editor's check (a memo of each section entry's errors, kept between changes) says exactly
+    what a whole-document check says, for mistakes inside events, statuses, fields, intrays and
+    lists, around them and at the top level, and at their new lines when lines move."""
     text = (Path(__file__).resolve().parent.parent / "workflows" / "coa.yaml").read_text(encoding="utf-8")
     variants = [
         text,
@@ -248,9 +249,16 @@ def test_checking_event_by_event_with_a_memo_finds_the_same():
         text.replace("events:\n", "events: []\nx:\n", 1),
         text.replace("        effects:\n", "        effects:\n          - {open: X, close: Y}\n", 1),
         text.replace("initial: New\n", "initial: [New]\n", 1),
+        text.replace("    group: Table 1 Record a new application", "    grup: Table 1 Record a new application", 1),
+        text.replace("    type: integer\n", "    type: integr\n", 1),
+        text.replace("    due: 35d\n", "    due: 35 parsecs\n", 1),
+        text.replace("    values: [payee, payer]\n", "    values: payee\n", 1),
+        "# a line above moves every mistake down\n"
+        + text.replace("    type: integer\n", "    type: integr\n", 1),
+        text.replace("statuses:\n", "statuses: []\nstatuses_old:\n", 1),
     ]
     memo: dict = {}
     for variant in variants * 2:  # the second time round, every event's errors come from the memo
         src = load_yaml(variant, "coa.yaml")
         assert check_schema(src, memo=memo) == check_schema(src)
-    assert len(memo) > 16
+    assert len(memo) > 100  # the entries of every section

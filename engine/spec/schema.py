@@ -73,13 +73,14 @@ def _validator(name: str) -> Draft202012Validator:
 def check_schema(src: Source, schema_name: str = "workflow", memo: dict | None = None) -> list[Finding]:
     """Every way the document departs from the schema, as findings at the places concerned.
 
-    With `memo` (a dict kept between calls, as an editor checking each change does), each event of a
-    workflow is validated on its own and its errors remembered by its content: a change in one event
-    re-validates only that event. The findings are the same either way."""
+    With `memo` (a dict kept between calls, as an editor checking each change does), each entry of a
+    workflow's sections (each event, status, field ...) is validated on its own and its errors
+    remembered by its content: a change in one entry re-validates only that entry. The findings are
+    the same either way."""
     describer = _Describer(src)
     findings: list[Finding] = []
     errors = _validator(schema_name).iter_errors(src.data) if memo is None \
-        else _errors_by_event(schema_name, src.data, memo)
+        else _errors_by_entry(schema_name, src.data, memo)
     for error in errors:
         findings.extend(describer.describe(error))
     unique = list(dict.fromkeys(findings))
@@ -111,39 +112,49 @@ def meant_keys(instance: dict, object_schema: dict) -> dict[str, str]:
     return meant
 
 
-MEMO_SIZE = 5000  # events remembered by check_schema's memo before it starts again
+MEMO_SIZE = 5000  # entries remembered by check_schema's memo before it starts again
 
 
-def _errors_by_event(name: str, data: Any, memo: dict) -> Iterator[ValidationError]:
-    events = data.get("events") if isinstance(data, dict) else None
-    if name != "workflow" or not isinstance(events, dict) or not events:
+def _sections(name: str) -> tuple[str, ...]:
+    """The top-level mappings of the schema whose entries are validated one by one with a memo."""
+    props = schema(name).get("properties", {})
+    return tuple(key for key, sub in props.items() if isinstance(sub.get("additionalProperties"), dict))
+
+
+def _errors_by_entry(name: str, data: Any, memo: dict) -> Iterator[ValidationError]:
+    if name != "workflow" or not isinstance(data, dict):
         yield from _validator(name).iter_errors(data)
         return
     yield from _shell_validator(name).iter_errors(data)
     if len(memo) > MEMO_SIZE:
         memo.clear()
-    one = _event_validator(name)
-    for key, raw in events.items():
-        text = json.dumps(raw, sort_keys=True, default=str)
-        if text not in memo:
-            memo[text] = list(one.iter_errors(raw))
-        for error in memo[text]:
-            moved = copy.deepcopy(error)  # a remembered error stays as found; the copy says where it is now
-            moved.relative_path.extendleft(reversed(("events", key)))
-            yield moved
+    for section in _sections(name):
+        entries = data.get(section)
+        if not isinstance(entries, dict):
+            continue  # the shell said what is wrong with it
+        one = _entry_validator(name, section)
+        for key, raw in entries.items():
+            text = (section, json.dumps(raw, sort_keys=True, default=str))
+            if text not in memo:
+                memo[text] = list(one.iter_errors(raw))
+            for error in memo[text]:
+                moved = copy.deepcopy(error)  # a remembered error stays as found; the copy says where it is now
+                moved.relative_path.extendleft(reversed((section, key)))
+                yield moved
 
 
 @cache
 def _shell_validator(name: str) -> Draft202012Validator:
-    """The document's schema with its events' contents left to _event_validator."""
+    """The document's schema with the entries of its sections left to _entry_validator."""
     shell = copy.deepcopy(schema(name))
-    shell["properties"]["events"]["additionalProperties"] = True
+    for section in _sections(name):
+        shell["properties"][section]["additionalProperties"] = True
     return Draft202012Validator(shell)
 
 
 @cache
-def _event_validator(name: str) -> Draft202012Validator:
-    return _validator(name).evolve(schema=schema(name)["properties"]["events"]["additionalProperties"])
+def _entry_validator(name: str, section: str) -> Draft202012Validator:
+    return _validator(name).evolve(schema=schema(name)["properties"][section]["additionalProperties"])
 
 
 class _Describer:
