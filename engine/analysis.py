@@ -76,13 +76,30 @@ def analyse(wf: Workflow, memo: dict | None = None) -> list[Finding]:
     reach = {wf.initial} | nx.descendants(g, wf.initial) if wf.initial in g else set()
     found = [*_reachability(wf, g, reach), *_intrays_left_open(wf, g, reach), *_unused(wf), *_unknown_steps(wf),
              *_missing_sources(wf)]
-    try:  # these try guards on boundary values
-        searches = boundary.Searches(wf, memo)
-        found += [*_never_fires(wf, reach, searches), *_overlapping(wf, reach, searches)]
-    except boundary.Stopped as exc:
-        found.append(_finding(wf, exc.expr.pos, "guard-limit", exc.message,
-                              "a condition must end quickly on any values: build no long lists, texts or numbers"))
+    found += _searched(wf, lambda searches: [*_never_fires(wf, reach, searches),
+                                             *_overlapping(wf, reach, searches)], memo)
     return sorted(found, key=lambda f: (f.file, f.line, f.col, f.code))
+
+
+def analyse_part(wf: Workflow, events_set_aside: set[str], memo: dict | None = None) -> list[Finding]:
+    """The checks that look at one event or one citation at a time (overlapping guards, citations),
+    on the part of a file the schema accepts when the rest has schema errors; events with a part set
+    aside are not searched. The checks of the whole graph (reachability, dead ends, intrays left
+    open, events that never fire, unused intrays and letters) wait for the whole file: on a part
+    they would report what the parts set aside do."""
+    found = [*_unknown_steps(wf), *_missing_sources(wf)]
+    found += _searched(wf, lambda searches: list(_overlapping(wf, set(wf.statuses), searches,
+                                                              skip=events_set_aside)), memo)
+    return sorted(found, key=lambda f: (f.file, f.line, f.col, f.code))
+
+
+def _searched(wf: Workflow, checks: Any, memo: dict | None) -> list[Finding]:
+    """The findings of checks that try guards on boundary values, or the guard that stopped them."""
+    try:
+        return checks(boundary.Searches(wf, memo))
+    except boundary.Stopped as exc:
+        return [_finding(wf, exc.expr.pos, "guard-limit", exc.message,
+                         "a condition must end quickly on any values: build no long lists, texts or numbers")]
 
 
 def names(workflows: list[Workflow]) -> list[Finding]:
@@ -290,8 +307,11 @@ def _ranges(numbers: list[int]) -> str:
     return ", ".join(number_runs(numbers)) or "none"
 
 
-def _overlapping(wf: Workflow, reach: set[str], searches: boundary.Searches) -> Iterator[Finding]:
+def _overlapping(wf: Workflow, reach: set[str], searches: boundary.Searches,
+                 skip: set[str] | frozenset[str] = frozenset()) -> Iterator[Finding]:
     for ev in wf.events.values():
+        if ev.name in skip:
+            continue
         pairs: dict[tuple[int, int], list[str]] = {}
         for status in wf.statuses:
             here = [i for i, tr in enumerate(ev.transitions) if status in tr.sources]

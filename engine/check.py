@@ -65,7 +65,7 @@ def check_files(paths: tuple[Path, ...] | list[Path], against: str | None = None
     """Every finding of the YAML files under `paths`: scenarios and workload models loaded and checked;
     workflows loaded, analysed, their names checked together, and compared with their version at git revision `against`
     (default HEAD) for statuses cases may be in that are gone."""
-    from .analysis import analyse, names
+    from .analysis import analyse, analyse_part, names
     from .scenario import load_scenario
     from .spec import load_workflow, not_checked, unloaded_siblings
     from .spec.yamlsrc import load_yaml_file, yaml11_booleans
@@ -88,7 +88,8 @@ def check_files(paths: tuple[Path, ...] | list[Path], against: str | None = None
                 try:
                     wf = load_workflow(file)
                 except DefinitionError as exc:  # and what depends on a neighbour that does not load, once
-                    findings.extend(not_checked(str(file), exc.findings, unloaded_siblings(file)))
+                    part = [] if exc.part is None else analyse_part(exc.part.workflow, exc.part.events_set_aside())
+                    findings.extend(not_checked(str(file), exc.findings + part, unloaded_siblings(file)))
                     continue
                 workflows.append(wf)
                 findings.extend(not_checked(str(file), analyse(wf), unloaded_siblings(file)))

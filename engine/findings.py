@@ -40,8 +40,9 @@ class ProcflowError(Exception):
 class DefinitionError(ProcflowError):
     """A workflow or scenario document is wrong; carries every finding at once."""
 
-    def __init__(self, findings: list[Finding]):
+    def __init__(self, findings: list[Finding], part: Any = None):
         self.findings = sorted(findings, key=lambda f: (f.file, f.line, f.col))
+        self.part = part  # spec.Part: the model of the part the schema accepts, when it built
         super().__init__("\n".join(f.render() for f in self.findings))
 
 

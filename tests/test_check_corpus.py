@@ -74,6 +74,17 @@ CORPUS = {
                 "    title: Save the application details\n    title: Save it\n", "    title: Save it",
                 ("duplicate key 'title'",)),
     ], [Elsewhere("sco.yaml", "source: COA Table 1", "not checked: coa.yaml did not load")]),
+    "schema errors do not stop the analysis of the rest: an uncited guard is said too": ([
+        Mistake("coa.yaml", "    group: Table 3 Finalise before App to Proceed\n    source: COA Table 3 Step 4\n"
+                "  Inel-Other:\n", "    group: Table 3 Finalise before App to Proceed\n  Inel-Other:\n",
+                "  Inel-No Assess:", ("missing required key 'source' in status 'Inel-No Assess'",)),
+        Mistake("coa.yaml", "        when: application_status == 'Incomplete'\n", "        when: [application_status]\n",
+                "        when: [application_status]", ("'when' of event 'set_application_status' transition 2",)),
+        Mistake("coa.yaml", "Lodgement Date (COA Table 4 Step 3)\"\n        source: COA Table 4 Step 3\n",
+                "Lodgement Date (COA Table 4 Step 3)\"\n", "      - check: ntd_return_date > lodgement_date",
+                ("the guard of record_ntd_return_date that says 'The NTD Return Date must be later than "
+                 "the application Lodgement Date (COA Table 4 Step 3)' cites no step of the procedure",)),
+    ], []),
     "a transition's guards: moved left is reported where it is, with the key it belongs with": ([
         Mistake("coa.yaml", "        guards:\n          - check: complete\n", "  guards:\n          - check: complete\n",
                 "  guards:\n          - check: complete", ("'guards' is indented less than the lines around it",)),

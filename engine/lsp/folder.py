@@ -172,17 +172,19 @@ class Folder:
         return result
 
     def _check_workflow(self, file: str) -> Checked:
-        from ..analysis import analyse
+        from ..analysis import analyse, analyse_part
         from ..spec import check_workflow_source, not_checked
 
         src, problems = self.source(file)
         if src is None:
             return Checked(problems)
         words = yaml11_booleans(src)
-        wf, findings = check_workflow_source(src, self.neighbours(file), memo=self._schema_memo)
+        wf, findings, part = check_workflow_source(src, self.neighbours(file), memo=self._schema_memo)
         unloaded = [Path(other).name for other in self.workflow_files(Path(file).parent)
                     if other != file and self.source(other)[0] is None]
         if wf is None:
+            if part is not None:
+                findings = findings + analyse_part(part.workflow, part.events_set_aside(), self._search_memo)
             return Checked(words + not_checked(file, findings, unloaded))
         return Checked(words + not_checked(file, analyse(wf, self._search_memo), unloaded), wf)
 

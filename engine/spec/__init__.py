@@ -5,6 +5,7 @@ another declares, so loading a file also reads its siblings' query declarations.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path as _FsPath
 from typing import TYPE_CHECKING, Any
 
@@ -19,17 +20,30 @@ if TYPE_CHECKING:  # pragma: no cover
 def _build(src: Source, siblings: dict[str, Any] | None = None) -> Workflow:
     from ..findings import DefinitionError
 
-    wf, findings = check_workflow_source(src, siblings)
+    wf, findings, part = check_workflow_source(src, siblings)
     if wf is None:
-        raise DefinitionError(findings)
+        raise DefinitionError(findings, part)
     return wf
 
 
+@dataclass(frozen=True)
+class Part:
+    """The model of the part of a document the schema accepts, and the key paths set aside."""
+
+    workflow: Workflow
+    set_aside: frozenset[tuple]
+
+    def events_set_aside(self) -> set[str]:
+        """The events some part of which was set aside (the whole event, a transition, a key)."""
+        return {str(path[1]) for path in self.set_aside if len(path) > 1 and path[0] == "events"}
+
+
 def check_workflow_source(src: Source, siblings: dict[str, Any] | None = None,
-                          memo: dict | None = None) -> tuple[Workflow | None, list[Finding]]:
+                          memo: dict | None = None) -> tuple[Workflow | None, list[Finding], Part | None]:
     """The model of a loaded workflow document, or every finding at once: the schema's, and then
     what the parts the schema accepts say when built (a part with a schema error is set aside,
-    and nothing is said about it being gone). `memo`: see check_schema."""
+    and nothing is said about it being gone); third, the model of those parts when they built, for
+    the analysis that needs no more. `memo`: see check_schema."""
     from ..findings import DefinitionError
     from .build import build_workflow
     from .partial import accepted_part
@@ -39,17 +53,16 @@ def check_workflow_source(src: Source, siblings: dict[str, Any] | None = None,
     if findings:
         found = accepted_part(src)
         if found is None:
-            return None, findings
+            return None, findings, None
         part, dropped = found
         try:
-            build_workflow(part, siblings)
+            return None, findings, Part(build_workflow(part, siblings), frozenset(dropped))
         except DefinitionError as exc:
-            return None, findings + _not_about(exc.findings, findings, dropped)
-        return None, findings
+            return None, findings + _not_about(exc.findings, findings, dropped), None
     try:
-        return build_workflow(src, siblings), []
+        return build_workflow(src, siblings), [], None
     except DefinitionError as exc:
-        return None, exc.findings
+        return None, exc.findings, None
 
 
 def _not_about(built: list[Finding], said: list[Finding], dropped: set[tuple]) -> list[Finding]:
