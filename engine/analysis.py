@@ -20,6 +20,7 @@ the conditions mention (best effort), or questions for policy (intrays left open
 from __future__ import annotations
 
 import ast
+import os
 import re
 from collections.abc import Iterator
 from itertools import combinations
@@ -392,3 +393,12 @@ def skeleton(wf: Workflow, route: Route, clock: str = "2026-01-01 09:00") -> dic
     return {"scenario": f"{wf.name}: {' -> '.join([wf.initial, *(s for _, s in route)])}", "workflow": wf.name,
             "clock": clock, "source": "procflow paths: fill in each step's data and what must hold after it",
             "steps": [{"event": event, "data": {}, "expect": {"status": status}} for event, status in route]}
+
+
+def skeleton_files(wf: Workflow, found: list[Route], folder: Path) -> list[tuple[Path, str]]:
+    """A scenario skeleton for each route that takes an event, as (file in `folder`, text), each
+    naming the scenario schema by its path from `folder`."""
+    schema = Path(__file__).resolve().parent / "schemas" / "scenario.schema.json"
+    ref = os.path.relpath(schema, folder.resolve()) if schema.is_file() else ""
+    return [(folder / skeleton_file_name(i, route), skeleton_text(wf, route, ref))
+            for i, route in enumerate((r for r in found if r), 1)]

@@ -175,3 +175,9 @@ def coverage_text(results: list[WorkflowCoverage]) -> str:
             lines.append(f"  not exercised ({len(missing)}):")
             lines.extend(f"    {u.render()}" for u in missing)
     return "\n".join(lines)
+
+
+def shortfall_text(cov: WorkflowCoverage, min_percent: float) -> str:
+    """A workflow whose transitions the scenarios take less than `min_percent` of, said so."""
+    return (f"coverage of {cov.name}: {cov.percent('transitions'):.1f}% of its transitions, below "
+            f"--min {min_percent:g}")

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .findings import Finding
+from .findings import DefinitionError, Finding
 from .model import FieldSpec, Workflow
 from .values import to_json
 
@@ -152,7 +152,41 @@ def describe_text(wf: Workflow) -> str:
     return "\n".join(out)
 
 
+# -- routes ---------------------------------------------------------------------------------
+
+def routes_json(wf: Workflow, to: str | None, found: list, cut: bool, written: list[str]) -> dict:
+    """`procflow paths --json`: the routes, each a list of events and the statuses they lead to."""
+    return {"workflow": wf.name, "to": to or "final", "truncated": cut,
+            "routes": [[{"event": e, "status": st} for e, st in r] for r in found],
+            "skeletons": written}
+
+
+def routes_text(wf: Workflow, to: str | None, found: list, cut: bool, written: list[str],
+                folder: Path | None) -> str:
+    """`procflow paths`: the routes numbered, then how many (and the skeletons written)."""
+    from .analysis import show_route
+
+    lines = [f"{i:>3}. {show_route(wf, route)}" for i, route in enumerate(found, 1)]
+    lines.append(f"{len(found)} route(s) to {to or 'a final status'}"
+                 + (" (cut short)" if cut else "")
+                 + (f"; {len(written)} skeleton(s) written to {folder}" if folder else ""))
+    return "\n".join(lines)
+
+
 # -- scenarios ------------------------------------------------------------------------------
+
+def suite_line(file: Path, result: ScenarioResult | DefinitionError) -> str:
+    """`procflow test`'s line for one file: PASS or FAIL, with its failures or why it did not
+    load."""
+    if isinstance(result, DefinitionError):
+        return f"FAIL {file}\n" + findings_text(result.findings)
+    return scenario_summary(result)
+
+
+def found_text(found: list[dict]) -> str:
+    """What a query found: each instance and its status, then how many."""
+    return "\n".join([*(f"{r['instance']}  ({r['status']})" for r in found), f"{len(found)} found"])
+
 
 def step_text(step: StepResult) -> str:
     clock = to_json(step.clock).replace("T", " ")[:16]

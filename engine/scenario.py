@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .clock import SimulatedClock, parse_duration, parse_moment
 from .coverage import Coverage, WorkflowCoverage
@@ -17,6 +17,9 @@ from .outcome import Outcome, Trace
 from .runtime import Engine
 from .spec.scenario import Scenario, Step, load_scenario, status_named
 from .values import ValueProblem, coerce, to_json
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .render import Taken
 
 
 @dataclass(frozen=True)
@@ -342,3 +345,19 @@ class Suite:
         if self.coverage:
             out["coverage"] = [c.to_json() for c in self.covered()]
         return out
+
+
+def taken_path(file: Path, workflow: str, instance: str) -> tuple[list[Taken], int]:
+    """The steps a scenario's case `instance` of `workflow` took, for a diagram to draw as its path,
+    and how many of the scenario's expectations fail. ValueError naming the scenario's cases of the
+    workflow when it has no such case; DefinitionError when the scenario does not load."""
+    from .render import taken_steps
+
+    traces: list[Trace] = []  # which transition each event took
+    result = run_scenario(load_scenario(file), trace=traces.append)
+    case = result.engine.instances.get(instance)
+    if case is None or case.workflow.name != workflow:
+        known = [n for n, i in result.engine.instances.items() if i.workflow.name == workflow]
+        raise ValueError(f"{file} has no case '{instance}' of workflow {workflow} (its cases of "
+                         f"{workflow}: {', '.join(known) or 'none'}; choose one with --instance)")
+    return taken_steps(result.steps, instance, traces), len(result.failures)

@@ -26,6 +26,7 @@ LAYERS = {
     "runtime": 8,  # the Engine: holds instances, commits
     "boundary_values": 9, "coverage": 9, "render": 9,
     "analysis": 10, "diff": 10, "scenario": 10,
+    "search": 11,  # what `procflow query` searches: a scenario's instances, or a store file's
     "docs": 11,  # generated procedure documents: the workflow, its citations, its diagram
     "report": 11,  # text and JSON renderings
     "check": 12, "session": 12,  # what `procflow check` and interactive `simulate` do, for the CLI to render

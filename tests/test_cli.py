@@ -130,11 +130,11 @@ def test_query_over_a_scenario_and_over_a_store(tmp_path, monkeypatch):
 def test_store_restores_instances_faithfully(tmp_path, monkeypatch):
     monkeypatch.chdir(MULTI)
     states = json.loads(CliRunner().invoke(cli, ["simulate", str(MULTI / "scenarios" / "cross.yaml"), "--json"]).stdout)
-    from cli import _engine_from_store
+    from engine.search import engine_from_store
 
     store = tmp_path / "store.json"
     store.write_text(json.dumps(states))
-    engine = _engine_from_store(store, MULTI / "workflows")
+    engine = engine_from_store(store, MULTI / "workflows")
     assert [engine.state(i) for i in engine.instances.values()] == states
 
 

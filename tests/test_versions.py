@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cli import _engine_from_store, cli
+from cli import cli
 from engine import Refused, load_workflow
 from engine.clock import SimulatedClock
 from engine.runtime import Engine
+from engine.search import engine_from_store
 from engine.spec import load_workflow_text
 from engine.spec.history import content_version, find_version, load_at, previous
 
@@ -191,7 +192,7 @@ def test_a_store_case_of_an_old_version_is_bound_to_it_from_the_git_history(repo
     path.write_text(V2, encoding="utf-8")
     git_repo.commit("v2")
     path.write_text(V2.replace("title: Decide", "title: Decide the application"), encoding="utf-8")  # not committed
-    engine = _engine_from_store(store, repo / "workflows")
+    engine = engine_from_store(store, repo / "workflows")
     case = engine.instances["main"]
     v1 = content_version(V1)
     assert case.workflow.version == v1 and case.workflow.file.endswith(":workflows/app.yaml")
@@ -208,7 +209,7 @@ def test_a_store_case_of_a_version_in_no_commit_is_refused_clearly(repo, monkeyp
     store.write_text(json.dumps(states), encoding="utf-8")
     with pytest.raises(Refused, match="instance main runs on version 0123456789ab of app, which is no longer "
                                       "available: none of the 1 commit"):
-        _engine_from_store(store, repo / "workflows")
+        engine_from_store(store, repo / "workflows")
     # through the command: the reason, and exit 1
     monkeypatch.chdir(repo)
     result = CliRunner().invoke(cli, ["query", "at_site", "site=Perth", "--store", str(store)])

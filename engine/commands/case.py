@@ -7,7 +7,15 @@ from typing import Any
 
 import click
 
-from .options import JSON_OPTION, STORE_OPTION, WORKFLOWS_OPTION, echo, emit, names, usage_errors
+from .options import (
+    JSON_OPTION,
+    STORE_OPTION,
+    WORKFLOWS_OPTION,
+    completion,
+    echo,
+    emit,
+    usage_errors,
+)
 from .storing import STORE_EXTRA, Storing
 
 ACTOR_OPTION = click.option("--actor", "actor_pairs", multiple=True, metavar="KEY=VALUE",
@@ -39,7 +47,7 @@ def case() -> None:
 
 
 @case.command("new")
-@click.argument("workflow", shell_complete=names("workflows"))
+@click.argument("workflow", shell_complete=completion("workflows"))
 @click.option("--id", "case_id", help="The case's name (default: WORKFLOW-N).")
 @ACTOR_OPTION
 @click.option("--clock", "clock", metavar="MOMENT",
@@ -60,7 +68,7 @@ def case_new(workflow: str, case_id: str | None, actor_pairs: tuple[str, ...], c
 
 @case.command("fire")
 @click.argument("case_id", metavar="ID")
-@click.argument("event", shell_complete=names("events"))
+@click.argument("event", shell_complete=completion("events"))
 @click.argument("data", nargs=-1, metavar="[FIELD=VALUE]...")
 @ACTOR_OPTION
 @click.option("--version", "expected", type=int, metavar="N",
@@ -125,7 +133,7 @@ def case_list(workflow: str | None, status: str | None, overdue: bool, limit: in
 
 @case.command("why")
 @click.argument("case_id", metavar="ID")
-@click.argument("event", shell_complete=names("events"))
+@click.argument("event", shell_complete=completion("events"))
 @click.argument("data", nargs=-1, metavar="[FIELD=VALUE]...")
 @ACTOR_OPTION
 @STORE_OPTION

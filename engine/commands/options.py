@@ -66,6 +66,28 @@ def findings_end() -> Iterator[None]:
 
 
 @contextmanager
+def refusals_end() -> Iterator[None]:
+    """A Refused inside prints its reasons and ends the command with 1."""
+    from engine.findings import Refused
+
+    try:
+        yield
+    except Refused as exc:
+        echo("; ".join(exc.reasons), err=True)
+        sys.exit(1)
+
+
+@contextmanager
+def drawing() -> Iterator[None]:
+    """A diagram that cannot be drawn (an unknown format, Graphviz missing or failing) ends the
+    command with 1, saying why."""
+    try:
+        yield
+    except (ValueError, RuntimeError) as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@contextmanager
 def writing(what: Any, whole: bool = True) -> Iterator[None]:
     """An OSError inside, writing `what`: a full disk ends the command with 1 saying so (and, for a
     file written `whole`, that nothing was changed); another failure (a missing folder, no
@@ -79,6 +101,14 @@ def writing(what: Any, whole: bool = True) -> Iterator[None]:
             kept = "; nothing was changed" if whole else ""
             raise click.ClickException(f"cannot write {what}: the disk is full ({exc.strerror})"
                                        + kept) from None
+        fail_usage(f"cannot write {what}: {exc.strerror or exc}")
+
+
+def make_folder(folder: Path, what: Any) -> None:
+    """Create a folder and its parents, when missing; a failure is a usage mistake."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
         fail_usage(f"cannot write {what}: {exc.strerror or exc}")
 
 
@@ -102,7 +132,7 @@ def load_workflow(name: str, workflows_dir: Path, by_name: bool = False) -> Any:
         return load(path)
 
 
-def names(kind: str, files: bool = False) -> Any:
+def completion(kind: str, files: bool = False) -> Any:
     """Shell completion (click's): the workflow, event, query or status names the workflows folder
     declares."""
     def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:

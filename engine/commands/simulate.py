@@ -13,17 +13,17 @@ from .options import (
     JSON_OPTION,
     STORE_OPTION,
     WORKFLOWS_OPTION,
+    completion,
     echo,
     findings_end,
     load_workflow,
-    names,
     usage_errors,
 )
 from .storing import Storing
 
 
 @click.command()
-@click.argument("target", shell_complete=names("workflows", files=True))
+@click.argument("target", shell_complete=completion("workflows", files=True))
 @JSON_OPTION
 @WORKFLOWS_OPTION
 @STORE_OPTION

@@ -9,8 +9,11 @@ from .graph import Diagram, Marks, Taken, extract
 
 FORMATS = ("svg", "png", "pdf", "dot", "mermaid")
 TEXT_FORMATS = ("svg", "dot", "mermaid")
+SUFFIXES = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot",
+            ".mmd": "mermaid", ".mermaid": "mermaid"}  # the format a diagram file's name asks for
 
-__all__ = ["FORMATS", "TEXT_FORMATS", "Diagram", "Marks", "Taken", "extract", "render", "taken_steps"]
+__all__ = ["FORMATS", "SUFFIXES", "TEXT_FORMATS", "Diagram", "Marks", "Taken", "extract", "render",
+           "taken_steps"]
 
 
 def taken_steps(steps: Iterable[Any], instance: str = "main", traces: Iterable[Any] = ()) -> list[Taken]:

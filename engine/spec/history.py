@@ -238,3 +238,33 @@ def find_version(path: str | os.PathLike, version: str) -> Workflow:
                 raise LookupError(f"it is in commit {commit[:12]} of {tracked.path}, but does not load there: "
                                   f"{exc.findings[0].render() if exc.findings else exc}") from None
     raise LookupError(f"none of the {len(commits)} commit(s) of {tracked.path} holds it")
+
+
+def two_versions(args: list[str] | tuple[str, ...], git: bool) -> tuple[Workflow, Workflow]:
+    """The old and the new workflow `procflow diff` compares: two files OLD NEW, or with `git` the
+    revisions REV1 [REV2] of a file PATH (without REV2, the file as it is now). ValueError saying
+    what to give for a usage mistake; DefinitionError when a version is not a valid workflow."""
+    from . import load_workflow
+
+    if not git:
+        if len(args) != 2:
+            raise ValueError("give two workflow files, OLD NEW (or --git REV1 [REV2] PATH for git "
+                             "revisions)")
+        for name in args:
+            if not Path(name).is_file():
+                raise ValueError(f"no workflow file '{name}'")
+        return load_workflow(args[0]), load_workflow(args[1])
+    if len(args) not in (2, 3):
+        raise ValueError("with --git, give REV1 [REV2] PATH: the revisions of the workflow file "
+                         "PATH to compare")
+    *revs, path = args
+    try:
+        old = load_at(path, revs[0])
+        if len(revs) == 2:
+            return old, load_at(path, revs[1])
+    except HistoryError as exc:
+        raise ValueError(str(exc)) from None
+    if not Path(path).is_file():
+        raise ValueError(f"no workflow file '{path}' in the working tree (give REV2 to compare two "
+                         "revisions)")
+    return old, load_workflow(path)
