@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from cli import cli
@@ -76,9 +77,11 @@ def test_mistakes_are_messages(tmp_path):
     assert result.exit_code == 2 and "not YAML" in result.output
 
 
-def test_without_the_store_extra_the_case_commands_say_how_to_install_it(tmp_path):
+@pytest.mark.parametrize("command", ["list", "migrate"])
+def test_without_the_store_extra_the_case_commands_say_how_to_install_it(tmp_path, command):
     code = ("import sys; sys.modules['sqlalchemy'] = None; from cli import main; "
-            f"sys.argv = ['procflow', 'case', 'list', '--store', {str(tmp_path / 'x.db')!r}]; main()")
+            f"sys.argv = ['procflow', 'case', {command!r}, '--store', {str(tmp_path / 'x.db')!r}]; "
+            "main()")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert out.returncode == 1
     assert "pip install 'procflow[store]'" in out.stderr and "Traceback" not in out.stderr

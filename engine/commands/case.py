@@ -230,12 +230,14 @@ def case_verify(store_url: str, workflows_dir: Path) -> None:
 def case_migrate(store_url: str) -> None:
     """Bring a store written by an older procflow to this one's schema (back it up first)."""
     try:
-        from engine.store import StoreError
+        from engine.store import MISSING_EXTRA, StoreError
         from engine.store.schema import connect, migrate
     except ImportError:
         raise click.ClickException(STORE_EXTRA) from None
     try:
         before, after = migrate(connect(store_url))
+    except ImportError:  # SQLAlchemy or Alembic, imported when first used
+        raise click.ClickException(MISSING_EXTRA) from None
     except StoreError as exc:
         raise click.ClickException(str(exc)) from None
     echo(f"{store_url}: schema {before or 'none'} -> {after}")
