@@ -451,3 +451,26 @@ def test_mermaid_escapes_what_its_grammar_reads(tmp_path):
     assert check_mermaid(text) == []
     assert 'title: "A \\"test\\": 100% {odd}; #1 <b> (mini)"' in text  # YAML, read as JSON reads it
     assert "<br>#91;see#58; note#59; #35;2#93;" in text
+
+
+@pytest.mark.parametrize(("script", "says"), [
+    ("exit 1", "Graphviz's `dot` program failed (Broken pipe)"),  # stops before reading the diagram
+    ("cat >/dev/null; printf 'Error: <stdin>: \\033[2J bad\\n' >&2; exit 3",
+     "Graphviz's `dot` program failed (exit 3, saying: Error: <stdin>: \\x1b[2J bad)"),
+])
+def test_a_broken_dot_program_is_said_in_one_line_without_a_traceback(script, says, tmp_path, monkeypatch):
+    """A half-installed Graphviz (dot there, but failing) is an error naming dot and the fix; what
+    dot wrote is shown escaped (no terminal control), and nothing is written."""
+    import os
+
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "dot").write_text(f"#!/bin/sh\n{script}\n")
+    (fake / "dot").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake}{os.pathsep}{os.environ['PATH']}")
+    out = tmp_path / "mini.svg"
+    result = run("diagram", MINI, "--format", "svg", "-o", out)
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [f"Error: {says}; reinstall it (apt-get install --reinstall graphviz), "
+                                          "or use --format dot or --format mermaid, which work without it"]
+    assert not out.exists()

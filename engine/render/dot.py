@@ -271,7 +271,20 @@ def draw(diagram: Diagram, fmt: str) -> bytes:
     import graphviz
 
     try:
-        return graphviz.Source(to_dot(diagram)).pipe(format=fmt)
+        return graphviz.Source(to_dot(diagram)).pipe(format=fmt, quiet=True)  # its errors are said below
     except graphviz.ExecutableNotFound as exc:
         raise RuntimeError("drawing needs Graphviz's `dot` program (apt-get install graphviz); "
                            "--format dot and --format mermaid work without it") from exc
+    except graphviz.CalledProcessError as exc:  # dot is there but broken (half installed, no plugins)
+        raise RuntimeError(_dot_failed(f"exit {exc.returncode}", exc.stderr)) from None
+    except OSError as exc:  # it stopped before reading the diagram (a broken pipe), or cannot be run
+        raise RuntimeError(_dot_failed(exc.strerror or str(exc), None)) from None
+
+
+def _dot_failed(how: str, stderr: bytes | None) -> str:
+    """Why drawing failed: how `dot` ended and the first lines it wrote, escaped for a terminal."""
+    said = (stderr or b"").decode("utf-8", "replace").strip().splitlines()[:3]
+    text = "; ".join(repr(line[:200])[1:-1] for line in said)
+    return (f"Graphviz's `dot` program failed ({how}{', saying: ' + text if text else ''}); reinstall it "
+            "(apt-get install --reinstall graphviz), or use --format dot or --format mermaid, which work "
+            "without it")
