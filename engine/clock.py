@@ -1,4 +1,5 @@
-"""Time as an injected object: a simulated clock for scenarios and tests, the system clock for use."""
+"""Time as an injected object: a simulated clock for scenarios and tests, the system clock for
+use."""
 from __future__ import annotations
 
 import re
@@ -20,7 +21,8 @@ def parse_duration(text: str) -> timedelta:
 
 
 def duration_words(text: str) -> str:
-    """A period as written, in words: '48h' -> '48 hours', '1d' -> '1 day', '35 days' -> '35 days'."""
+    """A period as written, in words: '48h' -> '48 hours', '1d' -> '1 day', '35 days' ->
+    '35 days'."""
     m = _DURATION.match(str(text))
     if not m:
         raise ValueError(f"'{text}' is not a period such as 30m, 48h, 3d or 2w")
@@ -32,16 +34,19 @@ _ZONE = re.compile(r"(?:Z|[+-]\d{2}(?::?\d{2})?)$", re.IGNORECASE)
 
 
 class ZoneGiven(ValueError):
-    """A moment written with a time zone: procflow's moments are local time, and an offset is never dropped silently."""
+    """A moment written with a time zone: procflow's moments are local time, and an offset is never
+    dropped silently."""
 
 
 # the only forms of a date and of a moment: ISO YYYY-MM-DD, then a time HH:MM[:SS[.ffffff]]
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_ISO_MOMENT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?)?")
+_ISO_MOMENT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+                         r"(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?)?")
 
 
 def parse_date(value: object) -> date:
-    """A date written YYYY-MM-DD (not 20260301 nor 2026-W09-7, which Python's fromisoformat also reads)."""
+    """A date written YYYY-MM-DD (not 20260301 nor 2026-W09-7, which Python's fromisoformat also
+    reads)."""
     text = str(value).strip()
     if not _ISO_DATE.fullmatch(text):
         raise ValueError(f"'{_cut(text)}' is not a date such as 2026-03-02")
@@ -49,20 +54,22 @@ def parse_date(value: object) -> date:
 
 
 def parse_moment(value: object) -> datetime:
-    """A clock setting: '2026-03-02 09:00', '2026-03-02T09:00:00', a date (midnight) or a local datetime.
-    A time zone ('09:00+10:00', '09:00Z', an aware datetime) is refused (ZoneGiven), not dropped; so are forms
-    other than ISO YYYY-MM-DD (20260301, 2026-W09-7)."""
+    """A clock setting: '2026-03-02 09:00', '2026-03-02T09:00:00', a date (midnight) or a local
+    datetime. A time zone ('09:00+10:00', '09:00Z', an aware datetime) is refused (ZoneGiven), not
+    dropped; so are forms other than ISO YYYY-MM-DD (20260301, 2026-W09-7)."""
     if isinstance(value, datetime):
         if value.tzinfo is not None:
-            raise ZoneGiven(f"'{value.isoformat()}' has a time zone: give the local time it means, without one")
+            raise ZoneGiven(f"'{value.isoformat()}' has a time zone: give the local time it means, "
+                            "without one")
         return value
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day)
     text = str(value).strip()
     zone = _ZONE.search(text[10:]) if len(text) > 10 else None
     if zone:
-        raise ZoneGiven(f"'{text:.60}' has a time zone ({zone.group()}): moments are read as local time and zones "
-                        "are not converted, so write the local time meant, without a zone")
+        raise ZoneGiven(f"'{text:.60}' has a time zone ({zone.group()}): moments are read as local "
+                        "time and zones are not converted, so write the local time meant, without "
+                        "a zone")
     if not _ISO_MOMENT.fullmatch(text):
         raise ValueError(f"'{_cut(text)}' is not a moment such as 2026-03-02 09:00")
     try:

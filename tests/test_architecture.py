@@ -1,4 +1,5 @@
-"""The structure holds: one direction of dependencies, transitions in one module, a light CLI start."""
+"""The structure holds: one direction of dependencies, transitions in one module, a light CLI
+start."""
 from __future__ import annotations
 
 import ast
@@ -29,10 +30,15 @@ LAYERS = {
     "search": 11,  # what `procflow query` searches: a scenario's instances, or a store file's
     "docs": 11,  # generated procedure documents: the workflow, its citations, its diagram
     "report": 11,  # text and JSON renderings
-    "check": 12, "session": 12,  # what `procflow check` and interactive `simulate` do, for the CLI to render
-    "store": 13,  # the case store: stands on the runtime's public names (and session's answer()); nothing below imports it
-    "forecast": 11,  # caseload forecasts: models, played through the runtime's public names (see below)
-    "web": 14,  # the workbench in a browser: stands on the store and the runtime; nothing below imports it
+    # what `procflow check` and interactive `simulate` do, for the CLI to render
+    "check": 12, "session": 12,
+    # the case store: stands on the runtime's public names (and session's answer()); nothing below
+    # imports it
+    "store": 13,
+    # caseload forecasts: models, played through the runtime's public names (see below)
+    "forecast": 11,
+    # the workbench in a browser: stands on the store and the runtime; nothing below imports it
+    "web": 14,
     "lsp": 13,  # the language server: checks, names and positions of a folder for an editor
     "commands": 15,  # the click commands cli.py registers: the top, with cli.py; nothing imports it
 }
@@ -57,7 +63,8 @@ def _engine_imports(path: Path) -> set[str]:
             elif node.module and node.module.startswith("engine."):
                 found.add(node.module.removeprefix("engine."))
         elif isinstance(node, ast.Import):
-            found |= {a.name.removeprefix("engine.") for a in node.names if a.name.startswith("engine.")}
+            found |= {a.name.removeprefix("engine.") for a in node.names
+                      if a.name.startswith("engine.")}
     return {f for f in found if f}
 
 
@@ -71,7 +78,8 @@ def test_dependencies_point_one_way():
         package = path.relative_to(ENGINE).parts[0]
         for imported in _engine_imports(path):
             theirs = _layer(imported)
-            if theirs is not None and theirs >= mine and imported.split(".")[0] != package.removesuffix(".py"):
+            own = imported.split(".")[0] == package.removesuffix(".py")
+            if theirs is not None and theirs >= mine and not own:
                 wrong.append(f"{path.relative_to(ROOT)} imports {imported}")
     assert not wrong, wrong
 
@@ -94,16 +102,18 @@ def _top_imports(path: Path) -> set[str]:
 
 
 def test_cli_start_up_imports_nothing_heavy():
-    code = ("import sys, cli; heavy = [m for m in ('transitions', 'jsonschema', 'networkx', 'graphviz', 'yaml', "
+    code = ("import sys, cli; heavy = [m for m in ('transitions', 'jsonschema', 'networkx', "
+            "'graphviz', 'yaml', "
             "'sqlalchemy', 'alembic', 'psycopg', 'starlette', 'uvicorn', 'jinja2', 'multipart') "
             "if m in sys.modules]; print(','.join(heavy))")
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                         check=True)
     assert out.stdout.strip() == ""
 
 
 def _confined(package: str, libraries: set[str], above: tuple[str, ...] = ()) -> list[str]:
-    """Modules outside engine/PACKAGE that import its libraries, or (engine modules, but those of the packages
-    `above` it) that import the package itself."""
+    """Modules outside engine/PACKAGE that import its libraries, or (engine modules, but those of
+    the packages `above` it) that import the package itself."""
     wrong = []
     for path in [*ENGINE.rglob("*.py"), ROOT / "cli.py"]:
         rel = path.relative_to(ROOT).as_posix()
@@ -111,7 +121,8 @@ def _confined(package: str, libraries: set[str], above: tuple[str, ...] = ()) ->
             continue
         if libraries & {n.split(".")[0] for n in _top_imports(path)}:
             wrong.append(f"{rel} imports a library of engine/{package}")
-        if path.parent.is_relative_to(ENGINE) and not any(rel.startswith(f"engine/{a}/") for a in above) and any(
+        inside = path.parent.is_relative_to(ENGINE)
+        if inside and not any(rel.startswith(f"engine/{a}/") for a in above) and any(
                 i == package or i.startswith(f"{package}.") for i in _engine_imports(path)):
             wrong.append(f"{rel} imports engine/{package}")
     return wrong
@@ -133,10 +144,12 @@ def test_the_workbench_stands_on_the_store_and_nothing_below_imports_it():
 
 
 FORECAST = ENGINE / "forecast"
-# what the forecast package may use of the engine: its public names, the workflow model, the positioned
-# YAML and schema of spec/, typed values, the clock's periods, whole-file writes and the semantic diff
+# what the forecast package may use of the engine: its public names, the workflow model, the
+# positioned YAML and schema of spec/, typed values, the clock's periods, whole-file writes and the
+# semantic diff
 # (for --compare)
-FORECAST_USES = {"", "files", "findings", "model", "values", "clock", "spec.yamlsrc", "spec.schema", "spec.history", "diff"}
+FORECAST_USES = {"", "files", "findings", "model", "values", "clock", "spec.yamlsrc", "spec.schema",
+                 "spec.history", "diff"}
 
 
 def test_forecast_uses_the_runtime_through_its_public_names():
@@ -145,14 +158,18 @@ def test_forecast_uses_the_runtime_through_its_public_names():
         for imported in _engine_imports(path):
             if imported.startswith("forecast"):
                 continue
-            if imported not in FORECAST_USES and imported not in engine.__all__:  # `from .. import Engine`
+            # `from .. import Engine` is a public name
+            if imported not in FORECAST_USES and imported not in engine.__all__:
                 wrong.append(f"{path.relative_to(ROOT)} imports engine.{imported}")
     assert not wrong, wrong
 
 
 def test_forecast_checks_models_without_its_extra():
-    """`procflow check` reads models with model.py alone: numpy, matplotlib and dask load only to play one."""
-    code = ("import sys; import engine.forecast.model; heavy = [m for m in ('numpy', 'matplotlib', 'distributed', "
+    """`procflow check` reads models with model.py alone: numpy, matplotlib and dask load only to
+    play one."""
+    code = ("import sys; import engine.forecast.model; heavy = [m for m in ('numpy', 'matplotlib', "
+            "'distributed', "
             "'tqdm') if m in sys.modules]; print(','.join(heavy))")
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                         check=True)
     assert out.stdout.strip() == ""

@@ -1,4 +1,5 @@
-"""Diagrams of workflows: one graph extraction (graph.py), drawn as DOT/SVG/PNG/PDF (dot.py) or Mermaid."""
+"""Diagrams of workflows: one graph extraction (graph.py), drawn as DOT/SVG/PNG/PDF (dot.py) or
+Mermaid."""
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -16,7 +17,8 @@ __all__ = ["FORMATS", "SUFFIXES", "TEXT_FORMATS", "Diagram", "Marks", "Taken", "
            "taken_steps"]
 
 
-def taken_steps(steps: Iterable[Any], instance: str = "main", traces: Iterable[Any] = ()) -> list[Taken]:
+def taken_steps(steps: Iterable[Any], instance: str = "main",
+                traces: Iterable[Any] = ()) -> list[Taken]:
     """The accepted events of one instance among a scenario's step results, in order.
 
     `traces` (what `run_scenario(..., trace=...)` was told, see `engine.outcome.Trace`) say which
@@ -30,7 +32,8 @@ def taken_steps(steps: Iterable[Any], instance: str = "main", traces: Iterable[A
             continue
         transition = None
         for i, t in enumerate(chosen):  # the first trace of this step's event between its statuses
-            if t.event == s.event and t.status == s.from_status and t.transition.target_from(t.status) == s.to_status:
+            if (t.event == s.event and t.status == s.from_status
+                    and t.transition.target_from(t.status) == s.to_status):
                 transition = t.transition
                 del chosen[: i + 1]
                 break
@@ -40,8 +43,8 @@ def taken_steps(steps: Iterable[Any], instance: str = "main", traces: Iterable[A
 
 def render(wf: Workflow, fmt: str, taken: Iterable[Taken | tuple[str, str, str]] | None = None,
            marks: Marks | None = None) -> bytes:
-    """The diagram of a workflow in a format; `taken` steps are drawn as a numbered path over it, `marks`
-    (what changed since another version) coloured over it."""
+    """The diagram of a workflow in a format; `taken` steps are drawn as a numbered path over it,
+    `marks` (what changed since another version) coloured over it."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown diagram format '{fmt}' (known: {', '.join(FORMATS)})")
     diagram = extract(wf, list(taken) if taken is not None else None, marks)
