@@ -1,4 +1,5 @@
-"""Text and JSON renderings for people and programs: findings, workflow descriptions, scenario steps."""
+"""Text and JSON renderings for people and programs: findings, workflow descriptions, routes,
+scenario steps and results."""
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -26,7 +27,8 @@ def findings_text(findings: Iterable[Finding], *, context: bool = True) -> str:
             continue
         if f.file not in cache:
             try:
-                cache[f.file] = Path(f.file).read_text(encoding="utf-8", errors="replace").splitlines()
+                whole = Path(f.file).read_text(encoding="utf-8", errors="replace")
+                cache[f.file] = whole.splitlines()
             except OSError:
                 cache[f.file] = []
         text = cache[f.file]
@@ -41,8 +43,8 @@ def checked_text(findings: list[Finding], checked: int) -> str:
     if not findings:
         return f"{checked} file(s) checked, no problems"
     errors = sum(f.severity == "error" for f in findings)
-    return (findings_text(findings) + f"\n{errors} error(s), {len(findings) - errors} warning(s) in "
-            f"{checked} file(s)")
+    return (findings_text(findings) + f"\n{errors} error(s), {len(findings) - errors} warning(s) "
+            f"in {checked} file(s)")
 
 
 def findings_json(findings: Iterable[Finding]) -> list[dict]:
@@ -78,23 +80,29 @@ def describe(wf: Workflow) -> dict:
         "description": wf.description,
         "version": wf.version,
         "initial": wf.initial,
-        "statuses": [{"name": s.name, "final": s.final, "description": s.description, "group": s.group,
-                      "source": s.source} for s in wf.statuses.values()],
+        "statuses": [{"name": s.name, "final": s.final, "description": s.description,
+                      "group": s.group, "source": s.source} for s in wf.statuses.values()],
         "events": [{
             "name": e.name, "title": e.title, "source": e.source,
-            "by": None if e.by is None else {"areas": list(e.by.areas), "roles": list(e.by.roles), "says": e.by.says},
+            "by": None if e.by is None else {"areas": list(e.by.areas), "roles": list(e.by.roles),
+                                             "says": e.by.says},
             "data": [_field(d) for d in e.data],
-            "transitions": [{"from": list(t.sources), "to": t.target, "when": t.when.text if t.when else None,
-                             "guards": [{"check": g.check.text, "says": g.says} for g in (*e.guards, *t.guards)],
+            "transitions": [{"from": list(t.sources), "to": t.target,
+                             "when": t.when.text if t.when else None,
+                             "guards": [{"check": g.check.text, "says": g.says}
+                                        for g in (*e.guards, *t.guards)],
                              "source": t.source} for t in e.transitions],
         } for e in wf.events.values()],
         "fields": [_field(f) for f in wf.fields.values()],
         "lists": {n: list(v.values) for n, v in wf.lists.items()},
         "intrays": [{"code": i.code, "name": i.name, "due": i.due_text or None, "source": i.source}
                     for i in wf.intrays.values()],
-        "letters": [{"code": lt.code, "title": lt.title, "source": lt.source} for lt in wf.letters.values()],
-        "tables": [{"name": t.name, "title": t.title, "key": t.key, "columns": [c.name for c in t.columns],
-                    "rows": [{t.key: key, **{c: to_json(v) for c, v in row.items()}} for key, row in t.rows.items()],
+        "letters": [{"code": lt.code, "title": lt.title, "source": lt.source}
+                    for lt in wf.letters.values()],
+        "tables": [{"name": t.name, "title": t.title, "key": t.key,
+                    "columns": [c.name for c in t.columns],
+                    "rows": [{t.key: key, **{c: to_json(v) for c, v in row.items()}}
+                             for key, row in t.rows.items()],
                     "source": t.source} for t in wf.tables.values()],
         "assumptions": [{"where": where, "assumption": text, "line": pos[1] if pos else None}
                         for where, text, pos in wf.assumptions()],
@@ -122,7 +130,8 @@ def describe_text(wf: Workflow) -> str:
     for e in d["events"]:
         out.append(f"  {e['name']}: {e['title']} ({e['source']})")
         if e["by"]:
-            who = [*(f"area {a}" for a in e["by"]["areas"]), *(f"role {r}" for r in e["by"]["roles"])]
+            who = [*(f"area {a}" for a in e["by"]["areas"]),
+                   *(f"role {r}" for r in e["by"]["roles"])]
             out.append(f"      only by: {', '.join(who)}")
         for f in e["data"]:
             extra = [f["type"] + (f" of {f['list']}" if "list" in f else "")]
@@ -137,7 +146,8 @@ def describe_text(wf: Workflow) -> str:
             out.append(f"      {' | '.join(t['from'])} -> {target}{when}")
     out.append("\nIntrays:")
     for i in d["intrays"]:
-        out.append(f"  {i['code']}: {i['name']}, due {i['due'] or 'as set by the event'} ({i['source']})")
+        due = i["due"] or "as set by the event"
+        out.append(f"  {i['code']}: {i['name']}, due {due} ({i['source']})")
     out.append("\nLetters:")
     for lt in d["letters"]:
         out.append(f"  {lt['code']}: {lt['title']} ({lt['source']})")
@@ -201,7 +211,8 @@ def step_text(step: StepResult) -> str:
             if step.closed:
                 line += f"  closed {', '.join(step.closed)}"
             if step.letters:
-                line += "  letters " + ", ".join(f"{lt['code']} to {'/'.join(lt['to'])}" for lt in step.letters)
+                line += "  letters " + ", ".join(f"{lt['code']} to {'/'.join(lt['to'])}"
+                                                 for lt in step.letters)
     elif step.kind in ("advance", "at"):
         line = f"{head} clock moves to {clock}"
     else:
