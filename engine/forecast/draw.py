@@ -6,6 +6,7 @@ same delays and the same data (common random numbers).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -70,26 +71,46 @@ def arrival_moments(model: Model, rng: np.random.Generator, share: float, start:
     return out
 
 
-def draw_cases(model: Model, rng: np.random.Generator, n: int) -> list[np.ndarray]:
-    """Every slot's draws for n cases, in the model's order."""
-    return [column(slot, rng, n) for slot in model.slots]
+def draw_cases(model: Model, rng: np.random.Generator, n: int) -> list[list]:
+    """Every slot's draws for n cases, in the model's order, as Python numbers (read one at a time)."""
+    return [column(slot, rng, n).tolist() for slot in model.slots]
 
 
-def value_of(v: Value, cols: list[np.ndarray], i: int, today: date, case_id: str) -> Any:
-    """A piece of event data for case i, on the day it is played."""
-    kind = v.kind
+Maker = Callable[[list, int, date, str], Any]
+
+
+def maker(v: Value) -> Maker:
+    """A function giving a piece of event data for case i, on the day it is played: (the partition's draws,
+    i, the day, the prefix of the partition's case ids). The kind of value is looked at once, here."""
+    kind, slot = v.kind, v.slot
     if kind == "const":
-        return v.const
+        const = v.const
+        return lambda cols, i, today, prefix: const
     if kind == "share":
-        return v.choices[int(cols[v.slot][i])]
+        choices = v.choices
+        return lambda cols, i, today, prefix: choices[cols[slot][i]]
     if kind in ("days_before", "days_after"):
-        n = int(cols[v.slot][i]) if v.slot >= 0 else round(v.delay.params[0])  # type: ignore[union-attr]
-        return today - timedelta(days=n) if kind == "days_before" else today + timedelta(days=n)
+        sign = -1 if kind == "days_before" else 1
+        if slot < 0:
+            fixed = timedelta(days=sign * round(v.delay.params[0]))  # type: ignore[union-attr]
+            return lambda cols, i, today, prefix: today + fixed
+        return lambda cols, i, today, prefix: today + timedelta(days=sign * cols[slot][i])
     if kind in ("number", "integer"):
-        x = cols[v.slot][i] if v.slot >= 0 else v.delay.params[0]  # type: ignore[union-attr]
-        return int(x) if kind == "integer" else float(x)
+        cast = int if kind == "integer" else float
+        if slot < 0:
+            number = cast(v.delay.params[0])  # type: ignore[union-attr]
+            return lambda cols, i, today, prefix: number
+        return lambda cols, i, today, prefix: cast(cols[slot][i])
     if kind == "sequence":
-        return f"{v.const}{case_id}"
+        text = v.const
+        return lambda cols, i, today, prefix: f"{text}{prefix}{i + 1}"
+    parts = [(k, maker(p)) for k, p in v.parts]
     if kind == "record":
-        return {k: value_of(p, cols, i, today, case_id) for k, p in v.parts}
-    return [value_of(p, cols, i, today, case_id) for _, p in v.parts]  # items
+        return lambda cols, i, today, prefix: {k: make(cols, i, today, prefix) for k, make in parts}
+    makers = [make for _, make in parts]
+    return lambda cols, i, today, prefix: [make(cols, i, today, prefix) for make in makers]  # items
+
+
+def data_maker(data: tuple[tuple[str, Value], ...]) -> Maker:
+    """A function giving an event's data (a new dict) for case i on its day (see maker)."""
+    return maker(Value("record", parts=data))

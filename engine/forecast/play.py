@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import Ambiguous, Engine, Refused, SimulatedClock
 from ..model import Workflow
-from .draw import arrival_moments, draw_cases, value_of
+from .draw import Maker, arrival_moments, data_maker, draw_cases
 from .figures import Figures
 from .model import Model, Play, Step
 
@@ -59,6 +59,13 @@ class _Player:
         self.heap: list[tuple] = []
         self.seq = 0
         self.actor = model.actor or {}
+        self.prefix = f"{part.index + 1}-"  # of the case ids a model's `sequence:` gives
+        self.data: dict[int, Maker] = {}  # id(play) -> its data's maker
+        for step in model.steps:
+            for p in step.plays:
+                while p is not None:
+                    self.data[id(p)] = data_maker(p.data)
+                    p = p.instead
 
     def push(self, moment: datetime, case: int, step: int, attempt: int = 0) -> None:
         self.seq += 1
@@ -187,8 +194,7 @@ class _Player:
         return step.plays[-1]
 
     def fire(self, inst: Any, play: Play, case: int, moment: datetime) -> bool:
-        today = moment.date()
-        data = {k: value_of(v, self.cols, case, today, f"{self.part.index + 1}-{case + 1}") for k, v in play.data}
+        data = self.data[id(play)](self.cols, case, moment.date(), self.prefix)
         try:
             self.engine.fire(inst, play.event, data, play.actor or self.actor or None)
         except Refused as exc:
