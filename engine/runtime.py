@@ -16,7 +16,7 @@ from .controls import control_in, visible
 from .decide import decide
 from .findings import Ambiguous, Refused
 from .instance import _EMPTY, Instance, append_history
-from .judge import option
+from .judge import option, typed_data
 from .machine import CompiledMachine, compile_machine
 from .model import Query, Workflow
 from .outcome import Context, EventOption, Outcome, Trace
@@ -165,6 +165,30 @@ class Engine:
         """The outcome of an event on an instance now, computed without changing anything (see decide)."""
         return decide(self, inst, event_name, data, _EMPTY if actor is None else self._kept(actor), self.clock(),
                       self.trace)
+
+    def refuses(self, inst: Instance, event_name: str, actor: dict | None = None) -> bool:
+        """Whether the event, without data, is certainly refused now by the cheap checks decide begins with:
+        no transition from the status, or the event's guards, combined, not holding. False means only that it
+        may be taken (fire it to know); nothing is built to say why. What a schedule's run uses to pass over
+        the instances it does not apply to (their refusals unread), without the cost of a refusal."""
+        if self.trace is not None:  # a trace is told of every refusal: decide it
+            return False
+        wf = inst.workflow
+        event = wf.events.get(event_name)
+        if event is None or not self.compiled[wf.version].table.get((event_name, inst.status)):
+            return True
+        check = event.all_guards
+        if check is None:
+            return False
+        ctx = Context(self.clock(), inst.status, _EMPTY if actor is None else self._kept(actor), inst.trays, self,
+                      inst.name)
+        fields = inst.fields
+        try:
+            return not check.holds(typed_data(event, None, fields, ctx, wf), fields, ctx)
+        except Refused:  # data the event requires
+            return True
+        except Exception:  # a bound (expr.LIMITS): decide says how it is refused
+            return False
 
     def _kept(self, actor: dict) -> dict:
         """The actor as the history keeps it: a copy (the caller may change theirs). An actor whose values are

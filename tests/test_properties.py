@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -61,17 +62,29 @@ def data_strategy(wf: Workflow, name: str) -> st.SearchStrategy:
     return st.builds(lambda d, e: {**d, **e}, data, extra)
 
 
+def walks(floor: int) -> Any:
+    """A random walk's test: hypothesis draws as it goes, `floor` examples at least (see examples)."""
+    def wrap(fn: Any) -> Any:
+        return settings(max_examples=examples(floor), deadline=None,
+                        suppress_health_check=[HealthCheck.too_slow])(given(st.data())(fn))
+    return wrap
+
+
+def started(wf: Workflow) -> tuple[SimulatedClock, Engine, Any]:
+    """A new instance of the workflow on its own engine, the clock at START."""
+    clock = SimulatedClock(START)
+    engine = Engine([wf], clock=clock)
+    return clock, engine, engine.create(wf.name, "main")
+
+
 @pytest.mark.parametrize("path", WORKFLOWS, ids=[p.stem for p in WORKFLOWS])
 def test_events_are_all_or_nothing(path):
     wf = load_workflow(path)
     seen = {"accepted": 0, "refused": 0}
 
-    @settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
-    @given(st.data())
+    @walks(150)
     def run(draw):
-        clock = SimulatedClock(START)
-        engine = Engine([wf], clock=clock)
-        case = engine.create(wf.name, "main")
+        clock, engine, case = started(wf)
         accepted = 0
         for _ in range(draw.draw(st.integers(1, 25), label="steps")):
             # mostly an event that the status allows now, so that cases progress; sometimes any event
@@ -101,3 +114,34 @@ def test_events_are_all_or_nothing(path):
     run()
     # the property is only worth something if both kinds of event really happened
     assert seen["accepted"] > 20 and seen["refused"] > 20, seen
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=[p.stem for p in WORKFLOWS])
+def test_refuses_only_what_decide_refuses(path):
+    """Engine.refuses (what a schedule's run passes over without deciding) is True only for an event that
+    decide refuses, without data, as the instance stands."""
+    wf = load_workflow(path)
+    seen = {"refuses": 0, "decided": 0}
+
+    @walks(40)
+    def run(draw):
+        clock, engine, case = started(wf)
+        for _ in range(draw.draw(st.integers(1, 15), label="steps")):
+            actor = draw.draw(st.sampled_from([None, {"role": "system"}, {"role": "service_officer"}]))
+            for name in sorted(wf.events):
+                if engine.refuses(case, name, actor):
+                    seen["refuses"] += 1
+                    with pytest.raises((Refused, Ambiguous)):
+                        engine.decide(case, name, None, actor)
+                else:
+                    seen["decided"] += 1
+            possible = [o.event for o in engine.options(case) if o.allowed] or sorted(wf.events)
+            name = draw.draw(st.sampled_from(possible), label="event")
+            clock.advance(timedelta(minutes=draw.draw(st.sampled_from([0, 30, 24 * 60, 3 * 24 * 60]))))
+            try:
+                engine.fire(case, name, draw.draw(data_strategy(wf, name), label="data"), actor)
+            except (Refused, Ambiguous):
+                continue
+
+    run()
+    assert seen["refuses"] > 20 and seen["decided"] > 20, seen

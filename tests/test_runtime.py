@@ -548,3 +548,16 @@ def test_an_instance_name_has_no_control_characters(mini, name):
     with pytest.raises(Refused, match="without control characters"):
         engine.create("mini", name)
     assert engine.instances == {}
+
+
+def test_refuses_without_deciding(engine):
+    """Engine.refuses: an event without data that is certainly refused now, found without deciding it."""
+    new = engine.create("mini", "new")
+    assert engine.refuses(new, "change") is True  # no transition from New
+    assert engine.refuses(new, "save") is True  # the applicant is required
+    assert engine.refuses(new, "no_such_event") is True
+    case = saved(engine)
+    assert engine.refuses(case, "save") is True
+    assert engine.refuses(case, "change") is False  # it may be taken: deciding it says
+    engine.trace = lambda t: None
+    assert engine.refuses(case, "save") is False  # a trace is told of every refusal: left to decide

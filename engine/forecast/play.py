@@ -127,8 +127,10 @@ class _Player:
                     del self.recent[case]
         else:
             targets = [i for i in self.engine.instances.values() if i.workflow.name == wf_name]
-        fire = self.engine.fire
+        fire, refuses = self.engine.fire, self.engine.refuses
         for inst in targets:
+            if refuses(inst, event, SYSTEM):
+                continue
             try:
                 fire(inst, event, None, SYSTEM)
             except (Refused, Ambiguous):
