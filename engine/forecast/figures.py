@@ -21,33 +21,34 @@ PERCENTILES = (50, 90)
 
 
 class Series:
-    """Named daily series of whole numbers that grow as days are added."""
+    """Named daily series of whole numbers that grow as days are added (Python lists: a case adds to them
+    one day at a time)."""
 
     def __init__(self) -> None:
-        self.rows: dict[str, np.ndarray] = {}
+        self.rows: dict[str, list[int]] = {}
 
     def add(self, name: str, day: int, n: int = 1) -> None:
         row = self.rows.get(name)
-        if row is None or day >= len(row):
-            grown = np.zeros(max(day + 1, 64 if row is None else 2 * len(row)), dtype=np.int64)
-            if row is not None:
-                grown[:len(row)] = row
-            self.rows[name] = row = grown
+        if row is None:
+            row = self.rows[name] = []
+        if day >= len(row):
+            row.extend([0] * max(day + 1 - len(row), 64 if not row else len(row)))
         row[day] += n
 
     def merge(self, other: Series) -> None:
         for name, row in other.rows.items():
-            mine = self.rows.get(name)
-            if mine is None:
-                self.rows[name] = row.copy()
-                continue
+            mine = self.rows.setdefault(name, [])
             if len(mine) < len(row):
-                mine = np.concatenate([mine, np.zeros(len(row) - len(mine), dtype=np.int64)])
-            mine[:len(row)] += row
-            self.rows[name] = mine
+                mine.extend([0] * (len(row) - len(mine)))
+            for day, n in enumerate(row):
+                if n:
+                    mine[day] += n
+
+    def total(self, name: str) -> int:
+        return sum(self.rows.get(name, ()))
 
     def values(self, name: str, days: int, cumulative: bool = False) -> list[int]:
-        row = self.rows.get(name, np.zeros(0, dtype=np.int64))[:days]
+        row = np.asarray(self.rows.get(name, [])[:days], dtype=np.int64)
         row = np.concatenate([row, np.zeros(days - len(row), dtype=np.int64)])
         return [int(x) for x in (np.cumsum(row) if cumulative else row)]
 
@@ -70,33 +71,30 @@ class Figures:
         self.cycles: dict[str, Counter[int]] = {}  # name -> whole hours -> cases
 
     # -- folding
-    def day(self, moment: datetime | date) -> int:
-        d = moment.date() if isinstance(moment, datetime) else moment
-        return max(0, (d - self.start).days)
-
     def fold(self, inst: Any, arrived: datetime, cycle_times: tuple = ()) -> None:
         """One case, as it stands at the end of the run."""
         self.cases += 1
         self.finals[inst.status] += 1
-        status = self.status
-        status.add(inst.workflow.initial, self.day(arrived))
+        origin = self.start.toordinal()
+        add = self.status.add
+        add(inst.workflow.initial, max(0, arrived.toordinal() - origin))
         log = inst.log
         entered: list[tuple[datetime, str]] = [(arrived, inst.workflow.initial)]
         for i in range(0, len(log), HISTORY_STRIDE):
             at, old, new = log[i], log[i + 4], log[i + 5]
             if old != new:
-                d = self.day(at)
-                status.add(old, d, -1)
-                status.add(new, d)
+                d = max(0, at.toordinal() - origin)
+                add(old, d, -1)
+                add(new, d)
                 entered.append((at, new))
         for t in inst.trays:
             code, opened, closed, due = t[TRAY_CODE], t[TRAY_OPENED], t[TRAY_CLOSED], t[TRAY_DUE]
-            d0 = self.day(opened)
+            d0 = max(0, opened.toordinal() - origin)
             self.opened.add(code, d0)
             self.open.add(code, d0)
-            late = self.day(due)
+            late = max(0, due.toordinal() - origin)
             if closed is not None:
-                d1 = self.day(closed)
+                d1 = max(0, closed.toordinal() - origin)
                 self.closed.add(code, d1)
                 self.open.add(code, d1, -1)
                 if d1 > late:
@@ -106,7 +104,7 @@ class Figures:
                 self.overdue.add(code, late)
         for letter in inst.letters:
             self.letters[(letter.code, "+".join(letter.to))] += 1
-            self.letters_weekly.add(letter.code, self.day(letter.issued) // 7)
+            self.letters_weekly.add(letter.code, max(0, letter.issued.toordinal() - origin) // 7)
         for ct in cycle_times:
             hours = cycle_hours(entered, ct.start, ct.end)
             if hours is not None:
@@ -140,8 +138,7 @@ class Figures:
         for code in codes:
             open_ = self.open.values(code, days, cumulative=True)
             overdue = self.overdue.values(code, days, cumulative=True)
-            intray_totals[code] = {"opened": int(self.opened.rows[code].sum()),
-                                   "closed": int(self.closed.rows[code].sum()) if code in self.closed.rows else 0,
+            intray_totals[code] = {"opened": self.opened.total(code), "closed": self.closed.total(code),
                                    "open_at_end": open_[-1] if open_ else 0,
                                    "overdue_at_end": overdue[-1] if overdue else 0,
                                    "overdue_peak": max(overdue, default=0),
