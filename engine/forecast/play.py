@@ -8,6 +8,7 @@ and a partition's memory is bounded by its number of cases, not by the whole run
 """
 from __future__ import annotations
 
+import gc
 import heapq
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -39,8 +40,16 @@ class Partition:
 
 
 def play(model: Model, workflows: dict[str, Workflow], part: Partition) -> Figures:
-    """Play a partition's cases; their figures."""
-    return _Player(model, workflows, part).run()
+    """Play a partition's cases; their figures. Python's cyclic garbage collector is paused meanwhile: the
+    cases, held until the partition ends, are what its collections would walk again and again (a tenth of
+    the time), and they are freed by reference counting when the partition ends."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _Player(model, workflows, part).run()
+    finally:
+        if paused:
+            gc.enable()
 
 
 class _Player:
