@@ -2,8 +2,10 @@
 
 Each size is a whole `procflow forecast` run in this process's API (partitions on every core, figures
 merged), timed from the plan to the merged figures. Reported per size: seconds, cases/s, events/s
-(accepted events of the cases and of the overnight run) and events/s per core, and the peak resident
-memory of the parent and of the largest worker (ru_maxrss). Next to them, from the same run, the
+(accepted events of the cases and of the overnight run), events/s per core (wall time), events per
+CPU-second of the processes that played (what a core does while it runs them: the figure to read when
+the machine is shared with other work), and the peak resident memory of the parent and of the largest
+worker (ru_maxrss). Next to them, from the same run, the
 hand-written `transitions` machine of bench/baseline.py (the plain state machine, one core, no
 engine): its events/s is the limit a played event is measured against.
 
@@ -31,17 +33,25 @@ def _maxrss_mib(who: int) -> float:
     return resource.getrusage(who).ru_maxrss / 1024  # Linux: KiB
 
 
+def _cpu_seconds() -> float:
+    """CPU seconds used so far by this process and by its children that have ended (the pool's workers)."""
+    return sum(r.ru_utime + r.ru_stime for r in (resource.getrusage(resource.RUSAGE_SELF),
+                                                  resource.getrusage(resource.RUSAGE_CHILDREN)))
+
+
 def play(cases: int, workers: int) -> dict:
     from engine.forecast.run import load_sources, make_plan, run
 
     plan = make_plan(MODEL, None, cases=cases)
     load_sources(plan.sources)  # the workflows are read once, before the timing (as a worker finds them)
+    cpu = _cpu_seconds()
     out = run(plan, workers=workers)
+    cpu = _cpu_seconds() - cpu  # the workers' (ended with the run's pool), or this process's with 1 worker
     f = out.figures
     events = sum(f.events.values()) + sum(f.nightly.values())
     return {"cases": f.cases, "seconds": out.seconds, "events": events, "partitions": out.partitions,
             "events_per_s": events / out.seconds, "events_per_s_core": events / out.seconds / workers,
-            "refusals": sum(f.refusals.values())}
+            "events_per_cpu_s": events / cpu, "refusals": sum(f.refusals.values())}
 
 
 @click.command(help=__doc__.splitlines()[0])
@@ -56,7 +66,7 @@ def main(sizes: str, full: bool, workers: int | None) -> None:
     print(f"forecast bench: {MODEL.relative_to(ROOT)}, {workers} worker(s), Python {sys.version.split()[0]}")
     print(f"hand-written transitions machine (bench/baseline.py, 1 core): {baseline_eps:,.0f} events/s")
     print(f"{'cases':>10} {'parts':>5} {'seconds':>8} {'cases/s':>8} {'events/s':>9} {'ev/s/core':>9} "
-          f"{'vs machine':>10} {'us/case':>8}")
+          f"{'vs machine':>10} {'us/case':>8} {'ev/cpu-s':>8}")
     rows = []
     for n in counts:
         r = play(n, workers)
@@ -64,7 +74,7 @@ def main(sizes: str, full: bool, workers: int | None) -> None:
         rows.append(r)
         print(f"{r['cases']:>10,} {r['partitions']:>5} {r['seconds']:>8.2f} {r['cases'] / r['seconds']:>8,.0f} "
               f"{r['events_per_s']:>9,.0f} {r['events_per_s_core']:>9,.0f} "
-              f"{r['events_per_s_core'] / baseline_eps:>9.3f}x {r['us_per_case']:>8.1f}")
+              f"{r['events_per_s_core'] / baseline_eps:>9.3f}x {r['us_per_case']:>8.1f} {r['events_per_cpu_s']:>8,.0f}")
     first, last = rows[0], rows[-1]
     scaling = last["us_per_case"] / first["us_per_case"]
     print(f"scaling {first['cases']:,} -> {last['cases']:,} cases: {scaling:.2f}x the cost per case (1.00 = linear)")
@@ -79,6 +89,7 @@ def main(sizes: str, full: bool, workers: int | None) -> None:
     print(f"peak resident memory: parent {parent:.0f} MiB, largest worker {child:.0f} MiB "
           f"(goal <= {GOAL_MIB} MiB; a worker holds one partition of about 2,000 cases at a time)")
     print(f"events_per_s_per_core={last['events_per_s_core']:.0f}")
+    print(f"events_per_cpu_s={last['events_per_cpu_s']:.0f}   # what a core did when it ran: read it on a shared machine")
     print(f"ratio_vs_machine={last['events_per_s_core'] / baseline_eps:.3f}")
     print(f"scaling={scaling:.2f}")
 
