@@ -21,36 +21,54 @@ PERCENTILES = (50, 90)
 
 
 class Series:
-    """Named daily series of whole numbers that grow as days are added (Python lists: a case adds to them
-    one day at a time)."""
+    """Named daily series of whole numbers: while cases are folded into them, a count by day in a dict (a case
+    adds to a few days at a time, and a run of a given number of cases may span decades of days); packed into
+    numpy arrays, from day 0, to be merged."""
 
     def __init__(self) -> None:
-        self.rows: dict[str, list[int]] = {}
+        self.rows: dict[str, Any] = {}  # name -> {day: count} while folding, np.ndarray once packed
 
     def add(self, name: str, day: int, n: int = 1) -> None:
         row = self.rows.get(name)
         if row is None:
-            row = self.rows[name] = []
-        if day >= len(row):
-            row.extend([0] * max(day + 1 - len(row), 64 if not row else len(row)))
-        row[day] += n
+            row = self.rows[name] = {}
+        elif row.__class__ is not dict:
+            row = self.rows[name] = {d: int(x) for d, x in enumerate(row) if x}
+        row[day] = row.get(day, 0) + n
+
+    def pack(self) -> None:
+        self.rows = {name: _array(row) for name, row in self.rows.items()}
 
     def merge(self, other: Series) -> None:
         for name, row in other.rows.items():
-            mine = self.rows.setdefault(name, [])
+            row = _array(row)
+            mine = self.rows.get(name)
+            if mine is None:
+                self.rows[name] = row.copy()
+                continue
+            mine = _array(mine)
             if len(mine) < len(row):
-                mine.extend([0] * (len(row) - len(mine)))
-            for day, n in enumerate(row):
-                if n:
-                    mine[day] += n
+                mine = np.concatenate([mine, np.zeros(len(row) - len(mine), dtype=np.int64)])
+            mine[:len(row)] += row
+            self.rows[name] = mine
 
     def total(self, name: str) -> int:
-        return sum(self.rows.get(name, ()))
+        return int(_array(self.rows.get(name, {})).sum())
 
     def values(self, name: str, days: int, cumulative: bool = False) -> list[int]:
-        row = np.asarray(self.rows.get(name, [])[:days], dtype=np.int64)
+        row = _array(self.rows.get(name, {}))[:days]
         row = np.concatenate([row, np.zeros(days - len(row), dtype=np.int64)])
         return [int(x) for x in (np.cumsum(row) if cumulative else row)]
+
+
+def _array(row: Any) -> np.ndarray:
+    """A series' row as an array from day 0: a packed row as it is, a dict of counts by day spread out."""
+    if row.__class__ is not dict:
+        return np.asarray(row, dtype=np.int64)
+    out = np.zeros(max(row, default=-1) + 1, dtype=np.int64)
+    out[np.fromiter(row.keys(), dtype=np.int64, count=len(row))] = np.fromiter(row.values(), dtype=np.int64,
+                                                                                count=len(row))
+    return out
 
 
 class Figures:
@@ -111,15 +129,21 @@ class Figures:
                 self.cycles.setdefault(ct.name, Counter())[hours] += 1
 
     # -- merging
+    def series(self) -> tuple[Series, ...]:
+        return (self.status, self.opened, self.closed, self.open, self.overdue, self.letters_weekly)
+
+    def pack(self) -> None:
+        """The daily series as arrays, to be sent to the process that merges them (see Series)."""
+        for one in self.series():
+            one.pack()
+
     def merge(self, other: Figures) -> None:
         self.days = max(self.days, other.days)
         self.cases += other.cases
         for mine, theirs in ((self.events, other.events), (self.refusals, other.refusals),
                              (self.nightly, other.nightly), (self.finals, other.finals), (self.letters, other.letters)):
             mine.update(theirs)
-        for a, b in ((self.status, other.status), (self.opened, other.opened), (self.closed, other.closed),
-                     (self.open, other.open), (self.overdue, other.overdue),
-                     (self.letters_weekly, other.letters_weekly)):
+        for a, b in zip(self.series(), other.series(), strict=True):
             a.merge(b)
         for name, hist in other.cycles.items():
             self.cycles.setdefault(name, Counter()).update(hist)

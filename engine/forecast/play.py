@@ -111,6 +111,7 @@ class _Player:
         for inst, arrived in zip(self.cases, self.arrivals, strict=True):
             if inst is not None:
                 self.figures.fold(inst, arrived, cycles)
+        self.figures.pack()
         return self.figures
 
     def set_up(self) -> None:
