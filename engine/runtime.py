@@ -180,12 +180,12 @@ class Engine:
         check = event.all_guards
         if check is None:
             return False
-        ctx = Context(self.clock(), inst.status, _EMPTY if actor is None else self._kept(actor), inst.trays, self,
-                      inst.name)
         fields = inst.fields
         try:
+            ctx = Context(self.clock(), inst.status, _EMPTY if actor is None else self._kept(actor), inst.trays, self,
+                          inst.name)
             return not check.holds(typed_data(event, None, fields, ctx, wf), fields, ctx)
-        except Refused:  # data the event requires
+        except Refused:  # data the event requires, or an actor that is not a mapping: fire refuses them too
             return True
         except Exception:  # a bound (expr.LIMITS): decide says how it is refused
             return False
