@@ -6,9 +6,10 @@ maker, set "App to Proceed", record a contact, finalise as Var-Increase, refer f
 decide the amendment (Var-Decrease). As in procflow's workflows, the allocation checks that the
 officer has an SCO record at the site whose contract covers today, and a Var-Increase due to
 Reason 8 opens a Customer Management Approach contact for the payer (a second machine, its
-contact models attached before timing, like the cases). Guards and effects are plain Python callables (never strings,
-so nothing is resolved by name per call) and receive `EventData` (`send_event=True`). All models
-are attached before timing starts; `attach_cost` measures that attachment separately.
+contact models attached before timing, like the cases). Guards and effects are plain Python
+callables (never strings, so nothing is resolved by name per call) and receive `EventData`
+(`send_event=True`). All models are attached before timing starts; `attach_cost` measures that
+attachment separately.
 
 Modelling choices:
 - "None" is a COA status (saved, no status yet); it is the *string* "None". Events that stay in
@@ -189,7 +190,8 @@ def build_machine(cases: list[Case], *, today: date | None = None,
         successful = list(kw["successful_reasons"])
         if 8 in successful:
             _open(case, "COAR8INC", now, timedelta(days=14))
-            if not case.contact.open_contact(customer="payer", case_number=case.fields.get("case_number"),
+            if not case.contact.open_contact(customer="payer",
+                                             case_number=case.fields.get("case_number"),
                                              linked_application="case", reason="COAR8INC"):
                 raise RuntimeError("the CMA contact could not be opened")
         case.fields.update(outcome=kw["outcome"], outcome_date=kw["outcome_date"],

@@ -24,14 +24,16 @@ from lsprotocol import types as lsp
 from pygls.lsp.client import LanguageClient
 
 ROOT = Path(__file__).resolve().parent.parent
-SERVER = [sys.executable, "-c", "import sys; from cli import main; sys.argv = ['procflow', 'lsp']; main()"]
+SERVER = [sys.executable, "-c",
+          "import sys; from cli import main; sys.argv = ['procflow', 'lsp']; main()"]
 ROUNDS = 20
 GOALS_MS = {"diagnostics": 300.0, "hover": 50.0, "completion": 50.0}
 
 
 def position(text: str, needle: str, offset: int) -> lsp.Position:
     index = text.index(needle) + offset
-    return lsp.Position(line=text.count("\n", 0, index), character=index - (text.rfind("\n", 0, index) + 1))
+    return lsp.Position(line=text.count("\n", 0, index),
+                        character=index - (text.rfind("\n", 0, index) + 1))
 
 
 async def measure(root: Path) -> dict[str, list[float]]:
@@ -103,7 +105,8 @@ def main() -> int:
     missed = []
     for name, found in times.items():
         median = statistics.median(found)
-        print(f"  {name:<12} median {median:6.1f} ms  slowest {max(found):6.1f} ms  (goal < {GOALS_MS[name]:.0f} ms)")
+        print(f"  {name:<12} median {median:6.1f} ms  slowest {max(found):6.1f} ms  (goal < "
+              f"{GOALS_MS[name]:.0f} ms)")
         if median >= GOALS_MS[name]:
             missed.append(name)
     print(f"  goals missed: {', '.join(missed)}" if missed else "  goals met")

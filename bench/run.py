@@ -1,4 +1,5 @@
-"""`make bench`: procflow's per-event cost on the COA path against a hand-written `transitions` machine.
+"""`make bench`: procflow's per-event cost on the COA path against a hand-written `transitions`
+machine.
 
 Every case is played through the same full path of `workflows/coa.yaml`: save, record the case
 assessment, allocate a decision maker, App to Proceed, a contact, finalise as Var-Increase with
@@ -10,11 +11,13 @@ Reason 8 (opens COADECVR and COAR8INC), refer for amendment and decide the amend
   includes `engine.create` (the baseline's models are attached before its timing starts). The
   progress bar (stderr) is updated between batches of cases, outside the timed sections.
 - Creation: a separate pass times each `engine.create` alone, while the engine fills up with played
-  cases; a second one creates cases without playing them (the registry alone), and a plain Python loop
-  doing the same registration while keeping as much memory per case shows the drift any growing heap has.
+  cases; a second one creates cases without playing them (the registry alone), and a plain Python
+  loop doing the same registration while keeping as much memory per case shows the drift any growing
+  heap has.
 - Memory: a separate pass under tracemalloc, creating and playing instances that are kept alive.
 
-The last three lines of the output are `events_per_s=`, `ratio_vs_transitions=`, `kib_per_instance=`.
+The last three lines of the output are `events_per_s=`, `ratio_vs_transitions=`,
+`kib_per_instance=`.
 """
 from __future__ import annotations
 
@@ -39,12 +42,14 @@ from engine.model import Workflow
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOW = ROOT / "workflows" / "coa.yaml"
 SCO_WORKFLOW = ROOT / "workflows" / "sco.yaml"  # the allocation checks the officer's SCO record
-CMA_WORKFLOW = ROOT / "workflows" / "cma.yaml"  # a Var-Increase due to Reason 8 starts a CMA contact
+# a Var-Increase due to Reason 8 starts a CMA contact
+CMA_WORKFLOW = ROOT / "workflows" / "cma.yaml"
 MOMENT = "2026-03-02 09:00"
 BATCH = 1000  # cases between two progress-bar updates
 CREATION_WINDOW = 1000  # the first and the last this many instances are compared
 MEMORY_CASES = 2000
-ACTOR: dict[str, Any] = {"name": "officer-2", "role": "SCO"}  # the allocated officer: closes COAINCON
+# the allocated officer: closes COAINCON
+ACTOR: dict[str, Any] = {"name": "officer-2", "role": "SCO"}
 
 Steps = list[tuple[str, dict[str, Any]]]
 
@@ -75,15 +80,19 @@ def coa_path(today: date) -> Steps:
         ("save_application", {"applicant": "payee", "lodgement_date": today - timedelta(days=20),
                               "reasons": [{"reason": 8, "sub_reason": "a"}]}),
         ("record_case_assessment", {"case_assessment": "Complex"}),
-        ("allocate_decision_maker", {"coa_site": "Hobart", "officer": "officer-2", "officer_level": "SCO"}),
+        ("allocate_decision_maker",
+         {"coa_site": "Hobart", "officer": "officer-2", "officer_level": "SCO"}),
         ("set_application_status", {"application_status": "App to Proceed", "complete": True,
                                     "eligible": True}),
-        ("record_contact", {"customer": "payer", "action": "contact", "phone_number": "0400 000 000",
+        ("record_contact", {"customer": "payer", "action": "contact",
+                            "phone_number": "0400 000 000",
                             "outcome": "Successful"}),
         ("finalise", {"outcome": "Var-Increase", "ntd_return_date": today - timedelta(days=5),
-                      "outcome_date": today, "parental_agreement": "SCO decision", "successful_reasons": [8]}),
+                      "outcome_date": today, "parental_agreement": "SCO decision",
+                      "successful_reasons": [8]}),
         ("refer_for_amendment", {"decision_maker": "officer-3", "referred_date": today}),
-        ("decide_amendment", {"decision": "Amend and Change", "decision_date": today, "outcome": "Var-Decrease",
+        ("decide_amendment", {"decision": "Amend and Change", "decision_date": today,
+                              "outcome": "Var-Decrease",
                               "parental_agreement": "SCO decision"}),
     ]
 
@@ -102,10 +111,12 @@ def check(instances: list[Instance], path: Steps) -> int:
 
 
 def new_engine(wfs: list[Workflow], clock: SimulatedClock) -> Engine:
-    """An engine holding the COA and SCO workflows and the SCO record of the officer the path allocates."""
+    """An engine holding the COA and SCO workflows and the SCO record of the officer the path
+    allocates."""
     engine = Engine(wfs, clock=clock)
     record = engine.create("sco", "sco-record")
-    engine.fire(record, "create_record", {"coa_site": "Hobart", "name": "officer-2", "start_date": "2026-01-01"})
+    engine.fire(record, "create_record",
+                {"coa_site": "Hobart", "name": "officer-2", "start_date": "2026-01-01"})
     return engine
 
 
@@ -149,8 +160,9 @@ def _window(costs: list[int]) -> Creation:
 
 def creation_costs(wfs: list[Workflow], clock: SimulatedClock, path: Steps, n_cases: int,
                    bar: Any, play: bool = True) -> Creation:
-    """us per `engine.create` over the first and the last CREATION_WINDOW of `n_cases` cases, each played
-    through the path after it is created (or, with play=False, only created: the registry alone)."""
+    """us per `engine.create` over the first and the last CREATION_WINDOW of `n_cases` cases, each
+    played through the path after it is created (or, with play=False, only created: the registry
+    alone)."""
     engine = new_engine(wfs, clock)
     create, fire, actor = engine.create, engine.fire, ACTOR
     costs = [0] * n_cases
@@ -180,9 +192,9 @@ class _Record:
 
 
 def reference_drift(n_cases: int, kib_per_case: float) -> Creation:
-    """The same drift measured on plain Python, for reference: an object of eight slots registered in two
-    dictionaries by a new name (what `engine.create` does), then about `kib_per_case` KiB of small dicts
-    and lists kept (what playing a case keeps). Only the registration is timed."""
+    """The same drift measured on plain Python, for reference: an object of eight slots registered
+    in two dictionaries by a new name (what `engine.create` does), then about `kib_per_case` KiB of
+    small dicts and lists kept (what playing a case keeps). Only the registration is timed."""
     registry: dict[str, _Record] = {}
     by_kind: dict[str, _Record] = {}
     kept: list[Any] = []
@@ -201,7 +213,8 @@ def reference_drift(n_cases: int, kib_per_case: float) -> Creation:
     return _window(costs)
 
 
-def memory_per_instance(wfs: list[Workflow], clock: SimulatedClock, path: Steps, n_cases: int) -> float:
+def memory_per_instance(wfs: list[Workflow], clock: SimulatedClock, path: Steps,
+                        n_cases: int) -> float:
     """Traced bytes per created and played instance (history included), kept alive, in KiB."""
     engine = new_engine(wfs, clock)
     warm = engine.create("coa", "warm-up")  # shared caches (lock maps) are not per instance
@@ -224,7 +237,8 @@ def memory_per_instance(wfs: list[Workflow], clock: SimulatedClock, path: Steps,
 
 
 @click.command(help=__doc__.splitlines()[0])
-@click.option("--cases", type=click.IntRange(1), default=20000, show_default=True, help="Cases per pass.")
+@click.option("--cases", type=click.IntRange(1), default=20000, show_default=True,
+              help="Cases per pass.")
 @click.option("--repeats", type=click.IntRange(1), default=3, show_default=True,
               help="Interleaved baseline/procflow pass pairs.")
 @click.option("--quick", is_flag=True, help="2,000 cases, 1 repeat (CI smoke test).")
@@ -266,8 +280,10 @@ def main(cases: int, repeats: int, quick: bool) -> None:
           f" (medians {created.first_median:.3f} / {created.last_median:.3f})")
     print(f"creation_ratio_last_vs_first={created.last_mean / created.first_mean:.2f}"
           f" (medians {created.last_median / created.first_median:.2f}; created without playing:"
-          f" {registry_only.last_median / registry_only.first_median:.2f}; plain Python registering a record"
-          f" while keeping {kib:.1f} KiB a case: {reference.last_median / reference.first_median:.2f})")
+          f" {registry_only.last_median / registry_only.first_median:.2f}; plain Python "
+          "registering a record"
+          f" while keeping {kib:.1f} KiB a case: "
+          f"{reference.last_median / reference.first_median:.2f})")
     print(f"events_per_s={round(1e6 / proc_us)}")
     print(f"ratio_vs_transitions={proc_us / base_us:.2f}")
     print(f"kib_per_instance={kib:.2f}")

@@ -1,15 +1,16 @@
-"""`make bench`, the case store: events committed per second on SQLite and PostgreSQL, 1 and 4 writers, against
-the in-memory engine in the same run, and the store's size per case.
+"""`make bench`, the case store: events committed per second on SQLite and PostgreSQL, 1 and 4
+writers, against the in-memory engine in the same run, and the store's size per case.
 
-Each writer is its own process with its own cases: it creates a COA case, saves the application (its rules
-search the other applications, so it runs alone: see README, "Keeping writers apart") and adds notes and the
-case assessment (events on the case alone), EVENTS_PER_CASE events per case. Events per second counts the
-events committed by all writers between the first writer's start and the last one's end (process start-up and
-workflow loading are outside it). The in-memory figure is the same path on one `Engine`. PostgreSQL is measured
-when a server answers at --postgres (a database made for the run and dropped after it); otherwise its lines
-say why not.
+Each writer is its own process with its own cases: it creates a COA case, saves the application (its
+rules search the other applications, so it runs alone: see README, "Keeping writers apart") and adds
+notes and the case assessment (events on the case alone), EVENTS_PER_CASE events per case. Events
+per second counts the events committed by all writers between the first writer's start and the last
+one's end (process start-up and workflow loading are outside it). The in-memory figure is the same
+path on one `Engine`. PostgreSQL is measured when a server answers at --postgres (a database made
+for the run and dropped after it); otherwise its lines say why not.
 
-The last lines: `store_<backend>_<n>w_events_per_s=`, `memory_events_per_s=`, `store_<backend>_kib_per_case=`.
+The last lines: `store_<backend>_<n>w_events_per_s=`, `memory_events_per_s=`,
+`store_<backend>_kib_per_case=`.
 """
 from __future__ import annotations
 
@@ -30,11 +31,12 @@ MOMENT = "2026-03-02 09:00"
 
 
 def path(case: str) -> list[tuple[str, dict]]:
-    """The events of one case: a save (on its own Case Number: no other application to tick), then events on
-    the case alone."""
+    """The events of one case: a save (on its own Case Number: no other application to tick), then
+    events on the case alone."""
     save = {"applicant": "payee", "lodgement_date": "2026-03-01", "case_number": f"C-{case}"}
     notes = [("add_note", {"text": f"note {n} on case {case}"}) for n in range(4)]
-    return [("save_application", save), ("record_case_assessment", {"case_assessment": "Complex"}), *notes]
+    return [("save_application", save), ("record_case_assessment", {"case_assessment": "Complex"}),
+            *notes]
 
 
 EVENTS_PER_CASE = len(path(""))
@@ -60,8 +62,10 @@ def writer(url: str, me: int, cases: int) -> None:
 
 def measure(url: str, writers: int, cases: int) -> float:
     """Events per second committed by `writers` processes on the store at `url`."""
-    procs = [subprocess.Popen([sys.executable, __file__, "--writer", url, str(me), str(cases)], cwd=ROOT,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for me in range(writers)]
+    procs = [subprocess.Popen([sys.executable, __file__, "--writer", url, str(me), str(cases)],
+                              cwd=ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for me in range(writers)]
     runs = []
     for proc in procs:
         out, err = proc.communicate(timeout=1800)
@@ -125,7 +129,8 @@ def size_per_case(url: str) -> float:
 
 @click.command()
 @click.option("--cases", default=200, show_default=True, help="Cases per writer.")
-@click.option("--postgres", "server", default="postgresql://postgres@127.0.0.1:5432", show_default=True)
+@click.option("--postgres", "server", default="postgresql://postgres@127.0.0.1:5432",
+              show_default=True)
 @click.option("--writer", nargs=3, type=(str, int, int), default=None, hidden=True)
 def main(cases: int, server: str, writer: tuple[str, int, int] | None) -> None:
     if writer is not None:
@@ -133,7 +138,8 @@ def main(cases: int, server: str, writer: tuple[str, int, int] | None) -> None:
         return
     figures: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        backends: list[tuple[str, object]] = [("sqlite", lambda n: os.path.join(tmp, f"bench-{n}.db"))]
+        backends: list[tuple[str, object]] = [("sqlite",
+                                               lambda n: os.path.join(tmp, f"bench-{n}.db"))]
         made: list[str] = []
 
         def pg(_n: int) -> str | None:

@@ -3,8 +3,9 @@
 `procflow serve` runs as its own process on 127.0.0.1 over a fresh SQLite store holding a few saved
 COA cases. Each of the clients (threads, the standard library's http.client, one connection each)
 loops until the time or the request budget is spent: it reads a shared case's page (the version in
-its form), then posts an event on it (a note, COA Table 1 Step 5) with that version. When two clients
-raced on one case the second is told the case changed (409): that is the store's rule, counted apart.
+its form), then posts an event on it (a note, COA Table 1 Step 5) with that version. When two
+clients raced on one case the second is told the case changed (409): that is the store's rule,
+counted apart.
 
 Afterwards the store is opened again and checked: every case equals a replay of the store's log
 (`engine.store.replay.verify`), and each case holds exactly as many notes as the server accepted for
@@ -53,7 +54,8 @@ def prepare(store_file: Path, cases: int) -> list[str]:
         for n in range(cases):
             name = f"load-{n + 1}"
             store.create("coa", name)
-            store.fire(name, "save_application", {"applicant": "payee", "lodgement_date": "2026-03-01",
+            store.fire(name, "save_application", {"applicant": "payee",
+                                                  "lodgement_date": "2026-03-01",
                                                   "reasons": [{"reason": 6}]})
             names.append(name)
     finally:
@@ -62,7 +64,8 @@ def prepare(store_file: Path, cases: int) -> list[str]:
 
 
 class Client(threading.Thread):
-    def __init__(self, port: int, names: list[str], until: float, budget: list[int], lock: threading.Lock,
+    def __init__(self, port: int, names: list[str], until: float, budget: list[int],
+                 lock: threading.Lock,
                  seed: int):
         super().__init__(daemon=True)
         self.port, self.names, self.until, self.budget, self.lock = port, names, until, budget, lock
@@ -80,7 +83,8 @@ class Client(threading.Thread):
             self.budget[0] -= 1
             return True
 
-    def request(self, conn: http.client.HTTPConnection, method: str, path: str, body: str = "") -> tuple[int, str]:
+    def request(self, conn: http.client.HTTPConnection, method: str, path: str,
+                body: str = "") -> tuple[int, str]:
         headers = {"cookie": self.cookie} if self.cookie else {}
         if body:
             headers["content-type"] = "application/x-www-form-urlencoded"
@@ -112,21 +116,25 @@ class Client(threading.Thread):
             start = time.perf_counter()
             status, _ = self.request(conn, "POST", f"/cases/{name}/fire/add_note", body)
             self.posts.append(time.perf_counter() - start)
-            self.outcomes[{200: "accepted", 409: "case changed (409)"}.get(status, f"post {status}")] += 1
+            self.outcomes[{200: "accepted",
+                           409: "case changed (409)"}.get(status, f"post {status}")] += 1
             if status == 200:
                 self.accepted[name] += 1
         conn.close()
 
 
 def p95(values: list[float]) -> float:
-    return statistics.quantiles(values, n=20)[-1] * 1000 if len(values) >= 20 else max(values, default=0) * 1000
+    return statistics.quantiles(values, n=20)[-1] * 1000 if len(values) >= 20 \
+        else max(values, default=0) * 1000
 
 
 @click.command()
 @click.option("--clients", type=click.IntRange(1, 100), default=20, show_default=True)
 @click.option("--seconds", type=click.FloatRange(1, 300), default=30, show_default=True)
-@click.option("--cases", type=click.IntRange(1, 1000), default=10, show_default=True, help="Shared cases.")
-@click.option("--max-requests", type=click.IntRange(1, 1_000_000), default=200_000, show_default=True)
+@click.option("--cases", type=click.IntRange(1, 1000), default=10, show_default=True,
+              help="Shared cases.")
+@click.option("--max-requests", type=click.IntRange(1, 1_000_000), default=200_000,
+              show_default=True)
 def main(clients: int, seconds: float, cases: int, max_requests: int) -> None:
     from engine.store import folder, open_store
     from engine.store.replay import verify
@@ -135,9 +143,12 @@ def main(clients: int, seconds: float, cases: int, max_requests: int) -> None:
         store_file = Path(tmp) / "load.db"
         names = prepare(store_file, cases)
         port = free_port()
-        server = subprocess.Popen([sys.executable, "-c", "import cli; cli.main()", "serve", "--store", str(store_file),
-                                   "--workflows", str(ROOT / "workflows"), "--host", "127.0.0.1", "--port", str(port)],
-                                  cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        server = subprocess.Popen([sys.executable, "-c", "import cli; cli.main()", "serve",
+                                   "--store", str(store_file),
+                                   "--workflows", str(ROOT / "workflows"), "--host", "127.0.0.1",
+                                   "--port", str(port)],
+                                  cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                  text=True)
         try:
             deadline = time.monotonic() + 60
             while True:
@@ -146,12 +157,14 @@ def main(clients: int, seconds: float, cases: int, max_requests: int) -> None:
                     break
                 except OSError:
                     if server.poll() is not None or time.monotonic() > deadline:
-                        raise SystemExit(f"the workbench did not start: {server.stdout.read() if server.stdout else ''}") from None
+                        said = server.stdout.read() if server.stdout else ""
+                        raise SystemExit(f"the workbench did not start: {said}") from None
                     time.sleep(0.1)
             lock = threading.Lock()
             budget = [max_requests]
             began = time.monotonic()
-            workers = [Client(port, names, began + seconds, budget, lock, seed) for seed in range(clients)]
+            workers = [Client(port, names, began + seconds, budget, lock, seed)
+                       for seed in range(clients)]
             for w in workers:
                 w.start()
             for w in workers:
@@ -179,10 +192,12 @@ def main(clients: int, seconds: float, cases: int, max_requests: int) -> None:
     total = len(reads) + len(posts)
     print(f"clients={clients} seconds={took:.1f} shared_cases={cases} cpus={os.cpu_count()} "
           f"python={sys.version.split()[0]}")
-    print(f"reads={len(reads)} p95_read_ms={p95(reads):.1f} posts={len(posts)} p95_post_ms={p95(posts):.1f}")
+    print(f"reads={len(reads)} p95_read_ms={p95(reads):.1f} posts={len(posts)} "
+          f"p95_post_ms={p95(posts):.1f}")
     print("outcomes: " + ", ".join(f"{k}={v}" for k, v in sorted(outcomes.items())))
     print("\n".join(problems[:20]) if problems else
-          f"every case equals a replay of the log, with every accepted note kept ({sum(accepted.values())})")
+          "every case equals a replay of the log, with every accepted note kept "
+          f"({sum(accepted.values())})")
     print(f"requests_per_s={total / took:.1f}")
     print(f"p95_ms={p95(reads + posts):.1f}")
     print(f"replay_equal={'yes' if not problems else 'no'}")

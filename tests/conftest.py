@@ -39,7 +39,8 @@ def engine(mini):
 
 # -- git repositories (tests/test_diff.py, tests/test_versions.py) -----------------------------
 class GitRepo:
-    """A git repository in a folder, for the tests of `diff --git` and of a workflow's past versions."""
+    """A git repository in a folder, for the tests of `diff --git` and of a workflow's past
+    versions."""
 
     def __init__(self, path: Path):
         self.path = path
@@ -96,9 +97,9 @@ def _pg_reachable() -> str:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store_url(request, tmp_path):
-    """A new, empty store on each backend: a SQLite file, or a PostgreSQL database made for the test and dropped
-    after it. Without a reachable server the PostgreSQL runs skip saying so, except in CI (CI=true), where
-    they fail: .ci/run starts the server."""
+    """A new, empty store on each backend: a SQLite file, or a PostgreSQL database made for the test
+    and dropped after it. Without a reachable server the PostgreSQL runs skip saying so, except in
+    CI (CI=true), where they fail: .ci/run starts the server."""
     if request.param == "sqlite":
         yield str(tmp_path / "store.db")
         return
@@ -107,8 +108,10 @@ def store_url(request, tmp_path):
         import os
 
         if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL at {PG_SERVER} is not reachable, and CI must run these tests: {why}")
-        pytest.skip(f"no PostgreSQL server at {PG_SERVER} ({why}): the PostgreSQL store tests need one")
+            pytest.fail(f"PostgreSQL at {PG_SERVER} is not reachable, and CI must run these "
+                        f"tests: {why}")
+        pytest.skip(f"no PostgreSQL server at {PG_SERVER} ({why}): the PostgreSQL store "
+                    "tests need one")
     import uuid
 
     import psycopg
@@ -142,6 +145,6 @@ def open_test_store(store_url):
 
 @pytest.fixture(autouse=True)
 def _case_store_in_tmp(tmp_path, monkeypatch):
-    """`procflow simulate WORKFLOW` and `procflow case` keep cases in a store (default procflow.db in the current
-    folder): each test gets its own, never the repository's folder."""
+    """`procflow simulate WORKFLOW` and `procflow case` keep cases in a store (default procflow.db
+    in the current folder): each test gets its own, never the repository's folder."""
     monkeypatch.setenv("PROCFLOW_STORE", str(tmp_path / "procflow.db"))

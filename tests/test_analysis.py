@@ -1,4 +1,5 @@
-"""Graph analysis (check), routes (paths), scenario coverage (test --coverage) and the tracing hook."""
+"""Graph analysis (check), routes (paths), scenario coverage (test --coverage) and the tracing
+hook."""
 from __future__ import annotations
 
 import json
@@ -89,12 +90,14 @@ def only(text: str) -> object:
 
 def test_a_clean_workflow_has_no_findings():
     assert findings(CLEAN) == []
-    assert analyse(load_workflow(MINI)) == []  # `not is_open('WAIT')` guards the route that does not close WAIT
+    # `not is_open('WAIT')` guards the route that does not close WAIT
+    assert analyse(load_workflow(MINI)) == []
 
 
 def test_unreachable_status():
     text = CLEAN.replace("  Lost: {final: true, source: s}\n",
-                         "  Lost: {final: true, source: s}\n  Orphan: {final: true, source: orphan}\n")
+                         "  Lost: {final: true, source: s}\n"
+                         "  Orphan: {final: true, source: orphan}\n")
     f = only(text)
     assert (f.code, f.severity, f.file) == ("unreachable", "warning", "t.yaml")
     assert (f.line, f.col) == where(text, "{final: true, source: orphan}")
@@ -139,7 +142,8 @@ def test_event_whose_guards_contradict_never_fires():
 
 
 def test_a_guard_keyed_by_a_table_lookup_can_pass():
-    """`lookup('areas', actor.area, ...)` passes for the table's own keys, which no literal in the guard names."""
+    """`lookup('areas', actor.area, ...)` passes for the table's own keys, which no literal in the
+    guard names."""
     text = CLEAN.replace("events:\n", """tables:
   areas:
     title: Areas
@@ -166,7 +170,8 @@ events:
 
 def test_event_from_unreachable_statuses_never_fires():
     text = CLEAN.replace("  Lost: {final: true, source: s}\n",
-                         "  Lost: {final: true, source: s}\n  Orphan: {final: true, source: orphan}\n") + """\
+                         "  Lost: {final: true, source: s}\n"
+                         "  Orphan: {final: true, source: orphan}\n") + """\
   reopen:
     title: Reopen
     source: s
@@ -189,7 +194,8 @@ def test_intray_left_open_on_one_route():
     f = only(text)
     assert (f.code, f.severity) == ("intray-left-open", "warning")
     assert (f.line, f.col) == where(text, "open: WORK")
-    assert "intray WORK opened by start can still be open when the case reaches final status Lost" in f.message
+    assert "intray WORK opened by start can still be open when the case reaches final status Lost" \
+        in f.message
     assert "New -start-> Open -finish-> Lost" in f.message
 
 
@@ -199,15 +205,18 @@ def test_intray_never_closed_is_reported_once_at_its_declaration():
     f = only(text)
     assert f.code == "intray-left-open"
     assert (f.line, f.col) == where(text, "{name: Work")
-    assert "nothing in the workflow closes it: it stays open in final status Done, Lost" in f.message
+    assert "nothing in the workflow closes it: it stays open in final status Done, Lost" \
+        in f.message
 
 
 def test_an_intray_that_stays_open_on_purpose_is_not_reported_where_it_says():
-    never_closed = CLEAN.replace("source: t2\n        effects:\n          - close: WORK\n", "source: t2\n")
+    never_closed = CLEAN.replace("source: t2\n        effects:\n          - close: WORK\n",
+                                 "source: t2\n")
     never_closed = never_closed.replace("          - close: WORK\n", "")
     declared = "  WORK: {name: Work, due: 2d, source: s}\n"
     why = "    stays_open: {assumption: 'R0: closed by another team', in: [Lost]}\n"
-    only_lost = never_closed.replace(declared, "  WORK:\n    name: Work\n    due: 2d\n    source: s\n" + why)
+    only_lost = never_closed.replace(declared,
+                                     "  WORK:\n    name: Work\n    due: 2d\n    source: s\n" + why)
     f = only(only_lost)  # still reported for Done, which `in:` does not name
     assert "stays open in final status Done" in f.message and "Lost" not in f.message
     anywhere = only_lost.replace(", in: [Lost]", "")
@@ -219,7 +228,8 @@ def test_an_intray_that_stays_open_on_purpose_is_not_reported_where_it_says():
 
 def test_stays_open_names_only_final_statuses():
     text = CLEAN.replace("  WORK: {name: Work, due: 2d, source: s}\n",
-                         "  WORK: {name: Work, due: 2d, source: s, stays_open: {assumption: a, in: [Open]}}\n")
+                         "  WORK: {name: Work, due: 2d, source: s, stays_open: {assumption: a, "
+                         "in: [Open]}}\n")
     with pytest.raises(DefinitionError) as exc:
         load_workflow_text(text, "t.yaml")
     assert "status 'Open' is not final" in str(exc.value.findings[0].message)
@@ -235,23 +245,30 @@ def test_in_a_workflow_that_catalogues_its_procedure_every_guard_and_effect_cite
       steps: {1: Start, 2: Finish}
 """
     text = CLEAN.replace("initial: New\n", "initial: New\n" + catalogue, 1)
-    text = text.replace("          - open: WORK\n", "          - open: WORK\n            source: T Table 1 Step 1\n", 1)
+    text = text.replace("          - open: WORK\n",
+                        "          - open: WORK\n            source: T Table 1 Step 1\n", 1)
     uncited = [f for f in findings(text) if f.code == "missing-source"]
-    assert [(f.line, f.col) for f in uncited] == [where(text, "close: WORK"), where(text, "letter: L1"),
-                                                  where(text, "close: WORK", 1)]  # the cited open is not listed
-    assert all(f.severity == "warning" and "cites no step of the procedure" in f.message for f in uncited)
+    assert [(f.line, f.col) for f in uncited] == [where(text, "close: WORK"),
+                                                  where(text, "letter: L1"),
+                                                  # the cited open is not listed
+                                                  where(text, "close: WORK", 1)]
+    assert all(f.severity == "warning"
+               and "cites no step of the procedure" in f.message for f in uncited)
     guarded = text.replace("      amount: {type: integer, required: true}\n    transitions:",
                            "      amount: {type: integer, required: true}\n    guards:\n"
-                           "      - {check: amount >= 0, says: no negative amounts}\n    transitions:", 1)
+                           "      - {check: amount >= 0, says: no negative amounts}\n"
+                           "    transitions:", 1)
     (guard,) = [f for f in findings(guarded) if "guard" in f.message and f.code == "missing-source"]
     assert (guard.line, guard.col) == where(guarded, "{check: amount >= 0")
     assert "'no negative amounts'" in guard.message
-    assert not [f for f in findings(CLEAN) if f.code == "missing-source"]  # no catalogue: nothing to cite
+    # no catalogue: nothing to cite
+    assert not [f for f in findings(CLEAN) if f.code == "missing-source"]
 
 
 def test_unused_intray_and_letter():
     text = CLEAN.replace("  WORK: {name: Work, due: 2d, source: s}\n",
-                         "  WORK: {name: Work, due: 2d, source: s}\n  SPARE: {name: Spare, due: 2d, source: s}\n")
+                         "  WORK: {name: Work, due: 2d, source: s}\n"
+                         "  SPARE: {name: Spare, due: 2d, source: s}\n")
     f = only(text)
     assert (f.code, f.line, f.col) == ("unused-intray", *where(text, "{name: Spare"))
     assert f.message == "intray SPARE is declared but never used"
@@ -268,14 +285,18 @@ def test_overlapping_guards_name_both_transitions_and_a_witness():
     assert (f.code, f.severity) == ("overlapping-guards", "warning")
     assert (f.line, f.col) == where(text, "from: Open", 1)
     first_line = where(text, "from: Open")[0]
-    assert f"and the one at line {first_line} (Open -> Done) can both be taken, e.g. with amount=6" in f.message
+    assert (f"and the one at line {first_line} (Open -> Done) can both be taken, "
+            "e.g. with amount=6") in f.message
     assert "this transition (Open -> Lost)" in f.message
 
 
 def test_guards_that_exclude_each_other_only_through_a_guard_are_not_reported():
-    text = CLEAN.replace("        when: amount > 5\n", "        guards:\n          - check: amount > 5\n"
-                         "            says: big\n").replace("        when: amount <= 5\n", "        guards:\n"
-                                                          "          - check: amount <= 5\n            says: small\n")
+    text = CLEAN.replace("        when: amount > 5\n",
+                         "        guards:\n          - check: amount > 5\n"
+                         "            says: big\n").replace("        when: amount <= 5\n",
+                                                            "        guards:\n"
+                                                          "          - check: amount <= 5\n"
+                                                          "            says: small\n")
     assert findings(text) == []
     overlapping = text.replace("check: amount <= 5", "check: amount <= 6")
     assert [f.code for f in findings(overlapping)] == ["overlapping-guards"]
@@ -288,7 +309,8 @@ def test_remembered_searches_say_what_a_fresh_analysis_says():
         .replace("when: amount > 5", "when: amount == null or amount > 5")
     versions = [
         CLEAN,
-        "# a comment moves every line down\n" + CLEAN.replace("when: amount <= 5", "when: amount < 7"),
+        "# a comment moves every line down\n"
+        + CLEAN.replace("when: amount <= 5", "when: amount < 7"),
         both_null,  # required data: never null, so the two `when:`s still exclude each other
         both_null.replace("amount: {type: integer, required: true}", "amount: {type: integer}"),
         CLEAN,
@@ -301,7 +323,8 @@ def test_remembered_searches_say_what_a_fresh_analysis_says():
         assert analyse(wf, memo) == fresh
         said.append([(f.code, f.line) for f in fresh])
     lost = [where(text, "from: Open", 1)[0] for text in versions]  # the second transition's line
-    assert said == [[], [("overlapping-guards", lost[1])], [], [("overlapping-guards", lost[3])], []]
+    assert said \
+        == [[], [("overlapping-guards", lost[1])], [], [("overlapping-guards", lost[3])], []]
 
 
 def test_the_part_a_schema_accepts_is_searched_except_events_set_aside_in_part():
@@ -325,19 +348,22 @@ def test_check_strict_makes_warnings_fail(tmp_path):
     warned = tmp_path / "warned.yaml"
     warned.write_text(CLEAN.replace("when: amount <= 5", "when: amount < 7"))
     stuck = tmp_path / "stuck.yaml"
-    stuck.write_text(CLEAN.replace("        to: Done\n", "        to: Open\n").replace("        to: Lost\n",
-                                                                                    "        to: Open\n"))
+    stuck.write_text(CLEAN.replace("        to: Done\n", "        to: Open\n")
+                     .replace("        to: Lost\n", "        to: Open\n"))
     assert run("check", str(clean)).exit_code == 0
     assert run("check", "--strict", str(clean)).exit_code == 0
     result = run("check", str(warned))
     assert result.exit_code == 0
-    assert f"{warned}:{where(warned.read_text(), 'from: Open', 1)[0]}:9: warning: event 'finish'" in result.output
+    assert f"{warned}:{where(warned.read_text(), 'from: Open', 1)[0]}:9: warning: event 'finish'" \
+        in result.output
     assert "0 error(s), 1 warning(s) in 1 file(s)" in result.output
     assert run("check", "--strict", str(warned)).exit_code == 1
     result = run("check", str(stuck))
-    assert result.exit_code == 1 and ": error: no final status can be reached from status 'Open'" in result.output
+    assert result.exit_code == 1 \
+        and ": error: no final status can be reached from status 'Open'" in result.output
     data = json.loads(run("check", "--json", str(warned)).output)
-    assert [(f["code"], f["severity"]) for f in data["findings"]] == [("overlapping-guards", "warning")]
+    assert [(f["code"], f["severity"]) for f in data["findings"]] \
+        == [("overlapping-guards", "warning")]
 
 
 def test_importing_the_cli_does_not_import_networkx():
@@ -345,7 +371,8 @@ def test_importing_the_cli_does_not_import_networkx():
     import sys
 
     code = "import sys, cli; print('networkx' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                         check=True)
     assert out.stdout.strip() == "False"
 
 
@@ -353,7 +380,8 @@ def test_importing_the_cli_does_not_import_networkx():
 
 def test_routes_of_the_mini_workflow():
     wf = load_workflow(MINI)
-    assert routes(wf) == ([(("save", "Open"), ("decide", "Granted")), (("save", "Open"), ("decide", "Refused"))],
+    assert routes(wf) == ([(("save", "Open"), ("decide", "Granted")),
+                           (("save", "Open"), ("decide", "Refused"))],
                           False)
     assert routes(wf, to="Open") == ([(("save", "Open"),)], False)
     assert routes(wf, to="New") == ([()], False)
@@ -371,7 +399,8 @@ def test_cycles_are_bounded_by_visits():
 """
     wf = load_workflow_text(text, "t.yaml")
     once = routes(wf, max_visits=0)[0]
-    assert once == [(("start", "Open"), ("finish", "Done")), (("start", "Open"), ("finish", "Lost"))]
+    assert once \
+        == [(("start", "Open"), ("finish", "Done")), (("start", "Open"), ("finish", "Lost"))]
     twice = routes(wf, max_visits=1)[0]
     assert len(twice) == 4
     assert (("start", "Open"), ("back", "New"), ("start", "Open"), ("finish", "Lost")) in twice
@@ -396,7 +425,8 @@ def test_paths_command_and_skeletons_that_load_as_scenarios(tmp_path):
         assert file.read_text().startswith("# yaml-language-server: $schema=")
         scenario = load_scenario(file, finder=lambda name: wf if name == "mini" else None)
         assert [s.raw["event"] for s in scenario.steps] == ["save", "decide"]
-        assert [s.raw["expect"] for s in scenario.steps][-1] == {"status": file.stem.split("_")[1].capitalize()}
+        assert [s.raw["expect"] for s in scenario.steps][-1] \
+            == {"status": file.stem.split("_")[1].capitalize()}
 
 
 def test_a_skeleton_quotes_nothing_a_scenario_would_misread():
@@ -440,7 +470,8 @@ def test_test_coverage_and_min_exit_codes():
     result = run("test", str(MINI_PATH), "--min", "61")
     assert result.exit_code == 1
     assert "coverage of mini: 60.0% of its transitions, below --min 61" in result.output
-    data = json.loads(CliRunner().invoke(cli, ["test", str(MINI_PATH), "--coverage", "--json"]).stdout)
+    data = json.loads(CliRunner().invoke(cli,
+                                         ["test", str(MINI_PATH), "--coverage", "--json"]).stdout)
     assert data["coverage"][0]["transitions"] == {"covered": 3, "total": 5, "percent": 60.0}
     assert len(data["coverage"][0]["not_exercised"]) == 9
 
@@ -456,7 +487,8 @@ def test_trace_reports_the_transition_guards_and_effects_of_each_decided_event()
     engine.fire(case, "save", {"applicant": "payer", "lodgement_date": "2026-03-01"})
     engine.fire(case, "change", {"note": "hello"})
     save, change = seen
-    assert (save.event, save.status, save.transition is wf.events["save"].transitions[0]) == ("save", "New", True)
+    assert (save.event, save.status, save.transition is wf.events["save"].transitions[0]) \
+        == ("save", "New", True)
     assert [(g.check.text, ok) for g, ok in save.guards] == [("lodgement_date <= today", True)]
     assert [ef.kind for ef in save.effects] == ["number", "set", "set", "set", "open"]
     assert [ef.kind for ef in change.effects] == ["append"]  # `set` had `if: applicant is not None`
@@ -465,7 +497,8 @@ def test_trace_reports_the_transition_guards_and_effects_of_each_decided_event()
         engine.fire(case, "decide", {"outcome": "Granted"})
     refused = seen[-1]
     assert (refused.event, refused.transition, refused.effects) == ("decide", None, ())
-    assert [(g.says, ok) for g, ok in refused.guards] == [("nothing may be awaited when granting", False)]
+    assert [(g.says, ok) for g, ok in refused.guards] \
+        == [("nothing may be awaited when granting", False)]
     engine.trace = None
     engine.fire(case, "decide", {"outcome": "Refused"})
     assert seen[-1] is refused and case.status == "Refused"

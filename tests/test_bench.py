@@ -16,11 +16,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_the_benchmark_plays_its_path_and_ends_with_its_three_figures():
-    result = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--cases", "50", "--repeats", "1"],
+    result = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--cases", "50",
+                             "--repeats", "1"],
                             capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert result.returncode == 0, result.stderr[-2000:]
     last = result.stdout.strip().splitlines()[-3:]
-    assert [line.split("=")[0] for line in last] == ["events_per_s", "ratio_vs_transitions", "kib_per_instance"]
+    assert [line.split("=")[0] for line in last] \
+        == ["events_per_s", "ratio_vs_transitions", "kib_per_instance"]
     assert all(re.fullmatch(r"[a-z_]+=\d+(\.\d+)?", line) for line in last), last
     assert "cases=50 events_per_case=8 events=400" in result.stdout
 
@@ -29,16 +31,19 @@ def test_the_store_benchmark_measures_each_backend_and_ends_with_its_figures(tmp
     result = subprocess.run([sys.executable, str(ROOT / "bench" / "store.py"), "--cases", "3"],
                             capture_output=True, text=True, timeout=600, cwd=ROOT)
     assert result.returncode == 0, result.stderr[-2000:]
-    figures = dict(line.split("=") for line in result.stdout.splitlines() if re.fullmatch(r"[a-z0-9_]+=[\d.]+", line))
+    figures = dict(line.split("=") for line in result.stdout.splitlines()
+                   if re.fullmatch(r"[a-z0-9_]+=[\d.]+", line))
     assert {"store_sqlite_1w_events_per_s", "store_sqlite_4w_events_per_s", "memory_events_per_s",
             "store_sqlite_kib_per_case"} <= figures.keys(), result.stdout
     assert "sqlite: 4 writer(s), 12 cases, 72 events" in result.stdout
 
 
 def test_the_workbench_load_test_runs_and_checks_its_cases():
-    """bench/web.py, briefly: a server, clients racing on shared cases, every case replayed and compared."""
+    """bench/web.py, briefly: a server, clients racing on shared cases, every case replayed and
+    compared."""
     pytest.importorskip("starlette", reason="needs the web extra: pip install 'procflow[web]'")
-    result = subprocess.run([sys.executable, str(ROOT / "bench" / "web.py"), "--clients", "4", "--seconds", "3",
+    result = subprocess.run([sys.executable, str(ROOT / "bench" / "web.py"), "--clients", "4",
+                             "--seconds", "3",
                              "--cases", "2"], capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     last = result.stdout.strip().splitlines()[-3:]

@@ -1,6 +1,6 @@
-"""`procflow check` says everything in one run: broken copies of the real workflows, each with several
-typical mistakes, are checked once, and every mistake is reported, each once, at its line, and
-nothing else (no cascade into the parts that are right, nor into the folder's other files)."""
+"""`procflow check` says everything in one run: broken copies of the real workflows, each with
+several typical mistakes, are checked once, and every mistake is reported, each once, at its line,
+and nothing else (no cascade into the parts that are right, nor into the folder's other files)."""
 from __future__ import annotations
 
 import json
@@ -39,30 +39,41 @@ class Elsewhere:
 
 CORPUS = {
     "a new user's six mistakes and a guard with two unknown names": ([
-        Mistake("coa.yaml", "    title: Save the application details\n", "    txt: Save the application details\n",
+        Mistake("coa.yaml", "    title: Save the application details\n",
+                "    txt: Save the application details\n",
                 "    txt: Save", ("unknown key 'txt' in event 'save_application'",)),
-        Mistake("coa.yaml", "      applicant: {type: choice, list: party, required: true, title: Applicant}",
+        Mistake("coa.yaml",
+                "      applicant: {type: choice, list: party, required: true, title: Applicant}",
                 "      applicant: {type: choice, list: party, requried: true, title: Applicant}",
                 "requried: true, title: Applicant", ("unknown key 'requried'",)),
-        Mistake("coa.yaml", "        to: None\n        source: COA Table 1 Step 3\n        effects:\n",
+        Mistake("coa.yaml",
+                "        to: None\n        source: COA Table 1 Step 3\n        effects:\n",
                 "        to: None\n        source: COA Table 1 Step 3\n        efects:\n",
                 "        efects:", ("unknown key 'efects'",)),
-        Mistake("coa.yaml", "    group: Table 3 Finalise before App to Proceed\n    source: COA Table 3 Step 4\n"
-                "  Inel-Other:\n", "    group: Table 3 Finalise before App to Proceed\n  Inel-Other:\n",
+        Mistake("coa.yaml",
+                "    group: Table 3 Finalise before App to Proceed\n"
+                "    source: COA Table 3 Step 4\n"
+                "  Inel-Other:\n",
+                "    group: Table 3 Finalise before App to Proceed\n  Inel-Other:\n",
                 "  Inel-No Assess:", ("missing required key 'source' in status 'Inel-No Assess'",)),
-        Mistake("coa.yaml", "        to: Incomplete\n        when: application_status == 'Incomplete'\n",
+        Mistake("coa.yaml",
+                "        to: Incomplete\n        when: application_status == 'Incomplete'\n",
                 "        to: Incomplet\n        when: application_status == 'Incomplete'\n",
                 "        to: Incomplet\n", ("unknown status 'Incomplet'",)),
         Mistake("coa.yaml", "      - check: ntd_return_date > lodgement_date\n",
                 "      - check: ntd_return_dat > lodgement_date\n", "ntd_return_dat >",
                 ("unknown name 'ntd_return_dat'",)),
-        Mistake("coa.yaml", "      - check: ntd_return_date <= today\n", "      - check: ntd_retrun_date <= todya\n",
-                "ntd_retrun_date <= todya", ("unknown name 'ntd_retrun_date'", "unknown name 'todya'")),
+        Mistake("coa.yaml", "      - check: ntd_return_date <= today\n",
+                "      - check: ntd_retrun_date <= todya\n",
+                "ntd_retrun_date <= todya",
+                ("unknown name 'ntd_retrun_date'", "unknown name 'todya'")),
     ], []),
     "a status of the wrong form, a misspelt field, a misspelt top key, a YAML 1.1 boolean": ([
         Mistake("sco.yaml", "  Deleted:\n    final: true\n", "  Deleted:\n    final: maybe\n",
-                "    final: maybe", ("'final' of status 'Deleted': 'maybe' should be true or false",)),
-        Mistake("sco.yaml", "          - set:\n              coa_site: coa_site\n              name: name\n",
+                "    final: maybe",
+                ("'final' of status 'Deleted': 'maybe' should be true or false",)),
+        Mistake("sco.yaml",
+                "          - set:\n              coa_site: coa_site\n              name: name\n",
                 "          - set:\n              coa_site: coa_site\n              nmae: name\n",
                 "              nmae: name", ("unknown field 'nmae'",)),
         Mistake("sco.yaml", "initial: New\n", "initial: New\ntitel: SCO\n", "titel: SCO",
@@ -71,23 +82,35 @@ CORPUS = {
     ], []),
     "a file that does not load says so once in the files that use it": ([
         Mistake("coa.yaml", "    title: Save the application details\n",
-                "    title: Save the application details\n    title: Save it\n", "    title: Save it",
+                "    title: Save the application details\n    title: Save it\n",
+                "    title: Save it",
                 ("duplicate key 'title'",)),
     ], [Elsewhere("sco.yaml", "source: COA Table 1", "not checked: coa.yaml did not load")]),
     "schema errors do not stop the analysis of the rest: an uncited guard is said too": ([
-        Mistake("coa.yaml", "    group: Table 3 Finalise before App to Proceed\n    source: COA Table 3 Step 4\n"
-                "  Inel-Other:\n", "    group: Table 3 Finalise before App to Proceed\n  Inel-Other:\n",
+        Mistake("coa.yaml",
+                "    group: Table 3 Finalise before App to Proceed\n"
+                "    source: COA Table 3 Step 4\n"
+                "  Inel-Other:\n",
+                "    group: Table 3 Finalise before App to Proceed\n  Inel-Other:\n",
                 "  Inel-No Assess:", ("missing required key 'source' in status 'Inel-No Assess'",)),
-        Mistake("coa.yaml", "        when: application_status == 'Incomplete'\n", "        when: [application_status]\n",
-                "        when: [application_status]", ("'when' of event 'set_application_status' transition 2",)),
-        Mistake("coa.yaml", "Lodgement Date (COA Table 4 Step 3)\"\n        source: COA Table 4 Step 3\n",
-                "Lodgement Date (COA Table 4 Step 3)\"\n", "      - check: ntd_return_date > lodgement_date",
-                ("the guard of record_ntd_return_date that says 'The NTD Return Date must be later than "
-                 "the application Lodgement Date (COA Table 4 Step 3)' cites no step of the procedure",)),
+        Mistake("coa.yaml", "        when: application_status == 'Incomplete'\n",
+                "        when: [application_status]\n",
+                "        when: [application_status]",
+                ("'when' of event 'set_application_status' transition 2",)),
+        Mistake("coa.yaml",
+                "Lodgement Date (COA Table 4 Step 3)\"\n        source: COA Table 4 Step 3\n",
+                "Lodgement Date (COA Table 4 Step 3)\"\n",
+                "      - check: ntd_return_date > lodgement_date",
+                ("the guard of record_ntd_return_date that says 'The NTD Return Date must "
+                 "be later than "
+                 "the application Lodgement Date (COA Table 4 Step 3)' cites no step of "
+                 "the procedure",)),
     ], []),
     "a transition's guards: moved left is reported where it is, with the key it belongs with": ([
-        Mistake("coa.yaml", "        guards:\n          - check: complete\n", "  guards:\n          - check: complete\n",
-                "  guards:\n          - check: complete", ("'guards' is indented less than the lines around it",)),
+        Mistake("coa.yaml", "        guards:\n          - check: complete\n",
+                "  guards:\n          - check: complete\n",
+                "  guards:\n          - check: complete",
+                ("'guards' is indented less than the lines around it",)),
     ], [Elsewhere("sco.yaml", "source: COA Table 1", "not checked: coa.yaml did not load")]),
 }
 
@@ -112,10 +135,12 @@ def test_one_run_reports_every_mistake_once_at_its_line_and_nothing_else(name: s
         line = _line((folder / m.file).read_text(encoding="utf-8"), m.at)
         expected.extend((m.file, line, says) for says in m.says)
     for e in elsewhere:
-        expected.append((e.file, _line((folder / e.file).read_text(encoding="utf-8"), e.at), e.says))
+        expected.append((e.file, _line((folder / e.file).read_text(encoding="utf-8"), e.at),
+                         e.says))
     result = CliRunner().invoke(cli, ["check", "--json", str(folder)])
     assert result.exit_code == 1, result.output
-    found = [(Path(f["file"]).name, f["line"], f["message"]) for f in json.loads(result.output)["findings"]]
+    found = [(Path(f["file"]).name, f["line"], f["message"])
+             for f in json.loads(result.output)["findings"]]
     unmatched = list(found)
     for file, line, says in expected:
         match = next((f for f in unmatched if f[0] == file and f[1] == line and says in f[2]), None)

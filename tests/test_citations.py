@@ -15,9 +15,11 @@ ROOT = Path(__file__).resolve().parent.parent
     ("COA Table 4 Step 7", ["COA Table 4 Step 7"], []),
     ("COA Table 4 Step 7, Table 5 Step 2", ["COA Table 4 Step 7", "COA Table 5 Step 2"], []),
     ("COA Table 1 Steps 2, 4", ["COA Table 1 Step 2", "COA Table 1 Step 4"], []),
-    ("COA Table 5 Steps 2-4", ["COA Table 5 Step 2", "COA Table 5 Step 3", "COA Table 5 Step 4"], []),
+    ("COA Table 5 Steps 2-4", ["COA Table 5 Step 2", "COA Table 5 Step 3", "COA Table 5 Step 4"],
+     []),
     ("CMA Tables 2-4", ["CMA Table 2", "CMA Table 3", "CMA Table 4"], []),
-    ("CMA Table 1, Table 3 Items 2, 4", ["CMA Table 1", "CMA Table 3 Item 2", "CMA Table 3 Item 4"], []),
+    ("CMA Table 1, Table 3 Items 2, 4", ["CMA Table 1", "CMA Table 3 Item 2", "CMA Table 3 Item 4"],
+     []),
     ("CMA introduction, COA Table 4 Step 7", ["COA Table 4 Step 7"], ["CMA introduction"]),
     ("CMA page alert (Separating Safely)", [], ["CMA page alert (Separating Safely)"]),
     ("COA procedure, Tables 6-7", ["COA Table 6", "COA Table 7"], []),
@@ -50,11 +52,13 @@ def test_a_number_too_long_for_a_table_or_step_is_not_expanded():
     assert parse("Table 1 Step " + "9" * 5000).places == (Place("", 1, None, ""),)
 
 
-SAYS_CITES = re.compile(r"\b(?:Tables?|Steps?|Items?) \d|\bR\d+\b|Separating Safely|CMA introduction|CMA page alert")
+SAYS_CITES = re.compile(r"\b(?:Tables?|Steps?|Items?) \d|\bR\d+\b|Separating Safely|CMA "
+                        r"introduction|CMA page alert")
 
 
 def _sentences(wf):
-    """Every sentence a workflow says to staff: guards (the event's and each transition's), `unavailable:`, `by:`."""
+    """Every sentence a workflow says to staff: guards (the event's and each transition's),
+    `unavailable:`, `by:`."""
     for ev in wf.events.values():
         for guard in (*ev.guards, *(g for tr in ev.transitions for g in tr.guards)):
             yield ev.name, guard.says
@@ -66,7 +70,8 @@ def _sentences(wf):
 
 @pytest.mark.parametrize("path", sorted((ROOT / "workflows").glob("*.yaml")), ids=lambda p: p.name)
 def test_every_sentence_said_to_staff_cites_its_step_or_reading(path):
-    """A refusal names the procedure's own reason: each sentence cites the table and step (or the reading) it rests on."""
+    """A refusal names the procedure's own reason: each sentence cites the table and step (or the
+    reading) it rests on."""
     from engine import load_workflow
 
     uncited = sorted({f"{event}: {says}" for event, says in _sentences(load_workflow(path))

@@ -36,18 +36,22 @@ def test_describe_json_lists_everything():
     doc = json.loads(result.output)
     assert [s["name"] for s in doc["statuses"]] == ["New", "Open", "Granted", "Refused"]
     save = next(e for e in doc["events"] if e["name"] == "save")
-    assert {"name": "lodgement_date", "type": "date", "default": "today", "title": "Lodgement Date"} in save["data"]
+    assert {"name": "lodgement_date", "type": "date", "default": "today",
+            "title": "Lodgement Date"} in save["data"]
     assert [i["code"] for i in doc["intrays"]] == ["WORK", "WAIT"]
-    assert doc["intrays"][0]["due"] == "48 hours"  # as the workflow writes it (48h), as the procedure says it
+    # as the workflow writes it (48h), as the procedure says it
+    assert doc["intrays"][0]["due"] == "48 hours"
 
 
 def test_describe_by_name():
     result = run("describe", "mini", "--workflows", str(FIX / "workflows"))
-    assert result.exit_code == 0 and "Statuses:" in result.output and "Assumptions (0)" in result.output
+    assert result.exit_code == 0 and "Statuses:" in result.output \
+        and "Assumptions (0)" in result.output
 
 
 def test_describe_shows_tables_who_may_fire_and_every_assumption_at_its_line():
-    """Policy staff review the areas table, the area-only events and each reading, at its place in the file."""
+    """Policy staff review the areas table, the area-only events and each reading, at its place in
+    the file."""
     cma = str(ROOT / "workflows" / "cma.yaml")
     lines = Path(cma).read_text(encoding="utf-8").splitlines()
     doc = json.loads(run("describe", cma, "--json").output)
@@ -59,7 +63,8 @@ def test_describe_shows_tables_who_may_fire_and_every_assumption_at_its_line():
     notes = {a["where"]: a for a in doc["assumptions"]}
     row = notes["table areas row Agreements Officers"]
     assert "name: Agreements Officers" in lines[row["line"] - 1]
-    assert any(w.startswith("event close_contact unavailable in Privacy check required") for w in notes)
+    assert any(w.startswith("event close_contact unavailable in Privacy check required")
+               for w in notes)
     text = run("describe", cma).output
     assert "only by: area Agreements Officers" in text and "Table areas:" in text
 
@@ -81,7 +86,8 @@ def test_simulate_json_gives_final_state_of_each_instance():
     assert result.exit_code == 0
     [state] = json.loads(result.stdout)
     assert state["instance"] == "main" and state["status"] == "Refused"
-    assert set(state) == {"instance", "workflow", "version", "status", "fields", "intrays", "letters", "history"}
+    assert set(state) \
+        == {"instance", "workflow", "version", "status", "fields", "intrays", "letters", "history"}
     assert [h["event"] for h in state["history"]] == ["save", "wait", "decide"]
 
 
@@ -119,7 +125,8 @@ MULTI = FIX / "multi"
 def test_query_over_a_scenario_and_over_a_store(tmp_path, monkeypatch):
     monkeypatch.chdir(MULTI)
     scenario = str(MULTI / "scenarios" / "cross.yaml")
-    result = run("query", "officers_at", "at_site=Perth", "on=2026-03-02", "--scenario", scenario, "--json")
+    result = run("query", "officers_at", "at_site=Perth", "on=2026-03-02", "--scenario", scenario,
+                 "--json")
     assert [r["instance"] for r in json.loads(result.output)] == ["o3"]
     store = tmp_path / "store.json"
     store.write_text(CliRunner().invoke(cli, ["simulate", scenario, "--json"]).stdout)
@@ -129,7 +136,9 @@ def test_query_over_a_scenario_and_over_a_store(tmp_path, monkeypatch):
 
 def test_store_restores_instances_faithfully(tmp_path, monkeypatch):
     monkeypatch.chdir(MULTI)
-    states = json.loads(CliRunner().invoke(cli, ["simulate", str(MULTI / "scenarios" / "cross.yaml"), "--json"]).stdout)
+    states = json.loads(CliRunner().invoke(cli,
+                                           ["simulate", str(MULTI / "scenarios" / "cross.yaml"),
+                                            "--json"]).stdout)
     from engine.search import engine_from_store
 
     store = tmp_path / "store.json"
@@ -141,9 +150,11 @@ def test_store_restores_instances_faithfully(tmp_path, monkeypatch):
 def test_query_mistakes(monkeypatch):
     monkeypatch.chdir(MULTI)
     scenario = str(MULTI / "scenarios" / "cross.yaml")
-    assert run("query", "officers_at", "at_site=Perth").exit_code == 2  # neither --scenario nor --store
+    # neither --scenario nor --store
+    assert run("query", "officers_at", "at_site=Perth").exit_code == 2
     result = run("query", "nope", "--scenario", scenario)
-    assert result.exit_code == 2 and "no query 'nope'" in result.output  # a usage mistake, as an unknown workflow
+    # a usage mistake, as an unknown workflow
+    assert result.exit_code == 2 and "no query 'nope'" in result.output
     result = run("query", "officers_at", "--scenario", scenario)
     assert result.exit_code == 1 and "required" in result.output
     assert run("query", "officers_at", "oops", "--scenario", scenario).exit_code == 2
@@ -151,10 +162,12 @@ def test_query_mistakes(monkeypatch):
 
 def test_check_reports_a_workflow_mistake_once_when_its_scenarios_are_checked_too(tmp_path):
     (tmp_path / "workflows").mkdir()
-    broken = (FIX / "workflows" / "mini.yaml").read_text(encoding="utf-8").replace("initial: New", "initial: Nwe")
+    broken = (FIX / "workflows" / "mini.yaml").read_text(encoding="utf-8").replace("initial: New",
+                                                                                   "initial: Nwe")
     (tmp_path / "workflows" / "mini.yaml").write_text(broken, encoding="utf-8")
     (tmp_path / "scenarios").mkdir()
-    (tmp_path / "scenarios" / "s.yaml").write_text("scenario: s\nworkflow: mini\nsteps:\n  - expect: {status: New}\n",
+    (tmp_path / "scenarios" / "s.yaml").write_text("scenario: s\nworkflow: mini\nsteps:\n"
+                                                   "  - expect: {status: New}\n",
                                                    encoding="utf-8")
     cwd = os.getcwd()
     os.chdir(tmp_path)
@@ -184,12 +197,14 @@ def test_interactive_advance_fires_the_schedules_on_the_way(monkeypatch):
 
 
 def test_interactive_simulation_keeps_several_cases_in_the_store(tmp_path):
-    """An SCO record made in the session, then the allocation that needs it; intrays and what is overdue after
-    every step, the options only when asked; quit loses nothing: a second session goes on with the case."""
+    """An SCO record made in the session, then the allocation that needs it; intrays and what is
+    overdue after every step, the options only when asked; quit loses nothing: a second session goes
+    on with the case."""
     store = ["--store", str(tmp_path / "cases.db")]
     session = "\n".join([
         "save_application applicant=payee lodgement_date=2026-03-01",
-        "allocate_decision_maker coa_site=Hobart officer=officer-2 officer_level=SCO",   # no SCO record yet
+        # no SCO record yet
+        "allocate_decision_maker coa_site=Hobart officer=officer-2 officer_level=SCO",
         "new sco sco-1",
         "create_record coa_site=Hobart name=officer-2 start_date=2026-01-01",
         "use main",
@@ -198,14 +213,16 @@ def test_interactive_simulation_keeps_several_cases_in_the_store(tmp_path):
         "cases",
         "quit",
     ])
-    result = run("simulate", "coa", "--workflows", str(ROOT / "workflows"), "--clock", "2026-03-02 09:00", *store,
+    result = run("simulate", "coa", "--workflows", str(ROOT / "workflows"), "--clock",
+                 "2026-03-02 09:00", *store,
                  input=session + "\n")
     out = result.output
     assert result.exit_code == 0, out
     assert "a new case 'main'" in out
     assert "New -> None; opened COAINPRO, COAASREQ, COAWTSCO" in out
     assert "COAASREQ due 2026-03-04 09:00" in out
-    assert out.count("refused:") == 1 and "refused:" in out.split("sco-1: New")[0]  # before the record exists
+    # before the record exists
+    assert out.count("refused:") == 1 and "refused:" in out.split("sco-1: New")[0]
     assert "sco-1: New" in out and "New -> Active" in out
     assert "COAASREQ due 2026-03-04 09:00 OVERDUE" in out  # after advance 3d
     assert "+ record_case_assessment" not in out  # the options only on request

@@ -16,15 +16,18 @@ MINI = Path(__file__).resolve().parent / "fixtures" / "workflows" / "mini.yaml"
 
 def run(tmp_path: Path, *args: str):
     (tmp_path / "workflows").mkdir(exist_ok=True)
-    (tmp_path / "workflows" / "mini.yaml").write_text(MINI.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "workflows" / "mini.yaml").write_text(MINI.read_text(encoding="utf-8"),
+                                                      encoding="utf-8")
     result = CliRunner().invoke(cli, list(args))
-    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert result.exception is None or isinstance(result.exception, SystemExit), \
+        repr(result.exception)
     return result
 
 
 def scenario(tmp_path: Path, steps: str) -> str:
     path = tmp_path / "s.yaml"
-    path.write_text(f"scenario: s\nworkflow: mini\nclock: 2026-03-02 09:00\nsteps:\n{steps}", encoding="utf-8")
+    path.write_text(f"scenario: s\nworkflow: mini\nclock: 2026-03-02 09:00\nsteps:\n{steps}",
+                    encoding="utf-8")
     return str(path)
 
 
@@ -77,19 +80,22 @@ def test_a_malformed_workflow_beside_the_one_checked_does_not_crash_its_check(tm
     end = text.index("\n  flag_privacy_risk:")
     cma.write_text(text[:at] + "transitions: 3\n" + text[end:], encoding="utf-8")
     result = CliRunner().invoke(cli, ["check", str(folder / "coa.yaml")])
-    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert result.exception is None or isinstance(result.exception, SystemExit), \
+        repr(result.exception)
 
 
 def test_a_scenario_workflow_name_is_a_name_not_a_file_pattern(tmp_path):
     path = tmp_path / "s.yaml"
     path.write_text("scenario: s\nworkflow: '*'\nsteps:\n  - event: save\n", encoding="utf-8")
     result = run(tmp_path, "test", str(path))
-    assert result.exit_code == 1 and "s.yaml:2:11: error: 'workflow': '*' should be a short name" in result.output
+    assert result.exit_code == 1 \
+        and "s.yaml:2:11: error: 'workflow': '*' should be a short name" in result.output
 
 
 def test_a_workflow_found_by_name_that_declares_another_name_is_a_finding(tmp_path):
     run(tmp_path, "check")  # writes workflows/mini.yaml
-    (tmp_path / "workflows" / "mini_v2.yaml").write_text(MINI.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "workflows" / "mini_v2.yaml").write_text(MINI.read_text(encoding="utf-8"),
+                                                         encoding="utf-8")
     path = tmp_path / "s.yaml"
     path.write_text("scenario: s\nworkflow: mini_v2\nsteps:\n  - event: save\n", encoding="utf-8")
     result = run(tmp_path, "test", str(path))
@@ -103,7 +109,8 @@ def test_check_reports_two_files_declaring_one_workflow_and_a_file_named_otherwi
     (tmp_path / "workflows" / "mini_v2.yaml").write_text(text, encoding="utf-8")
     result = run(tmp_path, "check", str(tmp_path / "workflows"))
     assert result.exit_code == 1
-    assert "mini_v2.yaml:" in result.output and "error: workflow 'mini' is also declared by mini.yaml" in result.output
+    assert "mini_v2.yaml:" in result.output \
+        and "error: workflow 'mini' is also declared by mini.yaml" in result.output
     alone = tmp_path / "other" / "workflows"
     alone.mkdir(parents=True)
     (alone / "mini_v2.yaml").write_text(text, encoding="utf-8")
@@ -119,7 +126,8 @@ def test_an_intray_due_after_the_calendar_ends_refuses_the_event(tmp_path):
     path = tmp_path / "s.yaml"
     path.write_text("scenario: s\nworkflow: mini\nclock: 9999-12-30 09:00\nsteps:\n"
                     "  - event: save\n    data: {applicant: payer, lodgement_date: 9999-11-01}\n"
-                    "    expect: {error: would be due after the last date the calendar has}\n", encoding="utf-8")
+                    "    expect: {error: would be due after the last date the calendar has}\n",
+                    encoding="utf-8")
     result = run(tmp_path, "test", str(path))
     assert result.exit_code == 0, result.output
 
@@ -130,16 +138,20 @@ def test_documenting_a_workflow_called_index_says_it_would_replace_the_index_pag
     (tmp_path / "workflows" / "index.yaml").write_text(text, encoding="utf-8")
     result = run(tmp_path, "docs", "--format", "markdown", "-o", str(tmp_path / "site"),
                  str(tmp_path / "workflows" / "index.yaml"))
-    assert result.exit_code == 2 and "would take the place of the site's index page" in result.output
+    assert result.exit_code == 2 \
+        and "would take the place of the site's index page" in result.output
     assert not (tmp_path / "site").exists()
 
 
 def test_a_whole_number_too_long_to_write_out_is_refused_where_it_is_read(engine):
-    """Python will not turn text of more than 4,300 digits into a number (ValueError), nor write one out."""
+    """Python will not turn text of more than 4,300 digits into a number (ValueError), nor write one
+    out."""
     with pytest.raises(Refused, match="should be a whole number of at most 100 digits, not '99999"):
-        engine.restore({"workflow": "mini", "instance": "big", "status": "New", "fields": {"number": "9" * 5000}})
+        engine.restore({"workflow": "mini", "instance": "big", "status": "New",
+                        "fields": {"number": "9" * 5000}})
     with pytest.raises(Refused, match="should be a whole number of at most 100 digits"):
-        engine.restore({"workflow": "mini", "instance": "big", "status": "New", "fields": {"number": 10 ** 5000}})
+        engine.restore({"workflow": "mini", "instance": "big", "status": "New",
+                        "fields": {"number": 10 ** 5000}})
     assert "big" not in engine.instances
 
 
@@ -148,7 +160,8 @@ def test_a_regular_expression_repeat_count_too_large_is_a_finding(tmp_path):
     wf = tmp_path / "workflows" / "mini.yaml"
     text = MINI.read_text(encoding="utf-8")
     line = next(li for li in text.splitlines() if "check:" in li)
-    wf.write_text(text.replace(line, line.split("check:")[0] + "check: matches(applicant, 'a{99999999999}')", 1),
+    wf.write_text(text.replace(line, line.split("check:")[0]
+                               + "check: matches(applicant, 'a{99999999999}')", 1),
                   encoding="utf-8")
     result = CliRunner().invoke(cli, ["check", str(wf)])
     assert result.exit_code == 1 and "repeat count over 1000" in result.output, result.output
@@ -158,7 +171,8 @@ def test_a_file_named_twice_is_checked_once(tmp_path):
     run(tmp_path, "check")
     folder = tmp_path / "workflows"
     result = run(tmp_path, "check", str(folder), str(folder / "mini.yaml"))
-    assert result.exit_code == 0 and "1 file(s) checked, no problems" in result.output, result.output
+    assert result.exit_code == 0 and "1 file(s) checked, no problems" in result.output, \
+        result.output
 
 
 def test_a_coverage_minimum_that_is_not_a_number_is_a_usage_error(tmp_path):

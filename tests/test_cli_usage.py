@@ -27,7 +27,8 @@ def test_check_without_a_workflows_folder_is_a_usage_error(tmp_path, monkeypatch
     monkeypatch.chdir(tmp_path)
     result = run("check")
     assert result.exit_code == 2, result.output
-    assert "there is no workflows/ folder here" in result.output and "Traceback" not in result.output
+    assert "there is no workflows/ folder here" in result.output \
+        and "Traceback" not in result.output
 
 
 def test_an_unknown_query_offers_the_closest_name(monkeypatch):
@@ -51,7 +52,8 @@ def test_the_command_list_shows_each_summary_whole():
     for name, command in _commands():
         if " " not in name:
             summary = command.get_short_help_str(limit=200)
-            assert not summary.endswith(("e.g.", "(e.g", "...")), f"{name}: '{summary}' is cut short"
+            assert not summary.endswith(("e.g.", "(e.g", "...")), \
+                f"{name}: '{summary}' is cut short"
     assert "Run a declared query, such as the SCO records at a COA Site" in listing
 
 
@@ -62,26 +64,32 @@ def test_every_help_ends_with_examples_of_that_command(name):
     tail = result.output.rstrip().split("Examples:")
     assert len(tail) == 2, f"procflow {name} --help has no Examples: block at its end"
     lines = [ln.strip() for ln in tail[1].splitlines() if ln.strip()]
-    assert 1 <= len(lines) <= 2 and all((ln + " ").startswith(f"procflow {name} ") for ln in lines), lines
+    assert 1 <= len(lines) <= 2 \
+        and all((ln + " ").startswith(f"procflow {name} ") for ln in lines), lines
 
 
 def test_interactive_simulation_speaks_json_with_json(monkeypatch):
     monkeypatch.setenv("PROCFLOW_CLOCK", "2026-03-02 09:00")
     monkeypatch.chdir(ROOT)
-    lines = "save_application applicant=payer lodgement_date=2026-03-09\nsave_application applicant=payer\n" \
-            "why finalise\nnope\nquit\n"
+    lines = "save_application applicant=payer lodgement_date=2026-03-09\n" \
+            "save_application applicant=payer\nwhy finalise\nnope\nquit\n"
     result = run("simulate", "coa", "--json", input=lines)
     assert result.exit_code == 0, result.output
-    answers = [json.loads(line) for line in result.output.splitlines()]  # every line is one JSON object
+    # every line is one JSON object
+    answers = [json.loads(line) for line in result.output.splitlines()]
     assert answers[0] == {"workflow": "coa", "instance": "main", "status": "New"}
-    assert answers[1]["status"] == "New" and {"event": "save_application", "title": "Save the application details",
-                                              "allowed": True, "reasons": []} in answers[1]["options"]
+    assert answers[1]["status"] == "New" and {"event": "save_application",
+                                              "title": "Save the application details",
+                                              "allowed": True, "reasons": []} \
+                                                  in answers[1]["options"]
     assert answers[2]["accepted"] is False and answers[2]["event"] == "save_application"
     assert any("Lodgement Date" in r for r in answers[2]["refused"])
-    assert answers[3]["accepted"] is True and (answers[3]["from"], answers[3]["to"]) == ("New", "None")
+    assert answers[3]["accepted"] is True \
+        and (answers[3]["from"], answers[3]["to"]) == ("New", "None")
     assert sorted(answers[3]["opened"]) == ["COAASREQ", "COAINPRO", "COAWTSCO"]
     assert answers[4]["status"] == "None" and answers[4]["clock"] == "2026-03-02T09:00:00"
-    assert answers[5]["event"] == "finalise" and answers[5]["allowed"] is False and answers[5]["reasons"]
+    assert answers[5]["event"] == "finalise" and answers[5]["allowed"] is False \
+        and answers[5]["reasons"]
     assert answers[6]["accepted"] is False and "nope" in answers[6]["refused"][0]
 
 
@@ -106,24 +114,29 @@ steps:
     result = run("test", str(scenario), "--json")
     assert result.exit_code == 1
     [out] = json.loads(result.stdout)["results"]
-    failed = {(f["step"], f["line"], f["key"]): (f["expected"], f["found"]) for f in out["expectations_failed"]}
+    failed = {(f["step"], f["line"], f["key"]): (f["expected"], f["found"])
+              for f in out["expectations_failed"]}
     assert failed[(1, 5, "status")] == ("App to Proceed", "None")
     assert failed[(1, 5, "fields.expected_finalisation_date")] == ("2026-04-06", "2026-04-05")
     assert failed[(1, 5, "intrays")][0] == ["COAINPRO"]
-    assert sorted(i["code"] for i in failed[(1, 5, "intrays")][1]) == ["COAASREQ", "COAINPRO", "COAWTSCO"]
+    assert sorted(i["code"] for i in failed[(1, 5, "intrays")][1]) \
+        == ["COAASREQ", "COAINPRO", "COAWTSCO"]
     assert (2, 11, "refused") in failed  # refused without `error`
-    assert all(f["message"] for f in out["expectations_failed"]) and len(out["failures"]) == len(failed)
+    assert all(f["message"] for f in out["expectations_failed"]) \
+        and len(out["failures"]) == len(failed)
 
 
 def _complete(words: str, cwd: Path) -> list[str]:
-    env = {"_PROCFLOW_COMPLETE": "bash_complete", "COMP_WORDS": words, "COMP_CWORD": str(len(words.split()) - 1)}
+    env = {"_PROCFLOW_COMPLETE": "bash_complete", "COMP_WORDS": words,
+           "COMP_CWORD": str(len(words.split()) - 1)}
     old = os.getcwd()
     os.chdir(cwd)
     try:
         result = run(env=env)
     finally:
         os.chdir(old)
-    return [line.split(",", 1)[1] for line in result.output.splitlines() if line.startswith("plain,")]
+    return [line.split(",", 1)[1] for line in result.output.splitlines()
+            if line.startswith("plain,")]
 
 
 def test_shell_completion_offers_workflow_event_and_query_names():
@@ -133,12 +146,14 @@ def test_shell_completion_offers_workflow_event_and_query_names():
     assert all(n.startswith("sco_rep") for n in _complete("procflow query sco_rep", ROOT))
     assert _complete("procflow case fire app-1 save_app", ROOT) == ["save_application"]
     assert "Var-Increase" in _complete("procflow paths coa --to Var", ROOT)
-    assert _complete("procflow describe c", ROOT / "docs") == []  # no workflows/ here: nothing offered, no error
+    # no workflows/ here: nothing offered, no error
+    assert _complete("procflow describe c", ROOT / "docs") == []
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 def test_make_demo_installs_quietly_and_ends_with_what_to_look_at_next():
-    plan = subprocess.run(["make", "-n", "-B", "demo"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    plan = subprocess.run(["make", "-n", "-B", "demo"], cwd=ROOT, capture_output=True, text=True,
+                          check=True).stdout
     installs = [ln for ln in plan.splitlines() if "pip install" in ln]
     assert installs and all("install.log 2>&1" in ln for ln in installs), installs
     assert re.search(r"echo \"Next:\"", plan) and "procflow simulate coa" in plan
@@ -146,23 +161,30 @@ def test_make_demo_installs_quietly_and_ends_with_what_to_look_at_next():
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 def test_make_diagrams_lists_only_what_it_drew(tmp_path):
-    out = subprocess.run(["make", "--no-print-directory", "diagrams", f"DIAGRAMS={tmp_path}", "DOT=no-such-dot"],
+    out = subprocess.run(["make", "--no-print-directory", "diagrams", f"DIAGRAMS={tmp_path}",
+                          "DOT=no-such-dot"],
                          cwd=ROOT, capture_output=True, text=True, check=True).stdout
     assert "coa.svg not drawn" in out
     listed = out.strip().splitlines()[-1]
-    assert listed.startswith(f"{tmp_path}/:") and ".svg" not in listed and "coa.dot" in listed, listed
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{w}.{x}" for w in ("cma", "coa", "sco")
+    assert listed.startswith(f"{tmp_path}/:") and ".svg" not in listed and "coa.dot" in listed, \
+        listed
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{w}.{x}"
+                                                                for w in ("cma", "coa", "sco")
                                                                for x in ("dot", "mmd"))
 
 
 def test_the_engine_says_its_own_refusals_in_the_procedure_s_terms():
     from engine import Engine, Refused, SimulatedClock, load_workflow
 
-    engine = Engine([load_workflow(ROOT / "workflows" / "coa.yaml")], clock=SimulatedClock("2026-03-02 09:00"))
+    engine = Engine([load_workflow(ROOT / "workflows" / "coa.yaml")],
+                    clock=SimulatedClock("2026-03-02 09:00"))
     case = engine.create("coa", "main")
-    with pytest.raises(Refused, match=r"Applicant is required to save the application details \(COA Table 1 Steps 2, 3\)"):
+    with pytest.raises(Refused,
+                       match=r"Applicant is required to save the application details \(COA Table 1 "
+                             r"Steps 2, 3\)"):
         engine.fire(case, "save_application", {})
-    with pytest.raises(Refused, match=r"Save the application details \(save_application\) has no data field "
+    with pytest.raises(Refused,
+                       match=r"Save the application details \(save_application\) has no data field "
                                       r"'lodgment_date': did you mean 'lodgement_date'\?"):
         engine.fire(case, "save_application", {"applicant": "payer", "lodgment_date": "2026-03-01"})
 

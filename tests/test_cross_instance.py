@@ -38,7 +38,8 @@ CURRENT = ("None", "App to Proceed")  # R45: current and not finalised
 TICKS = ("cross_application", "cross_application_exists", "cross_application_lodgement_date",
          "for_applicant", "for_respondent")
 APPS = ("a0", "a1", "a2", "a3", "a4", "a5")
-SUITS = {"save": ("New",), "status": ("None",), "finalise": ("App to Proceed",), "decide": ("Referred for Amendment",),
+SUITS = {"save": ("New",), "status": ("None",), "finalise": ("App to Proceed",),
+         "decide": ("Referred for Amendment",),
          "refer": ("W'drawn-Other", "Var-Decrease", "Refusal-Before")}
 CASES = ("C1", "C2", "C3")
 PEOPLE = ("P1", "P2", "P3", "P4")
@@ -67,7 +68,8 @@ class Save:
     applicant_id: str | None
     respondent_id: str | None
     lodgement: date
-    current: frozenset[str]  # the applications current (None or App to Proceed) just before this save
+    # the applications current (None or App to Proceed) just before this save
+    current: frozenset[str]
 
 
 def expected_ticks(saves: list[Save]) -> dict[str, dict]:
@@ -86,10 +88,13 @@ def expected_ticks(saves: list[Save]) -> dict[str, dict]:
         before = [x for x in saves[:k] if x.name in y.current]
         after = [x for x in saves[k + 1:] if y.name in x.current]
         same_case = y.case is not None
-        replies = [x for x in after if same_case and x.case == y.case and x.applicant == y.respondent]
+        replies = [x for x in after if same_case and x.case == y.case
+                   and x.applicant == y.respondent]
 
-        def elsewhere(person: str | None, y: Save = y, together: list[Save] = before + after) -> bool:
-            return person is not None and any(x.case != y.case and person in (x.applicant_id, x.respondent_id)
+        def elsewhere(person: str | None, y: Save = y,
+                      together: list[Save] = before + after) -> bool:
+            return person is not None and any(x.case != y.case
+                                              and person in (x.applicant_id, x.respondent_id)
                                               for x in together)
 
         out[y.name] = {
@@ -127,7 +132,8 @@ def parents_of_cases(draw) -> dict[str, tuple[str, str]]:
 def draw_suited(draw, suited: list[str], every: tuple[str, ...], label: str) -> str:
     """Mostly an instance the event suits (a new one to save, a saved one to decide), sometimes
     any of them, so that the event is also seen refused."""
-    return draw.draw(st.sampled_from(suited if suited and draw.draw(st.integers(0, 3), label="suited")
+    return draw.draw(st.sampled_from(suited if suited
+                                     and draw.draw(st.integers(0, 3), label="suited")
                                      else every), label=label)
 
 
@@ -145,7 +151,8 @@ def fire(engine: Engine, name: str, event: str, data: dict) -> bool:
 def draw_save(draw, today: date, parents: dict[str, tuple[str, str]]) -> dict:
     """A save on a case or none, with the case's parents, other people, or only a payee."""
     case = draw.draw(st.sampled_from([*CASES, *CASES, None]), label="case")
-    ids = draw.draw(st.sampled_from(["case", "case", "case", "case", "none", "random", "payee only"]),
+    ids = draw.draw(st.sampled_from(["case", "case", "case", "case", "none", "random",
+                                     "payee only"]),
                     label="ids")
     applicant = draw.draw(st.sampled_from(["payee", "payer"]), label="applicant")
     back = draw.draw(st.sampled_from([0, 0, 1, 3, 9, -1]), label="days before today")
@@ -163,7 +170,8 @@ def draw_save(draw, today: date, parents: dict[str, tuple[str, str]]) -> dict:
     return data
 
 
-def draw_coa_event(draw, kind: str, today: date, parents: dict[str, tuple[str, str]]) -> tuple[str, dict]:
+def draw_coa_event(draw, kind: str, today: date,
+                   parents: dict[str, tuple[str, str]]) -> tuple[str, dict]:
     """The event of this kind and its data, complete or not."""
     if kind == "save":
         return "save_application", draw_save(draw, today, parents)
@@ -171,7 +179,8 @@ def draw_coa_event(draw, kind: str, today: date, parents: dict[str, tuple[str, s
         data = {"application_status": draw.draw(st.sampled_from(
             ["App to Proceed", "App to Proceed", "Incomplete", "Inel-Other", "Poss Refusal",
              "W'drawn-Other"]), label="status")}
-        if data["application_status"] == "Incomplete" and draw.draw(st.booleans(), label="with reasons"):
+        if data["application_status"] == "Incomplete" \
+            and draw.draw(st.booleans(), label="with reasons"):
             data["incomplete_reasons"] = ["Other"]
         return "set_application_status", data
     if kind == "finalise":
@@ -209,7 +218,8 @@ class Applications:
                                    payee if data["applicant"] == "payee" else payer,
                                    payer if data["applicant"] == "payee" else payee,
                                    date.fromisoformat(data["lodgement_date"]), current))
-            self.saved[name] = {"case": data.get("case_number"), "payee_id": payee, "payer_id": payer}
+            self.saved[name] = {"case": data.get("case_number"), "payee_id": payee,
+                                "payer_id": payer}
             self.status[name] = "None"
         elif event == "set_application_status":
             self.status[name] = data["application_status"]
@@ -281,20 +291,24 @@ def test_cross_application_ticks_under_interleaving(workflows):
 
 
 def test_the_direct_computation_on_a_worked_example():
-    """The property's oracle itself, on applications whose ticks are worked out by hand from R6/R45."""
+    """The property's oracle itself, on applications whose ticks are worked out by hand from
+    R6/R45."""
     d = date(2026, 3, 1)
     first = Save("a0", "C1", "payee", "payer", "P1", "P2", d, frozenset())
     reply = Save("a1", "C1", "payer", "payee", "P2", "P1", d + timedelta(days=1), frozenset({"a0"}))
     same_side = Save("a2", "C1", "payee", "payer", "P1", "P2", d, frozenset({"a0", "a1"}))
     elsewhere = Save("a3", "C2", "payer", "payee", "P3", "P2", d, frozenset({"a0", "a1", "a2"}))
     got = expected_ticks([first, reply, same_side, elsewhere])
-    assert got["a0"]["cross_application_exists"] and got["a0"]["cross_application_lodgement_date"] == d + timedelta(1)
+    assert got["a0"]["cross_application_exists"] \
+        and got["a0"]["cross_application_lodgement_date"] == d + timedelta(1)
     assert not got["a0"]["cross_application"] and got["a1"]["cross_application"]
-    assert got["a2"]["cross_application"]                                  # the payer's a1 is current
-    assert got["a1"]["cross_application_exists"] and got["a1"]["cross_application_lodgement_date"] == d
+    assert got["a2"]["cross_application"]  # the payer's a1 is current
+    assert got["a1"]["cross_application_exists"] \
+        and got["a1"]["cross_application_lodgement_date"] == d
     assert got["a0"]["for_respondent"] and not got["a0"]["for_applicant"]  # P2 is party to a3 on C2
     assert got["a3"]["for_respondent"] and not got["a3"]["for_applicant"]
-    finalised = Save("a3", "C2", "payer", "payee", "P3", "P2", d, frozenset())  # nothing current then
+    # nothing current then
+    finalised = Save("a3", "C2", "payer", "payee", "P3", "P2", d, frozenset())
     got = expected_ticks([first, finalised])
     assert not got["a0"]["for_respondent"] and not got["a3"]["for_respondent"]
 
@@ -369,7 +383,8 @@ def draw_record_event(draw, kind: str, engine: Engine, sco: Sco, today: date, si
     target = draw_suited(draw, suited, RECORDS, "record")
     mine = sco.records.get(target)
     if kind == "create":
-        start = today + timedelta(days=draw.draw(st.sampled_from([-5, -1, 0, 0, 1, 3]), label="start"))
+        start = today \
+            + timedelta(days=draw.draw(st.sampled_from([-5, -1, 0, 0, 1, 3]), label="start"))
         length = draw.draw(st.sampled_from([None, None, -1, 0, 1, 6]), label="length")
         end = None if length is None else start + timedelta(days=length)
         data = {"coa_site": site, "name": person, "start_date": start.isoformat()}
@@ -377,7 +392,8 @@ def draw_record_event(draw, kind: str, engine: Engine, sco: Sco, today: date, si
             data["end_date"] = end.isoformat()
         ok = (engine.instances[target].status == "New" and (end is None or end >= start)
               and sco.holder(site, person) is None)
-        return Step(target, "create_record", data, ok, {"site": site, "name": person, "start": start,
+        return Step(target, "create_record", data, ok, {"site": site, "name": person,
+                                                        "start": start,
                                                          "end": end})
     if kind == "update":
         data = {}
@@ -471,7 +487,8 @@ def check_records_and_their_searches(engine: Engine, sco: Sco, today: date) -> N
         after = today - timedelta(days=1)
         later = sorted((records[r]["end"] is None, records[r]["end"] or after, name, r)
                        for name, r in at_site
-                       if records[r]["end"] is None or records[r]["end"] > after)  # R29: blank latest
+                       # R29: blank latest
+                       if records[r]["end"] is None or records[r]["end"] > after)
         assert listed_by(engine, "sco_records_with_end_date_after",
                      {"coa_site": s, "end_date_after": after}) == [r for *_, r in later]
 
@@ -527,8 +544,8 @@ def test_allocation_and_searches_under_interleaving(workflows):
             accepted = fire(engine, step.target, step.event, step.data)
             if not accepted:
                 seen["refused"] += 1
-            assert accepted == step.ok, \
-                f"{step.event} on {step.target} with {step.data}: accepted={accepted}, expected {step.ok}"
+            assert accepted == step.ok, f"{step.event} on {step.target} with {step.data}: " \
+                f"accepted={accepted}, expected {step.ok}"
             if kind == "allocate" and sco.apps[step.target]["status"] == "None":
                 seen["allocated" if accepted else "allocation refused"] += 1
             if accepted:
@@ -575,23 +592,29 @@ def position(path: Path, needle: str) -> str:
      "unknown workflow 'scoo'"),
     ("scenarios/locate.yaml", "data: {end_date_after: 2026-03-02, coa_site: Brisbane}",
      "data: {end_date_after: 2026-03-02, coa_sight: Brisbane}", "coa_sight",
-     "query sco_records_with_end_date_after has no parameter 'coa_sight' (did you mean 'coa_site'?)"),
+     "query sco_records_with_end_date_after has no parameter 'coa_sight' "
+     "(did you mean 'coa_site'?)"),
     ("scenarios/locate.yaml", "query: sco_records_by_contract", "query: sco_records_by_contrakt",
-     "sco_records_by_contrakt", "unknown query 'sco_records_by_contrakt' (did you mean 'sco_records_by_contract'?)"),
+     "sco_records_by_contrakt",
+     "unknown query 'sco_records_by_contrakt' (did you mean 'sco_records_by_contract'?)"),
     # a declared query naming an unknown field
     ("workflows/sco.yaml", "    match: {coa_site: coa_site}\n    where: status == 'Active'\n",
      "    match: {coa_sight: coa_site}\n    where: status == 'Active'\n", "coa_sight",
      "unknown field 'coa_sight' (did you mean 'coa_site'?)"),
-    ("workflows/sco.yaml", "    order_by: [end_date, name]", "    order_by: [end_dat, name]", "end_dat,",
+    ("workflows/sco.yaml", "    order_by: [end_date, name]", "    order_by: [end_dat, name]",
+     "end_dat,",
      "unknown field 'end_dat' (did you mean 'end_date'?)"),
-    ("workflows/coa.yaml", "where: status in ['None', 'App to Proceed'] and case_number != not_case",
+    ("workflows/coa.yaml",
+     "where: status in ['None', 'App to Proceed'] and case_number != not_case",
      "where: status in ['None', 'App to Proceed'] and case_numbr != not_case", "case_numbr",
      "unknown name 'case_numbr' (did you mean 'case_number'?)"),
     # a call, in another workflow of the folder, to a query nobody declares
-    ("workflows/coa.yaml", "o in officers_at_site(coa_site, today))", "o in officers_at_sight(coa_site, today))",
+    ("workflows/coa.yaml", "o in officers_at_site(coa_site, today))",
+     "o in officers_at_sight(coa_site, today))",
      "officers_at_sight", "did you mean 'officers_at_site'?"),
 ])
-def test_check_positions_a_query_naming_an_unknown_workflow_or_field(tmp_path, file, old, new, at, says):
+def test_check_positions_a_query_naming_an_unknown_workflow_or_field(tmp_path, file, old, new, at,
+                                                                     says):
     root = project(tmp_path)
     path = root / file
     text = path.read_text(encoding="utf-8")
@@ -622,34 +645,45 @@ def test_sco_searches_through_procflow_query(tmp_path, monkeypatch):
         assert result.exit_code == 0, result.output
         return [r["instance"] for r in json.loads(result.output)]
 
-    assert found("sco_records_at_site", "coa_site=Brisbane", "--scenario", locate) == ["archer", "brown", "chen", "dunn"]
-    assert found("sco_records_with_end_date_after", "end_date_after=2026-03-01", "coa_site=Brisbane",
+    assert found("sco_records_at_site", "coa_site=Brisbane", "--scenario", locate) \
+        == ["archer", "brown", "chen", "dunn"]
+    assert found("sco_records_with_end_date_after", "end_date_after=2026-03-01",
+                 "coa_site=Brisbane",
                  "--scenario", locate) == ["dunn", "chen", "brown"]
     store = tmp_path / "store.json"
-    store.write_text(CliRunner().invoke(cli, ["simulate", locate, "--json"]).stdout, encoding="utf-8")
-    assert found("sco_records_with_end_date_after", "end_date_after=2026-03-02", "coa_site=Brisbane",
+    store.write_text(CliRunner().invoke(cli, ["simulate", locate, "--json"]).stdout,
+                     encoding="utf-8")
+    assert found("sco_records_with_end_date_after", "end_date_after=2026-03-02",
+                 "coa_site=Brisbane",
                  "--store", str(store)) == ["chen", "brown"]
     assert found("sco_records_at_site", "coa_site=Sydney", "--store", str(store)) == ["evans"]
 
     reports = "scenarios/coa/sco_report_request.yaml"
     assert found("sco_reports_on_case", "case_number=6000001", "--scenario", reports) == ["main"]
-    assert found("possible_refusals", "coa_site=Brisbane", "--scenario", "scenarios/coa/possible_refusals.yaml") == \
+    assert found("possible_refusals", "coa_site=Brisbane", "--scenario",
+                 "scenarios/coa/possible_refusals.yaml") == \
         ["main"]
-    refused = CliRunner().invoke(cli, ["query", "sco_reports_on_case", "case_number=6000001", "coa_site=Brisbane",
+    refused = CliRunner().invoke(cli, ["query", "sco_reports_on_case", "case_number=6000001",
+                                       "coa_site=Brisbane",
                                        "--scenario", reports, "--json"])
-    assert refused.exit_code == 1, refused.output  # Table 10 Step 2: the window's words, not the engine's
-    assert "Keying a Case Number disables every other field: COA Site cannot be given with it" in refused.output
+    # Table 10 Step 2: the window's words, not the engine's
+    assert refused.exit_code == 1, refused.output
+    assert "Keying a Case Number disables every other field: COA Site cannot be given with it" \
+        in refused.output
 
 
 def test_every_update_of_a_sco_record_is_in_its_history():
-    """Table 7: each accepted update is a history entry with what was keyed; refused ones are not."""
+    """Table 7: each accepted update is a history entry with what was keyed; refused ones are
+    not."""
     from engine.scenario import load_scenario, run_scenario
 
     result = run_scenario(load_scenario(ROOT / "scenarios" / "sco" / "update.yaml"))
     assert not result.failures, result.failures
     main = result.engine.instances["main"]
     updates = [h for h in main.history if h.event == "update_record"]
-    assert len(updates) == 5  # five accepted updates in the scenario; the nine refused ones left no trace
+    # five accepted updates in the scenario; the nine refused ones left no trace
+    assert len(updates) == 5
     assert updates[0].data["end_date"] == date(2026, 12, 31)
-    assert updates[-1].data["coa_site"] == "Melbourne" and updates[-1].data["name"] == "Jane Citizen"
+    assert updates[-1].data["coa_site"] == "Melbourne" \
+        and updates[-1].data["name"] == "Jane Citizen"
     assert [h.event for h in main.history] == ["create_record", *["update_record"] * 5, "add_note"]

@@ -1,4 +1,5 @@
-"""Diagrams: the committed ones are current, every transition is drawn and no other, the highlight, the formats."""
+"""Diagrams: the committed ones are current, every transition is drawn and no other, the highlight,
+the formats."""
 from __future__ import annotations
 
 import re
@@ -26,8 +27,9 @@ WORKFLOWS = sorted((ROOT / "workflows").glob("*.yaml"))
 DIAGRAMS = ROOT / "diagrams"
 PATH_COLOUR = "#D62728"
 
-# A decision, a referral from each outcome, and an answer that either goes back to the outcome the case came
-# from (drawn once, back into the referral's merge point) or changes it (drawn as branches of its own).
+# A decision, a referral from each outcome, and an answer that either goes back to the outcome the
+# case came from (drawn once, back into the referral's merge point) or changes it (drawn as branches
+# of its own).
 LOOP = """\
 workflow: loop
 title: Decide, refer and come back
@@ -112,7 +114,7 @@ def loop(tmp_path):
     return load_workflow(tmp_path / "workflows" / "loop.yaml"), tmp_path
 
 
-# -- the committed diagrams ------------------------------------------------------------------------------------
+# -- the committed diagrams ------------------------------------------------------------------------
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.stem)
 def test_committed_diagrams_are_current(path):
@@ -121,8 +123,8 @@ def test_committed_diagrams_are_current(path):
         committed = DIAGRAMS / f"{path.stem}{suffix}"
         assert committed.is_file(), f"{committed.relative_to(ROOT)} is missing: run make diagrams"
         assert committed.read_text(encoding="utf-8") == render(wf, fmt).decode("utf-8"), (
-            f"{committed.relative_to(ROOT)} is stale ({path.relative_to(ROOT)} or the drawing code changed): "
-            "run make diagrams")
+            f"{committed.relative_to(ROOT)} is stale ({path.relative_to(ROOT)} or the drawing "
+            "code changed): run make diagrams")
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.stem)
@@ -135,7 +137,8 @@ def test_committed_svg_draws_the_committed_dot(path):
     drawn = sorted(t.replace("&#45;&gt;", "->").replace("&gt;", ">") for t in titles
                    if t != path.stem and not t.startswith("cluster_"))
     written = sorted([*_dot_nodes(dot), *(f"{a}->{b}" for a, b in _dot_edges(dot))])
-    assert drawn == written, f"{svg.relative_to(ROOT)} does not draw {path.stem}.dot: run make diagrams"
+    assert drawn == written, \
+        f"{svg.relative_to(ROOT)} does not draw {path.stem}.dot: run make diagrams"
 
 
 def test_diagrams_folder_holds_only_the_workflows_diagrams():
@@ -143,10 +146,11 @@ def test_diagrams_folder_holds_only_the_workflows_diagrams():
     assert {p.name for p in DIAGRAMS.iterdir()} == expected
 
 
-# -- what is drawn ---------------------------------------------------------------------------------------------
+# -- what is drawn ---------------------------------------------------------------------------------
 
 def _dot_nodes(dot: str) -> list[str]:
-    return [n for n in re.findall(r"^\t+(\w+) \[", dot, flags=re.M) if n not in ("graph", "node", "edge")]
+    return [n for n in re.findall(r"^\t+(\w+) \[", dot, flags=re.M)
+            if n not in ("graph", "node", "edge")]
 
 
 def _dot_edges(dot: str) -> list[tuple[str, str]]:
@@ -197,8 +201,8 @@ def test_edges_carry_the_events_titles_and_the_legend_the_others(mini):
 
 @pytest.mark.parametrize("path", [MINI, *WORKFLOWS], ids=lambda p: p.stem)
 def test_every_transition_is_drawn_and_no_other(path):
-    """From a status, an event's edges (through its choice and merge points, and back over a round trip's
-    feeds) reach exactly the statuses the event's transitions lead to from there."""
+    """From a status, an event's edges (through its choice and merge points, and back over a round
+    trip's feeds) reach exactly the statuses the event's transitions lead to from there."""
     assert_every_transition_drawn(load_workflow(path))
 
 
@@ -206,9 +210,10 @@ def assert_every_transition_drawn(wf) -> None:
     diagram = extract(wf)
     for event in wf.events.values():
         for name in wf.statuses:
-            expected = {t.target for t in event.transitions if name in t.sources and t.target not in (None, name)}
-            assert _reached(diagram, event.name, diagram.node(name).id) == {diagram.node(t).id for t in expected}, (
-                f"{event.name} from {name}")
+            expected = {t.target for t in event.transitions
+                        if name in t.sources and t.target not in (None, name)}
+            assert _reached(diagram, event.name, diagram.node(name).id) \
+                == {diagram.node(t).id for t in expected}, f"{event.name} from {name}"
 
 
 def _reached(diagram: Diagram, event: str, start: str) -> set[str]:
@@ -244,23 +249,29 @@ def test_a_way_back_to_where_the_case_came_from_is_drawn_once(loop):
     assert all(e.both for e in feeds)
     assert "→ back to the original" in " ".join(back.guard) and "decision is keep" in back.guard
     dot = to_dot(diagram)
-    assert all("arrowtail=normal dir=both" in _dot_statement(dot, f"{e.tail} -> {e.head}") for e in feeds)
-    mmd = to_mermaid(diagram)  # Mermaid has no arrow at both ends: the way back is drawn to each status
-    assert sorted(re.findall(rf"^    r_{back.head} --> (\w+)$", mmd, flags=re.M)) == ["s_X", "s_Y", "s_Z"]
+    assert all("arrowtail=normal dir=both" in _dot_statement(dot, f"{e.tail} -> {e.head}")
+               for e in feeds)
+    # Mermaid has no arrow at both ends: the way back is drawn to each status
+    mmd = to_mermaid(diagram)
+    assert sorted(re.findall(rf"^    r_{back.head} --> (\w+)$", mmd, flags=re.M)) \
+        == ["s_X", "s_Y", "s_Z"]
 
 
 def test_an_event_that_only_goes_back_is_one_edge(loop):
     _, folder = loop
     path = folder / "workflows" / "keep.yaml"
-    path.write_text(LOOP.replace("workflow: loop", "workflow: keep").split("      - {from: Review, to: X, when: \"decision == 'change'")[0])
+    path.write_text(LOOP.replace("workflow: loop",
+                                 "workflow: keep").split("      - {from: Review, to: X, when: "
+                                                         "\"decision == 'change'")[0])
     assert_every_transition_drawn(load_workflow(path))
     diagram = extract(load_workflow(path))
     assert [(e.kind, e.tail, e.title, e.guard) for e in diagram.edges if "answer" in e.events] == [
-        ("return", "s_Review", ("Answer the review",), ("decision is keep", "→ back to the original"))]
+        ("return", "s_Review", ("Answer the review",),
+         ("decision is keep", "→ back to the original"))]
     assert not [n for n in diagram.nodes if n.kind == "choice" and "answer" in n.id]
 
 
-# -- the highlighted path --------------------------------------------------------------------------------------
+# -- the highlighted path --------------------------------------------------------------------------
 
 def _taken(diagram: Diagram) -> list[tuple[str, str, str, tuple[int, ...]]]:
     return [(e.kind, e.tail, e.head, e.steps) for e in diagram.edges if e.taken]
@@ -295,14 +306,17 @@ def test_highlight_follows_the_transition_taken_between_the_same_statuses(loop):
     path = [Taken("decide", "Open", "X"), Taken("refer", "X", "Review")]
 
     def step_3(last: Taken) -> set[tuple[str, str, str]]:
-        return {(kind, tail, head) for kind, tail, head, steps in _taken(extract(wf, [*path, last])) if 3 in steps}
+        return {(kind, tail, head) for kind, tail, head, steps in _taken(extract(wf, [*path, last]))
+                if 3 in steps}
 
     kept = step_3(Taken("answer", "Review", "X", keep_x))
     changed = step_3(Taken("answer", "Review", "X", change_x))
-    assert kept == {("choose", "s_Review", "c_answer"), ("return", "c_answer", "m_refer"), ("feed", "s_X", "m_refer")}
+    assert kept == {("choose", "s_Review", "c_answer"), ("return", "c_answer", "m_refer"),
+                    ("feed", "s_X", "m_refer")}
     assert changed == {("choose", "s_Review", "c_answer"), ("choose", "c_answer", "c_answer_2"),
                        ("branch", "c_answer_2", "s_X")}
-    assert step_3(Taken("answer", "Review", "X")) == kept | changed  # not knowing which, both are drawn
+    # not knowing which, both are drawn
+    assert step_3(Taken("answer", "Review", "X")) == kept | changed
 
 
 def test_highlight_through_the_cli_uses_the_transitions_taken(loop):
@@ -313,14 +327,16 @@ def test_highlight_through_the_cli_uses_the_transitions_taken(loop):
     painted = [line.split(" [")[0].strip() for line in result.output.splitlines()
                if " -> " in line and PATH_COLOUR in line]
     assert "c_answer -> s_Review" in painted  # the answer's trunk, drawn back to front
-    assert any(p.startswith("m_refer -> c_answer") for p in painted)  # back into the referral's merge point
+    # back into the referral's merge point
+    assert any(p.startswith("m_refer -> c_answer") for p in painted)
     assert not any("c_answer_2" in p for p in painted)  # not the change of outcome
 
 
-# -- formats, determinism, the command line --------------------------------------------------------------------
+# -- formats, determinism, the command line --------------------------------------------------------
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot program is not installed")
-@pytest.mark.parametrize("fmt, magic", [("png", b"\x89PNG\r\n\x1a\n"), ("pdf", b"%PDF-"), ("svg", b"<?xml")])
+@pytest.mark.parametrize("fmt, magic",
+                         [("png", b"\x89PNG\r\n\x1a\n"), ("pdf", b"%PDF-"), ("svg", b"<?xml")])
 def test_drawn_formats_write_files(tmp_path, fmt, magic):
     out = tmp_path / f"mini.{fmt}"
     result = run("diagram", MINI, "--format", fmt, "-o", out, "--highlight", MINI_PATH)
@@ -341,16 +357,20 @@ def test_output_is_deterministic(mini):
     code = ("from engine import load_workflow; from engine.render import render; import sys; "
             "sys.stdout.buffer.write(render(load_workflow('workflows/coa.yaml'), sys.argv[1]))")
     for fmt in ("dot", "mermaid"):
-        outputs = {subprocess.run([sys.executable, "-c", code, fmt], cwd=ROOT, capture_output=True, check=True,
-                                  env={"PYTHONHASHSEED": seed, "PATH": ""}).stdout for seed in ("1", "2")}
+        outputs = {subprocess.run([sys.executable, "-c", code, fmt], cwd=ROOT, capture_output=True,
+                                  check=True,
+                                  env={"PYTHONHASHSEED": seed, "PATH": ""}).stdout
+                   for seed in ("1", "2")}
         assert len(outputs) == 1, f"{fmt} differs between runs"
 
 
 @pytest.mark.parametrize("args, message", [
     (["nosuch"], "no workflow 'nosuch'"),
     ([MINI, "--format", "png"], "give -o FILE"),
-    ([MINI, "--highlight", MINI_PATH, "--instance", "other"], "has no case 'other' of workflow mini"),
-    (["coa", "--workflows", ROOT / "workflows", "--highlight", MINI_PATH], "has no case 'main' of workflow coa"),
+    ([MINI, "--highlight", MINI_PATH, "--instance", "other"],
+     "has no case 'other' of workflow mini"),
+    (["coa", "--workflows", ROOT / "workflows", "--highlight", MINI_PATH],
+     "has no case 'main' of workflow coa"),
     ([MINI, "--format", "dot", "-o", "/no/such/folder/mini.dot"], "cannot write"),
 ])
 def test_usage_errors_exit_2_with_a_message(args, message):
@@ -360,13 +380,14 @@ def test_usage_errors_exit_2_with_a_message(args, message):
     assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)
 
 
-# -- Mermaid ---------------------------------------------------------------------------------------------------
+# -- Mermaid ---------------------------------------------------------------------------------------
 
 ID = r"[A-Za-z_][A-Za-z0-9_]*"
 
 
 def check_mermaid(text: str) -> list[str]:
-    """The rules of stateDiagram-v2 that the Mermaid writer relies on; an empty list when all hold."""
+    """The rules of stateDiagram-v2 that the Mermaid writer relies on; an empty list when all
+    hold."""
     problems = []
     lines = text.splitlines()
     body = lines[lines.index("---", 1) + 1:] if lines[0] == "---" else lines
@@ -390,7 +411,8 @@ def check_mermaid(text: str) -> list[str]:
         elif m := re.fullmatch(r"classDef (\S+) (\S+)", s):
             classes.add(m.group(1))
         elif m := re.fullmatch(r"class (\S+) (\S+)", s):
-            problems += [f"class of an undeclared state: {s}" for i in m.group(1).split(",") if i not in states]
+            problems += [f"class of an undeclared state: {s}" for i in m.group(1).split(",")
+                         if i not in states]
             if m.group(2) not in classes:
                 problems.append(f"undeclared class: {s}")
         elif m := re.fullmatch(r"(\S+) --> (\S+)(?: : (.+))?", s):
@@ -460,7 +482,8 @@ def test_mermaid_escapes_what_its_grammar_reads(tmp_path):
     ("cat >/dev/null; printf 'Error: <stdin>: \\033[2J bad\\n' >&2; exit 3",
      re.escape("Graphviz's `dot` program failed (exit 3, saying: Error: <stdin>: \\x1b[2J bad)")),
 ])
-def test_a_broken_dot_program_is_said_in_one_line_without_a_traceback(script, says, tmp_path, monkeypatch):
+def test_a_broken_dot_program_is_said_in_one_line_without_a_traceback(script, says, tmp_path,
+                                                                      monkeypatch):
     """A half-installed Graphviz (dot there, but failing) is an error naming dot and the fix; what
     dot wrote is shown escaped (no terminal control), and nothing is written."""
     import os

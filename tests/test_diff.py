@@ -110,7 +110,8 @@ NEW = (OLD
        .replace("  Open: {description: Saved, source: Table 1 Step 2}",
                 "  Open: {description: Saved and being worked, source: Table 1 Step 2}\n"
                 "  Review: {description: With a reviewer, source: Table 4 Step 1}")
-       .replace("  Withdrawn: {final: true, description: Withdrawn by the applicant, source: Table 3 Step 1}\n", "")
+       .replace("  Withdrawn: {final: true, description: Withdrawn by the applicant, source: "
+                "Table 3 Step 1}\n", "")
        .replace("due: 48h", "due: 3d")
        .replace("  L2: {title: Withdrawal letter, source: Table 3 Step 2}\n", "")
        .replace("cannot be in the future, it is", "must not be a future date, it is")
@@ -171,7 +172,8 @@ def test_a_status_added_removed_or_changed():
                         "  Open: {description: Saved, source: Table 1 Step 2}\n"
                         "  Parked: {description: Waiting, group: Table 5, source: Table 5 Step 1}")
     c = only(changes(OLD, added))
-    assert (c.kind, c.what, c.name, c.after, c.source) == ("added", "status", "Parked", "Waiting, group Table 5",
+    assert (c.kind, c.what, c.name, c.after, c.source) == ("added", "status", "Parked",
+                                                           "Waiting, group Table 5",
                                                            "Table 5 Step 1")
     assert c.pos == ("new.yaml", 13, 11) and c.old_pos is None and c.at == c.pos
 
@@ -191,12 +193,14 @@ def test_an_event_added_removed_or_retitled():
     without = OLD[:OLD.index("  withdraw:")]
     removed = [c for c in changes(OLD, without) if c.what == "event"]
     c = only(removed)
-    assert (c.kind, c.name, c.before, c.source) == ("removed", "Withdraw the application (withdraw)",
+    assert (c.kind, c.name, c.before, c.source) == ("removed",
+                                                    "Withdraw the application (withdraw)",
                                                     "Open → Withdrawn", "Table 3 Step 1")
     c = only([c for c in changes(without, OLD) if c.what == "event"])
     assert c.kind == "added" and c.pos[0] == "new.yaml"
     c = only(changes(OLD, OLD.replace("title: Decide\n", "title: Decide the application\n")))
-    assert (c.what, c.aspect, c.before, c.after) == ("event", "title", "'Decide'", "'Decide the application'")
+    assert (c.what, c.aspect, c.before, c.after) \
+        == ("event", "title", "'Decide'", "'Decide the application'")
 
 
 def test_an_added_event_shows_its_data_and_the_sentences_refusing_it():
@@ -219,8 +223,10 @@ def test_an_added_event_shows_its_data_and_the_sentences_refusing_it():
             says: Only an application with a Lodgement Date is reopened
   withdraw:""")
     c = only(changes(OLD, added))
-    assert c.text() == ("event Reopen the application (reopen) added: Refused → Open; data: Reason for reopening "
-                        "(reason: text, required), on (date); refused when: 'The reopening date cannot be in the "
+    assert c.text() == ("event Reopen the application (reopen) added: Refused → Open; data: Reason "
+                        "for reopening "
+                        "(reason: text, required), on (date); refused when: 'The reopening date "
+                        "cannot be in the "
                         "future'; 'Only an application with a Lodgement Date is reopened'")
     assert only(changes(added, OLD)).before == c.after  # removed, it says the same
 
@@ -228,8 +234,10 @@ def test_an_added_event_shows_its_data_and_the_sentences_refusing_it():
 def test_a_status_sentence_is_followed_by_no_stray_full_stop():
     added = OLD.replace("  Open: {description: Saved, source: Table 1 Step 2}",
                         "  Open: {description: Saved, source: Table 1 Step 2}\n"
-                        "  Parked: {description: A decision is made., group: Table 5, source: Table 5 Step 1}")
-    assert only(changes(OLD, added)).text() == "status Parked added: A decision is made, group Table 5"
+                        "  Parked: {description: A decision is made., group: Table 5, source: "
+                        "Table 5 Step 1}")
+    assert only(changes(OLD, added)).text() \
+        == "status Parked added: A decision is made, group Table 5"
 
 
 def test_a_reworded_guard_sentence_is_a_change_not_a_removal_and_an_addition():
@@ -237,7 +245,8 @@ def test_a_reworded_guard_sentence_is_a_change_not_a_removal_and_an_addition():
     assert (c.kind, c.what, c.aspect) == ("changed", "guard", "sentence")
     assert c.name == "lodged <= today"  # a reworded guard is named by its check
     assert c.where == "Save the application (save)" and c.source == "Table 1 Step 2"
-    assert c.before.startswith("'The Lodgement Date cannot") and c.after.startswith("'The Lodgement Date must not")
+    assert c.before.startswith("'The Lodgement Date cannot") \
+        and c.after.startswith("'The Lodgement Date must not")
     # the same sentence with another check
     c = only(changes(OLD, OLD.replace("check: lodged <= today", "check: lodged < today")))
     assert (c.aspect, c.before, c.after) == ("check", "lodged <= today", "lodged < today")
@@ -251,7 +260,8 @@ def test_a_guard_added_or_removed_names_its_sentence_and_its_transition():
     c = only(changes(OLD, without))
     assert (c.kind, c.what, c.name) == ("removed", "guard", "'A refusal needs the Lodgement Date'")
     assert c.where == "Decide: Open → Refused when outcome is Refused"
-    assert c.text() == ("guard 'A refusal needs the Lodgement Date' removed in Decide: Open → Refused when outcome "
+    assert c.text() == ("guard 'A refusal needs the Lodgement Date' removed in Decide: Open → "
+                        "Refused when outcome "
                         "is Refused: check lodged is not None")
     assert c.source == "Table 2 Step 2"  # the transition's, as the guard has none of its own
     assert only(changes(without, OLD)).kind == "added"
@@ -271,7 +281,8 @@ def test_letter_recipients_changed():
   withdraw:""")
     c = only(changes(OLD, new))
     assert (c.what, c.name, c.aspect, c.before, c.after) == (
-        "effect", "letter L1 (Decision letter)", "recipients", "[applicant]", "[applicant, respondent]")
+        "effect", "letter L1 (Decision letter)", "recipients", "[applicant]",
+        "[applicant, respondent]")
     assert c.where == "Decide: Open → Refused when outcome is Refused"
 
 
@@ -279,7 +290,8 @@ def test_effects_added_and_removed():
     new = OLD.replace("""          - set: {lodged: lodged}
           - open: WORK""", """          - set: {lodged: lodged}""")
     c = only(changes(OLD, new))
-    assert (c.kind, c.what, c.name, c.where) == ("removed", "effect", "open intray WORK (Work to do)",
+    assert (c.kind, c.what, c.name, c.where) == ("removed", "effect",
+                                                 "open intray WORK (Work to do)",
                                                  "Save the application: New → Open")
 
 
@@ -291,20 +303,26 @@ def test_a_transition_to_another_status_or_from_more_statuses_is_matched():
         to: Withdrawn""")
     c = only(changes(OLD, both))
     assert (c.what, c.aspect, c.before, c.after) == ("transition", "from", "Open", "Open, Granted")
-    when = OLD.replace("when: outcome == 'Refused'", "when: outcome == 'Refused' and lodged is not None")
+    when = OLD.replace("when: outcome == 'Refused'",
+                       "when: outcome == 'Refused' and lodged is not None")
     c = only(changes(OLD, when))
-    assert (c.aspect, c.before, c.after) == ("when", "outcome is Refused", "outcome is Refused and lodged is not none")
+    assert (c.aspect, c.before, c.after) \
+        == ("when", "outcome is Refused", "outcome is Refused and lodged is not none")
 
 
 def test_fields_lists_and_letters():
     c = only(changes(OLD, OLD.replace("[Granted, Refused]", "[Granted, Refused, Part granted]")))
-    assert (c.kind, c.what, c.name, c.where) == ("added", "list value", "'Part granted'", "list outcome")
-    c = only(changes(OLD, OLD.replace("title: Lodgement Date, source", "title: Date of lodgement, source")))
-    assert (c.what, c.aspect, c.before, c.after) == ("field", "title", "Lodgement Date", "Date of lodgement")
+    assert (c.kind, c.what, c.name, c.where) \
+        == ("added", "list value", "'Part granted'", "list outcome")
+    c = only(changes(OLD, OLD.replace("title: Lodgement Date, source",
+                                      "title: Date of lodgement, source")))
+    assert (c.what, c.aspect, c.before, c.after) \
+        == ("field", "title", "Lodgement Date", "Date of lodgement")
     c = only(changes(OLD, OLD.replace("title: Withdrawal letter", "title: Withdrawal notice")))
-    assert c.text() == "letter L2 (Withdrawal notice): title 'Withdrawal letter' → 'Withdrawal notice'"
-    c = only(changes(OLD, OLD.replace("""      lodged: {type: date, default: today}""",
-                                      """      lodged: {type: date, default: today, required: true}""")))
+    assert c.text() \
+        == "letter L2 (Withdrawal notice): title 'Withdrawal letter' → 'Withdrawal notice'"
+    required = "      lodged: {type: date, default: today, required: true}"
+    c = only(changes(OLD, OLD.replace("      lodged: {type: date, default: today}", required)))
     assert (c.what, c.where, c.aspect) == ("data field", "Save the application (save)", "required")
 
 
@@ -320,8 +338,8 @@ tables:
     source: Table 9
 """
     old = OLD.replace("intrays:\n", table + "intrays:\n")
-    new = old.replace("{name: Agreements, exempt: false", "{name: Agreements, exempt: true").replace(
-        "      - {name: Collections, exempt: true, source: Table 9 Item 2}\n", "")
+    new = old.replace("{name: Agreements, exempt: false", "{name: Agreements, exempt: true") \
+        .replace("      - {name: Collections, exempt: true, source: Table 9 Item 2}\n", "")
     found = changes(old, new)
     assert [(c.kind, c.what, c.name, c.aspect, c.before, c.after) for c in found] == [
         ("changed", "table row", "Agreements", "Exempt", "no", "yes"),
@@ -332,31 +350,37 @@ tables:
 def test_every_change_of_the_new_version_in_order_of_sections():
     found = changes(OLD, NEW)
     sections = [c.section for c in found]
-    assert sections == sorted(sections, key=["Workflow", "Statuses", "Events", "Transitions", "Guards", "Effects",
+    assert sections == sorted(sections, key=["Workflow", "Statuses", "Events", "Transitions",
+                                             "Guards", "Effects",
                                              "Intrays", "Letters", "Fields", "Lists"].index)
     said = {c.text() for c in found}
     assert "status Withdrawn removed: Withdrawn by the applicant, final" in said
     assert "status Review added: With a reviewer" in said
     assert "intray WORK (Work to do): due 48 hours → 3 days" in said
-    assert "transition Decide: Open, Review → Refused when outcome is Refused: from Open → Open, Review" in said
-    assert "event Refer for review (refer) added: Open → Review; data: reviewer (text, required)" in said
+    assert "transition Decide: Open, Review → Refused when outcome is Refused: " \
+           "from Open → Open, Review" in said
+    assert "event Refer for review (refer) added: Open → Review; data: reviewer (text, required)" \
+        in said
     assert [s.name for s in removed_statuses(wf(OLD), wf(NEW))] == ["Withdrawn"]
 
 
-# -- renderings --------------------------------------------------------------------------------------
+# -- renderings
+# --------------------------------------------------------------------------------------
 
 def rendered() -> dict[str, str]:
     """What the golden files hold: the diff of OLD and NEW as text, Markdown and JSON."""
     old, new = wf(OLD, "old.yaml"), wf(NEW, "new.yaml")
     found = compare(old, new)
     return {"diff.txt": diff_text(old, new, found), "diff.md": diff_markdown(old, new, found),
-            "diff.json": json.dumps(diff_json(old, new, found), indent=2, ensure_ascii=False) + "\n"}
+            "diff.json": json.dumps(diff_json(old, new, found), indent=2, ensure_ascii=False)
+            + "\n"}
 
 
 @pytest.mark.parametrize("name", ["diff.txt", "diff.md", "diff.json"])
 def test_renderings_match_the_golden_files(name):
     expected = (GOLDEN / name).read_text(encoding="utf-8")
-    assert rendered()[name] == expected, f"run `python tests/test_diff.py` to see the new {name} and review it"
+    assert rendered()[name] == expected, \
+        f"run `python tests/test_diff.py` to see the new {name} and review it"
 
 
 def test_json_keys_are_stable():
@@ -364,12 +388,14 @@ def test_json_keys_are_stable():
     assert set(doc) == {"workflow", "old", "new", "summary", "changes"}
     assert set(doc["old"]) == {"workflow", "title", "file", "version"}
     assert set(doc["summary"]) == {"total", "added", "removed", "changed"}
-    assert doc["summary"]["total"] == len(doc["changes"]) == sum(doc["summary"][k] for k in ("added", "removed",
-                                                                                             "changed"))
+    assert doc["summary"]["total"] == len(doc["changes"]) \
+        == sum(doc["summary"][k] for k in ("added", "removed", "changed"))
     for c in doc["changes"]:
-        assert set(c) == {"kind", "what", "name", "where", "aspect", "before", "after", "source", "text", "at",
+        assert set(c) == {"kind", "what", "name", "where", "aspect", "before", "after", "source",
+                          "text", "at",
                           "was_at"}
-        assert (c["at"] is None) == (c["kind"] == "removed") and (c["was_at"] is None) == (c["kind"] == "added")
+        assert (c["at"] is None) == (c["kind"] == "removed") \
+            and (c["was_at"] is None) == (c["kind"] == "added")
 
 
 def test_markdown_is_a_review_comment():
@@ -389,7 +415,8 @@ def test_no_change_says_so():
     assert "No change to the procedure" in diff_markdown(one, one, [])
 
 
-# -- the diagram of the change --------------------------------------------------------------------------
+# -- the diagram of the change
+# --------------------------------------------------------------------------
 
 def test_the_diagram_colours_what_was_added_changed_and_removed():
     old, new = wf(OLD, "old.yaml"), wf(NEW, "new.yaml")
@@ -407,10 +434,12 @@ def test_the_diagram_colours_what_was_added_changed_and_removed():
     withdrawn = next(line for line in lines if line.strip().startswith("s_Withdrawn ["))
     assert 'color="#D62728"' in withdrawn and "dashed" in withdrawn
     gone = next(line for line in lines if "s_Open -> s_Withdrawn" in line)
-    assert 'color="#D62728"' in gone and "style=dashed" in gone and "Withdraw the application" in gone
+    assert 'color="#D62728"' in gone and "style=dashed" in gone \
+        and "Withdraw the application" in gone
     refer = next(line for line in lines if "s_Open -> s_Review" in line)
     assert 'color="#2CA02C"' in refer
-    assert "green: added in this version" in dot and "red, dashed: removed" in dot and "amber: changed" in dot
+    assert "green: added in this version" in dot and "red, dashed: removed" in dot \
+        and "amber: changed" in dot
     mermaid = render(new, "mermaid", marks=marks).decode()
     assert "classDef removed" in mermaid and "s_Open --> s_Withdrawn : REMOVED" in mermaid
 
@@ -425,7 +454,8 @@ def test_the_plain_diagram_is_untouched_by_empty_marks(path):
     assert diagram_marks(one, one) == Marks()
 
 
-# -- the command ---------------------------------------------------------------------------------------
+# -- the command
+# ---------------------------------------------------------------------------------------
 
 def run(*args: str):
     return CliRunner().invoke(cli, list(args))
@@ -486,11 +516,13 @@ def test_diff_draws_the_change(tmp_path):
         assert svg.read_bytes().lstrip().startswith((b"<?xml", b"<svg"))
 
 
-# -- git revisions ----------------------------------------------------------------------------------------
+# -- git revisions
+# ----------------------------------------------------------------------------------------
 
 @pytest.fixture
 def repo(git_repo):
-    """A git repository whose workflows/app.yaml is OLD in the first commit and NEW in the second."""
+    """A git repository whose workflows/app.yaml is OLD in the first commit and NEW in the
+    second."""
     git_repo.commit("first", {"workflows/app.yaml": OLD})
     git_repo.commit("second", {"workflows/app.yaml": NEW})
     return git_repo.path
@@ -506,15 +538,18 @@ def test_diff_of_git_revisions(repo, monkeypatch):
     write(repo, "workflows/app.yaml", NEW.replace("due: 3d", "due: 4d"))
     now = json.loads(run("diff", "--git", "HEAD", "workflows/app.yaml", "--json").output)
     assert [c["text"] for c in now["changes"]] == ["intray WORK (Work to do): due 3 days → 4 days"]
-    assert now["old"]["file"] == "HEAD:workflows/app.yaml" and now["new"]["file"] == "workflows/app.yaml"
+    assert now["old"]["file"] == "HEAD:workflows/app.yaml" \
+        and now["new"]["file"] == "workflows/app.yaml"
     assert run("diff", "--git", "HEAD", "HEAD", "workflows/app.yaml").exit_code == 0
 
 
 def test_git_mistakes_are_usage_errors(repo, monkeypatch):
     monkeypatch.chdir(repo)
     for args, says in [(("--git", "nope", "workflows/app.yaml"), "unknown revision 'nope'"),
-                       (("--git", "HEAD", "workflows/other.yaml"), "workflows/other.yaml is not in revision HEAD"),
-                       (("--git", "HEAD", "HEAD~1", "HEAD~2", "x.yaml"), "with --git, give REV1 [REV2] PATH"),
+                       (("--git", "HEAD", "workflows/other.yaml"),
+                        "workflows/other.yaml is not in revision HEAD"),
+                       (("--git", "HEAD", "HEAD~1", "HEAD~2", "x.yaml"),
+                        "with --git, give REV1 [REV2] PATH"),
                        (("--git", "--", "-x", "workflows/app.yaml"), "unknown revision '-x'")]:
         result = run("diff", *args)
         assert result.exit_code == 2, (args, result.output)
@@ -539,7 +574,8 @@ def test_a_few_edits_of_the_coa_procedure_read_as_those_edits_and_nothing_else(
     text = coa.read_text(encoding="utf-8")
     edits = [("  COAASREQ:\n    name: COA Case Assessment Required\n    due: 48h",
               "  COAASREQ:\n    name: COA Case Assessment Required\n    due: 3d"),
-             ("The Lodgement Date cannot be in the future", "The Lodgement Date must not be a future date"),
+             ("The Lodgement Date cannot be in the future",
+              "The Lodgement Date must not be a future date"),
              ("          - letter: COA7-1\n            to: [applicant]\n",
               "          - letter: COA7-1\n            to: [applicant, respondent]\n")]
     for before, after in edits:

@@ -1,4 +1,5 @@
-"""Generated procedure documents: the `procedure:` catalogue, the document model, its Markdown and HTML, the CLI.
+"""Generated procedure documents: the `procedure:` catalogue, the document model, its Markdown and
+HTML, the CLI.
 
 Golden files: tests/golden/docs_*.md; after a deliberate change regenerate them with
 `.venv/bin/python tests/golden/docs_regenerate.py` and review the diff.
@@ -26,7 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden"
 OBJECTION = ROOT / "tests" / "fixtures" / "docs" / "objection.yaml"
 
-# Events declared in the opposite order to the text: the document follows the catalogue, not the file.
+# Events declared in the opposite order to the text: the document follows the catalogue, not the
+# file.
 SMALL = """\
 workflow: small
 title: A small procedure
@@ -180,7 +182,8 @@ def test_the_cross_reference_links_each_step_to_its_rules(small):
     assert [r.label for r in rules[""]] == ["status Open", "intray SMLWORK", "intray SMLCHECK"]
     assert by_step["Table 1 Step 4"].groups == ()
     # a citation of another document's step is listed apart, not as a row of this one
-    assert [(x.place.label, x.place.anchor) for x in small.elsewhere] == [("COA Table 4 Step 8", "")]
+    assert [(x.place.label, x.place.anchor) for x in small.elsewhere] \
+        == [("COA Table 4 Step 8", "")]
 
 
 def test_assumptions_are_grouped_by_reading_with_their_places(small):
@@ -199,11 +202,13 @@ def test_a_workflow_without_a_catalogue_takes_its_tables_from_the_citations(mini
 
 
 def test_links_to_another_workflows_page_when_it_catalogues_the_step():
-    coa, cma = load_workflow(ROOT / "workflows" / "coa.yaml"), load_workflow(ROOT / "workflows" / "cma.yaml")
+    coa, cma = load_workflow(ROOT / "workflows" / "coa.yaml"), \
+        load_workflow(ROOT / "workflows" / "cma.yaml")
     elsewhere = {x.place.label: x.place for x in document(cma, [coa]).elsewhere}
     assert elsewhere["COA Table 4 Step 7"].page == "coa"
     assert elsewhere["COA Table 4 Step 7"].anchor == "coa-t4-s7"
-    assert {x.place.label: x.heading for x in document(cma, [coa]).elsewhere}["COA Table 4 Step 7"] == \
+    assert {x.place.label: x.heading
+            for x in document(cma, [coa]).elsewhere}["COA Table 4 Step 7"] == \
         "Variation decision made"
 
 
@@ -212,12 +217,14 @@ def test_the_real_workflows_have_a_row_for_every_step_of_their_tables():
     for wf in wfs:
         doc = document(wf, wfs)
         assert wf.procedure is not None
-        numbers = [(t.number, [r.number for r in t.rows if r.number is not None]) for t in doc.tables]
+        numbers = [(t.number, [r.number for r in t.rows if r.number is not None])
+                   for t in doc.tables]
         assert numbers == [(t.number, [s.number for s in t.steps]) for t in wf.procedure.tables]
     coa = document(wfs[[w.name for w in wfs].index("coa")], wfs)
     var = texts(row(coa, 4, 7))
     assert "Opens a COA Decision Variation (COADECVR) intray, due in 14 days." in var
-    assert any("Starts a new Customer Management Approach (CMA) for a customer contact" in t for t in var)
+    assert any("Starts a new Customer Management Approach (CMA) for a customer contact" in t
+               for t in var)
 
 
 # -- the golden Markdown --------------------------------------------------------------------------
@@ -235,7 +242,8 @@ def test_markdown_matches_the_golden_file(golden, monkeypatch):
     monkeypatch.chdir(ROOT)
     generated = regenerate.generate(regenerate.GOLDEN[golden])
     expected = (GOLDEN / golden).read_text(encoding="utf-8")
-    assert generated == expected, f"tests/golden/{golden} is stale: run .venv/bin/python tests/golden/docs_regenerate.py"
+    assert generated == expected, \
+        f"tests/golden/{golden} is stale: run .venv/bin/python tests/golden/docs_regenerate.py"
 
 
 def test_the_objection_golden_says_the_procedure():
@@ -246,7 +254,8 @@ def test_the_objection_golden_says_the_procedure():
     assert "Issues the OBJ1 Objection decision letter to the payee and the payer." in text
 
 
-# -- the `procedure:` catalogue: schema and builder -------------------------------------------------
+# -- the `procedure:` catalogue: schema and builder
+# -------------------------------------------------
 
 def _findings(text: str) -> list[str]:
     with pytest.raises(DefinitionError) as err:
@@ -255,27 +264,33 @@ def _findings(text: str) -> list[str]:
 
 
 def test_builder_reports_bad_catalogues_at_their_place():
-    text = SMALL.replace("        4: File the paper form\n", "        4: File the paper form\n        '4': again\n"
+    text = SMALL.replace("        4: File the paper form\n",
+                         "        4: File the paper form\n        '4': again\n"
                          "        6: Six\n")
-    text = text.replace("document: SML", "document: sml").replace("    - table: 2\n", "    - table: 1\n")
+    text = text.replace("document: SML",
+                        "document: sml").replace("    - table: 2\n", "    - table: 1\n")
     found = _findings(text)
-    assert "bad.yaml:6:13: error: 'sml' is not a document prefix as citations write it (a capital letter, then " \
-           "letters: COA, as in 'COA Table 4 Step 7')" in found
-    assert "bad.yaml:18:9: error: Step 4 of Table 1 is listed twice (first at line 17) (each step once)" in found
-    assert "bad.yaml:13:7: error: Table 1 skips Step 5 (list every step of the table as the text numbers them)" \
-        in found
-    assert "bad.yaml:20:14: error: Table 1 is listed twice (first at line 10) (list each table of the text once)" \
-        in found
+    assert "bad.yaml:6:13: error: 'sml' is not a document prefix as citations write it " \
+           "(a capital letter, then letters: COA, as in 'COA Table 4 Step 7')" in found
+    assert "bad.yaml:18:9: error: Step 4 of Table 1 is listed twice (first at line 17) " \
+           "(each step once)" in found
+    assert "bad.yaml:13:7: error: Table 1 skips Step 5 " \
+           "(list every step of the table as the text numbers them)" in found
+    assert "bad.yaml:20:14: error: Table 1 is listed twice (first at line 10) " \
+           "(list each table of the text once)" in found
 
 
 def test_schema_reports_bad_catalogues_at_their_place():
     text = SMALL.replace("        2: Key the details\n", "        2a: Key the details\n")
-    text = text.replace("      rows: Item\n", "      rows: Items\n").replace("      start: Main window\n", "")
+    text = text.replace("      rows: Item\n",
+                        "      rows: Items\n").replace("      start: Main window\n", "")
     text = text.replace("      title: Decide\n", "")
     found = _findings(text)
     assert any(f.startswith("bad.yaml:13:9: error:") and "'2a'" in f for f in found), found
-    assert any(f.startswith("bad.yaml:18:13: error:") and "'Items' is not one of Step, Item" in f for f in found), found
-    assert any(f.startswith("bad.yaml:17:7: error: missing required key 'title'") for f in found), found
+    assert any(f.startswith("bad.yaml:18:13: error:")
+               and "'Items' is not one of Step, Item" in f for f in found), found
+    assert any(f.startswith("bad.yaml:17:7: error: missing required key 'title'") for f in found), \
+        found
 
 
 def test_the_schema_describes_the_catalogue_for_editors():
@@ -294,32 +309,39 @@ def test_a_source_citing_a_step_the_catalogue_lacks_is_warned_at_the_source():
     text = SMALL.replace("        source: SML Table 1 Step 2\n        assumption: \"R23",
                          "        source: SML Table 1 Step 9, Table 7\n        assumption: \"R23")
     found = [f for f in analyse(load_workflow_text(text, "small.yaml")) if f.code == "unknown-step"]
-    assert [(f.line, f.col, f.severity) for f in found] == [(57, 17, "warning"), (57, 17, "warning")]
-    assert found[0].message == ("source cites SML Table 1 Step 9, which the procedure catalogue does not have: "
+    assert [(f.line, f.col, f.severity) for f in found] \
+        == [(57, 17, "warning"), (57, 17, "warning")]
+    assert found[0].message == ("source cites SML Table 1 Step 9, which the procedure catalogue "
+                                "does not have: "
                                 "Table 1 has Steps 1-4")
-    assert found[1].message.startswith("source cites SML Table 7, which no procedure catalogue of SML has "
+    assert found[1].message.startswith("source cites SML Table 7, which no procedure "
+                                       "catalogue of SML has "
                                        "(catalogued: Tables 1-2)")
 
 
 def test_other_documents_and_workflows_without_a_catalogue_are_not_checked(mini):
     small = load_workflow_text(SMALL, "small.yaml")
-    assert [f for f in analyse(small) if f.code == "unknown-step"] == []  # COA Table 4 Step 8 is not SML's
+    # COA Table 4 Step 8 is not SML's
+    assert [f for f in analyse(small) if f.code == "unknown-step"] == []
     assert [f for f in analyse(mini) if f.code == "unknown-step"] == []
 
 
 def test_a_table_another_workflow_of_the_folder_catalogues_is_known(tmp_path):
     other = SMALL.replace("workflow: small", "workflow: other").replace(
-        "    - table: 1\n      title: Save an application", "    - table: 5\n      title: Other table", 1)
+        "    - table: 1\n      title: Save an application",
+        "    - table: 5\n      title: Other table", 1)
     mine = SMALL.replace("source: SML Table 2 Item 1, COA Table 4 Step 8",
                          "source: SML Table 2 Item 1, Table 5 Step 3, Table 5 Step 7")
-    mine = mine.replace("    - table: 2\n      title: Decide\n      rows: Item\n      steps: {1: Decide it}\n", "")
+    mine = mine.replace("    - table: 2\n      title: Decide\n      rows: Item\n"
+                        "      steps: {1: Decide it}\n", "")
     mine = mine.replace("SML Table 2 Item 1", "SML Table 1 Step 3")
     (tmp_path / "other.yaml").write_text(other)
     (tmp_path / "mine.yaml").write_text(mine)
     wf = load_workflow(tmp_path / "mine.yaml")
     assert (5, (1, 2, 3, 4), "other") in wf.procedure.elsewhere
     found = [f.message for f in analyse(wf) if f.code == "unknown-step"]
-    assert found == ["source cites SML Table 5 Step 7, which the procedure catalogue does not have: Table 5 "
+    assert found == ["source cites SML Table 5 Step 7, which the procedure catalogue does not "
+                     "have: Table 5 "
                      "(catalogued by workflow other) has Steps 1-4"]
 
 
@@ -328,7 +350,8 @@ def test_the_repository_cites_only_steps_its_catalogues_have():
         assert [f.render() for f in analyse(load_workflow(path)) if f.code == "unknown-step"] == []
 
 
-# -- HTML ---------------------------------------------------------------------------------------------
+# -- HTML
+# ---------------------------------------------------------------------------------------------
 
 class _Refs(HTMLParser):
     def __init__(self) -> None:
@@ -347,16 +370,21 @@ class _Refs(HTMLParser):
 
 
 def test_html_escapes_every_text_and_links_only_inside_the_site():
-    hostile = SMALL.replace("title: A small procedure", "title: \"<script>alert('x')</script> & co\"").replace(
-        "says: The Received Date cannot be in the future", "says: \"Refused <b>now</b> http://example.com\"")
+    hostile = SMALL.replace("title: A small procedure",
+                            "title: \"<script>alert('x')</script> & co\"").replace(
+        "says: The Received Date cannot be in the future",
+        "says: \"Refused <b>now</b> http://example.com\"")
     doc = document(load_workflow_text(hostile, "small.yaml"))
-    page = docs_html.render(doc, "<svg><g class=\"node\"><title>New</title></g></svg>", [("small", doc.title)])
-    assert "<script>" not in page and "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; co" in page
+    page = docs_html.render(doc, "<svg><g class=\"node\"><title>New</title></g></svg>",
+                            [("small", doc.title)])
+    assert "<script>" not in page \
+        and "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; co" in page
     assert "&lt;b&gt;now&lt;/b&gt;" in page
     parser = _Refs()
     parser.feed(page)
     assert "script" not in parser.tags
-    assert all(not re.match(r"[a-z]+:", url) for url in parser.urls), parser.urls  # no http:, no javascript:
+    # no http:, no javascript:
+    assert all(not re.match(r"[a-z]+:", url) for url in parser.urls), parser.urls
     anchors = {u[1:] for u in parser.urls if u.startswith("#")}
     assert anchors <= set(parser.ids), anchors - set(parser.ids)
     assert len(parser.ids) == len(set(parser.ids))
@@ -364,17 +392,20 @@ def test_html_escapes_every_text_and_links_only_inside_the_site():
 
 
 def test_inline_svg_loses_its_prolog_and_namespace_urls():
-    svg = ('<?xml version="1.0"?>\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/x.dtd">\n'
+    svg = ('<?xml version="1.0"?>\n'
+           '<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/x.dtd">\n'
            '<!-- Generated by graphviz -->\n<svg width="10pt" xmlns="http://www.w3.org/2000/svg" '
            'xmlns:xlink="http://www.w3.org/1999/xlink"><g class="node"/></svg>')
     out = docs_html.inline_svg(svg, "Diagram")
     assert out == '<svg role="img" aria-label="Diagram" width="10pt"><g class="node"/></svg>'
 
 
-# -- the command ------------------------------------------------------------------------------------
+# -- the command
+# ------------------------------------------------------------------------------------
 
 def test_docs_command_writes_a_site(tmp_path):
-    result = CliRunner().invoke(cli, ["docs", "-o", str(tmp_path / "site"), "--workflows", str(ROOT / "workflows")])
+    result = CliRunner().invoke(cli, ["docs", "-o", str(tmp_path / "site"), "--workflows",
+                                      str(ROOT / "workflows")])
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in (tmp_path / "site").iterdir())
     assert "index.html" in names and {"coa.html", "sco.html", "cma.html"} <= set(names)
@@ -383,7 +414,8 @@ def test_docs_command_writes_a_site(tmp_path):
 
 
 def test_docs_command_markdown_for_named_workflows(tmp_path):
-    result = CliRunner().invoke(cli, ["docs", "--format", "markdown", "-o", str(tmp_path), str(OBJECTION)])
+    result = CliRunner().invoke(cli, ["docs", "--format", "markdown", "-o", str(tmp_path),
+                                      str(OBJECTION)])
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["index.md", "objection.md"]
     assert "## Table 2: Decide an objection" in (tmp_path / "objection.md").read_text()
@@ -418,4 +450,5 @@ def test_site_without_graphviz_says_so(monkeypatch):
     files, notes = build_site([load_workflow(OBJECTION)], "html")
     assert "objection.svg" not in files
     assert "could not be drawn here: drawing needs Graphviz" in files["objection.html"].decode()
-    assert notes == ["objection: the diagram was not drawn (drawing needs Graphviz's `dot` program)"]
+    assert notes \
+        == ["objection: the diagram was not drawn (drawing needs Graphviz's `dot` program)"]

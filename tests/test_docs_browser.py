@@ -1,10 +1,11 @@
-"""The generated HTML site in a real browser: every page renders its diagram and tables, without console errors.
+"""The generated HTML site in a real browser: every page renders its diagram and tables, without
+console errors.
 
-Headless Chromium (Debian's `chromium` package; .ci/run installs it) loads each page from disk and dumps
-the DOM it built; with `--enable-logging=stderr` every console message (console.error, an uncaught
-exception, a fetch the page's Content-Security-Policy blocked) is written to stderr as a `CONSOLE` line.
-The pages have no scripts, so any console line is an error. `test_console_errors_are_caught` proves
-the detection works on pages that misbehave on purpose.
+Headless Chromium (Debian's `chromium` package; .ci/run installs it) loads each page from disk and
+dumps the DOM it built; with `--enable-logging=stderr` every console message (console.error, an
+uncaught exception, a fetch the page's Content-Security-Policy blocked) is written to stderr as a
+`CONSOLE` line. The pages have no scripts, so any console line is an error.
+`test_console_errors_are_caught` proves the detection works on pages that misbehave on purpose.
 """
 from __future__ import annotations
 
@@ -23,31 +24,37 @@ from engine.docs.html import CSP
 from engine.docs.site import build_site
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = next((found for name in ("chromium", "chromium-browser", "google-chrome") if (found := shutil.which(name))),
+CHROMIUM = next((found for name in ("chromium", "chromium-browser", "google-chrome")
+                 if (found := shutil.which(name))),
                 None)
 CONSOLE = re.compile(r":CONSOLE[:(]")
 
-MISSING = ("needs the `chromium` program (Debian package chromium), not installed" if CHROMIUM is None else
-           "needs Graphviz's `dot` program to draw the diagrams" if shutil.which("dot") is None else None)
+MISSING = ("needs the `chromium` program (Debian package chromium), not installed"
+           if CHROMIUM is None else
+           "needs Graphviz's `dot` program to draw the diagrams" if shutil.which("dot") is None
+           else None)
 if MISSING and os.environ.get("CI") == "true":
     raise RuntimeError(f"the documentation site's browser test must run in CI: {MISSING}")
 pytestmark = pytest.mark.skipif(MISSING is not None, reason=MISSING or "")
 
 
 def browse(page: Path, profile: Path) -> tuple[str, list[str]]:
-    """The DOM headless Chromium built for a page, and the console lines it logged while loading it."""
+    """The DOM headless Chromium built for a page, and the console lines it logged while loading
+    it."""
     assert CHROMIUM is not None
     done = subprocess.run(
         [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-extensions",
-         f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0", "--dump-dom", page.resolve().as_uri()],
+         f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0", "--dump-dom",
+         page.resolve().as_uri()],
         capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout, [line for line in done.stderr.splitlines() if CONSOLE.search(line)]
 
 
 class Dom(HTMLParser):
-    """What the checks need of a dumped DOM: elements with their classes, ids, links, the tables' rows."""
+    """What the checks need of a dumped DOM: elements with their classes, ids, links, the tables'
+    rows."""
 
     def __init__(self, text: str) -> None:
         super().__init__()
@@ -68,7 +75,8 @@ class Dom(HTMLParser):
                 self.repeated.append(a["id"])
             self.ids.add(a["id"])
         for name, value in a.items():
-            if name in ("href", "src", "xlink:href", "action", "srcset", "data", "poster", "formaction") or \
+            if name in ("href", "src", "xlink:href", "action", "srcset", "data", "poster",
+                        "formaction") or \
                     "url(" in value:
                 self.urls.append((tag, name, value))
         classes = a.get("class", "").split()
@@ -148,9 +156,11 @@ def test_no_element_references_the_network_and_every_link_resolves(site, browsed
             parts = urlsplit(value)
             assert not parts.scheme and not parts.netloc, f"{page}: <{tag} {name}={value!r}>"
             target = unquote(parts.path) or page
-            assert (out / target).is_file(), f"{page}: <{tag} {name}={value!r}> names a missing file"
+            assert (out / target).is_file(), \
+                f"{page}: <{tag} {name}={value!r}> names a missing file"
             if parts.fragment and target.endswith(".html"):
-                assert parts.fragment in ids[target], f"{page}: <{tag} {name}={value!r}> names a missing anchor"
+                assert parts.fragment in ids[target], \
+                    f"{page}: <{tag} {name}={value!r}> names a missing anchor"
 
 
 BROKEN = {
@@ -162,11 +172,14 @@ BROKEN = {
 
 @pytest.mark.parametrize("name", sorted(BROKEN))
 def test_console_errors_are_caught(name, tmp_path):
-    """The detection is real: a console.error, an uncaught exception and a blocked network fetch are each seen."""
+    """The detection is real: a console.error, an uncaught exception and a blocked network fetch are
+    each seen."""
     page = tmp_path / name
     page.write_text('<!DOCTYPE html><html><head><meta charset="utf-8">'
-                    f'<meta http-equiv="Content-Security-Policy" content="{CSP}"><title>broken</title></head>'
-                    f"<body><p>A page that misbehaves on purpose.</p>{BROKEN[name]}</body></html>", encoding="utf-8")
+                    '<meta http-equiv="Content-Security-Policy" '
+                    f'content="{CSP}"><title>broken</title></head>'
+                    f"<body><p>A page that misbehaves on purpose.</p>{BROKEN[name]}</body></html>",
+                    encoding="utf-8")
     _dom, console = browse(page, tmp_path / "profile")
     assert console, f"{name}: its console error was not detected"
 

@@ -30,7 +30,8 @@ SCOPE = Scope(
     },
     fields={
         "lodgement_date": F("lodgement_date", "date"),
-        "reasons": F("reasons", "list", record=(F("reason", "integer"), F("sub_reason", "integer"))),
+        "reasons": F("reasons", "list",
+                     record=(F("reason", "integer"), F("sub_reason", "integer"))),
         "rica": F("rica", "boolean"),
         "successful_reasons": F("successful_reasons", "list", of=F("item", "integer")),
         "applicant": F("applicant"),
@@ -78,12 +79,15 @@ def test_returns_an_expr_with_text_names_and_pos():
 @pytest.mark.parametrize("a, b, expected", [(date(2024, 3, 1), date(2024, 1, 1), True),
                                              (date(2023, 3, 1), date(2024, 1, 1), False)])
 def test_comparing_dates(a, b, expected):
-    assert run("ntd_return_date > lodgement_date", {"ntd_return_date": a}, {"lodgement_date": b}) is expected
+    assert run("ntd_return_date > lodgement_date", {"ntd_return_date": a},
+               {"lodgement_date": b}) is expected
 
 
 def test_date_plus_duration():
-    assert run("lodgement_date + 35 days", fields={"lodgement_date": date(2024, 1, 1)}) == date(2024, 2, 5)
-    assert run("lodgement_date - 1 week", fields={"lodgement_date": date(2024, 1, 8)}) == date(2024, 1, 1)
+    assert run("lodgement_date + 35 days", fields={"lodgement_date": date(2024, 1, 1)}) \
+        == date(2024, 2, 5)
+    assert run("lodgement_date - 1 week", fields={"lodgement_date": date(2024, 1, 8)}) \
+        == date(2024, 1, 1)
 
 
 def test_membership_and_is_not_none():
@@ -104,7 +108,8 @@ def test_all_over_records_with_condition():
 
 
 def test_any_count_min_max_len():
-    fields = {"reasons": [{"reason": 8}, {"reason": 3}, {"reason": 5}], "successful_reasons": [8, 5]}
+    fields = {"reasons": [{"reason": 8}, {"reason": 3}, {"reason": 5}],
+              "successful_reasons": [8, 5]}
     assert run("any(r.reason == 3 for r in reasons)", fields=fields) is True
     assert run("count(r.reason > 4 for r in reasons)", fields=fields) == 2
     assert run("count([true, false, 1, 0, null])") == 2
@@ -119,7 +124,8 @@ def test_any_count_min_max_len():
 
 def test_nested_loops_and_loop_over_literal():
     fields = {"reasons": [{"reason": 8}], "successful_reasons": [8]}
-    assert run("all(any(s == r.reason for s in successful_reasons) for r in reasons)", fields=fields) is True
+    assert run("all(any(s == r.reason for s in successful_reasons) for r in reasons)",
+               fields=fields) is True
     assert run("any(x == 2 for x in [1, 2, 3])") is True
 
 
@@ -137,8 +143,10 @@ def test_is_open_and_opened_on():
 
 
 def test_conditional_and_actor_and_context():
-    assert run("'payer' if applicant == 'payee' else 'payee'", fields={"applicant": "payee"}) == "payer"
-    assert run("'payer' if applicant == 'payee' else 'payee'", fields={"applicant": "payer"}) == "payee"
+    assert run("'payer' if applicant == 'payee' else 'payee'", fields={"applicant": "payee"}) \
+        == "payer"
+    assert run("'payer' if applicant == 'payee' else 'payee'", fields={"applicant": "payer"}) \
+        == "payee"
     assert run("actor.role == 'decision_maker'") is True
     assert run("actor.area") is None  # missing actor keys are None
     assert run("status == 'Open'") is True
@@ -158,7 +166,8 @@ def test_today_now_and_bare_durations():
 
 
 def test_date_function():
-    assert run("date(decided_at)", fields={"decided_at": datetime(2024, 5, 6, 7, 8)}) == date(2024, 5, 6)
+    assert run("date(decided_at)", fields={"decided_at": datetime(2024, 5, 6, 7, 8)}) \
+        == date(2024, 5, 6)
     assert run("date(today)") == date(2024, 1, 10)
     assert run("date(now) == today") is True
     assert run("date('2024-02-03')") == date(2024, 2, 3)
@@ -180,7 +189,8 @@ def test_constants():
     assert run("'Pending'") == "Pending" and run("1.5") == 1.5 and run("(1, 'a')") == (1, "a")
 
 
-@pytest.mark.parametrize("value, text", [(3, "3"), (2.5, "2.5"), (True, "true"), (False, "false"), (None, "null")])
+@pytest.mark.parametrize("value, text",
+                         [(3, "3"), (2.5, "2.5"), (True, "true"), (False, "false"), (None, "null")])
 def test_non_string_scalars_compile_to_constants(value, text):
     expr = compile_expr(value, SCOPE)
     assert expr.fn({}, {}, make_ctx()) is value or expr.fn({}, {}, make_ctx()) == value
@@ -204,7 +214,8 @@ def test_data_shadows_field_and_explicit_forms_reach_each():
 
 
 def test_loop_variable_shadows_data_and_fields():
-    scope = Scope(data={"r": F("r", "integer")}, fields={"xs": F("xs", "list", of=F("x", "integer"))})
+    scope = Scope(data={"r": F("r", "integer")},
+                  fields={"xs": F("xs", "list", of=F("x", "integer"))})
     assert run("r + count(r > 1 for r in xs)", {"r": 10}, {"xs": [1, 2, 3]}, scope=scope) == 12
 
 
@@ -216,7 +227,8 @@ def test_names_are_resolved_at_compile_time():
 
 def test_loop_variables_cannot_clash_with_internal_names():
     scope = Scope(fields={"xs": F("xs", "list", of=F("x", "integer"))})
-    assert run("max(today - days(ctx) for ctx in xs)", fields={"xs": [1, 2]}, scope=scope) == date(2024, 1, 9)
+    assert run("max(today - days(ctx) for ctx in xs)", fields={"xs": [1, 2]}, scope=scope) \
+        == date(2024, 1, 9)
     assert run("all(data == 1 for data in xs)", fields={"xs": [1]}, scope=scope) is True
 
 
@@ -321,7 +333,8 @@ def test_syntax_error_offsets_and_hints():
     err = refused("ntd_return_date > (lodgement_date")
     assert "never closed" in err.message and err.offset == 18
     err = refused("amount > 3 and ")
-    assert err.message == "not an expression: invalid syntax" and err.offset == 14 and "ends" in err.hint
+    assert err.message == "not an expression: invalid syntax" and err.offset == 14 \
+        and "ends" in err.hint
     err = refused("today + 35 dayz")
     assert err.offset == 11 and "35 days" in err.hint
     err = refused("'unterminated")
@@ -349,7 +362,8 @@ def test_unknown_intray_code():
     assert refused("opened_on('NOPE')").message == "unknown intray 'NOPE'"
     # Without a catalogue of intrays, any code is accepted; a code from data is checked at run time.
     assert run("is_open('ANYTHING')", scope=Scope()) is False
-    assert run("is_open(outcome)", {"outcome": "REVIEW"}, ctx=make_ctx(intrays=[tray("REVIEW")])) is True
+    assert run("is_open(outcome)", {"outcome": "REVIEW"},
+               ctx=make_ctx(intrays=[tray("REVIEW")])) is True
 
 
 def test_too_long_and_too_deep():
@@ -403,7 +417,8 @@ def test_many_evaluations_are_consistent():
     expr = compile_expr("all(r.sub_reason is not None for r in reasons if r.reason == 8 or rica) "
                         "and lodgement_date + 35 days > today", SCOPE)
     ctx = make_ctx()
-    good = {"reasons": [{"reason": 8, "sub_reason": 1}], "rica": False, "lodgement_date": date(2024, 1, 1)}
+    good = {"reasons": [{"reason": 8, "sub_reason": 1}], "rica": False,
+            "lodgement_date": date(2024, 1, 1)}
     bad = {"reasons": [{"reason": 8}], "rica": False, "lodgement_date": date(2024, 1, 1)}
     results = [(expr.fn({}, good, ctx), expr.fn({}, bad, ctx)) for _ in range(5000)]
     assert set(results) == {(True, False)}
@@ -433,10 +448,14 @@ def test_random_unicode_text_compiles_or_raises_expr_error(text):
     _compiles_or_expr_error(text)
 
 
-TOKENS = ["amount", "reasons", "r", "r.reason", "x", "for", "in", "if", "else", "and", "or", "not", "is",
-          "None", "true", "(", ")", "[", "]", ",", "+", "-", "*", "//", "/", "==", "<", ">=", "1", "35",
-          "days", "d", "h", "'a'", "'2 d'", "any(", "all(", "count(", "len(", "min(", "max(", "is_open(",
-          "'COAPNDIN'", "date(", "today", "now", "actor.role", "data.amount", "field.amount", ".", "_x",
+TOKENS = ["amount", "reasons", "r", "r.reason", "x", "for", "in", "if", "else", "and", "or", "not",
+          "is",
+          "None", "true", "(", ")", "[", "]", ",", "+", "-", "*", "//", "/", "==", "<", ">=", "1",
+          "35",
+          "days", "d", "h", "'a'", "'2 d'", "any(", "all(", "count(", "len(", "min(", "max(",
+          "is_open(",
+          "'COAPNDIN'", "date(", "today", "now", "actor.role", "data.amount", "field.amount", ".",
+          "_x",
           "lambda", ":", ":=", "=", "{", "}", "**"]
 
 
@@ -463,7 +482,8 @@ QSCOPE = Scope(data={"site": FieldSpec(name="site", type="text")},
                queries={"officers_at": (2, frozenset({"name", "status"}))})
 
 
-@pytest.mark.parametrize("value, expected", [("a@b.au", True), ("a@b", False), (None, False), ("x a@b.au", False)])
+@pytest.mark.parametrize("value, expected",
+                         [("a@b.au", True), ("a@b", False), (None, False), ("x a@b.au", False)])
 def test_matches_uses_a_literal_pattern_compiled_once(value, expected):
     expr = compile_expr(r"matches(email, '[^@\s]+@[^@\s]+\.[a-z]+')", QSCOPE)
     assert expr.fn({}, {"email": value}, None) is expected
@@ -489,7 +509,8 @@ def test_matches_refusals(text, says):
     assert caught.value.message.startswith("matches()")
 
 
-# each backtracks exponentially in a backtracking matcher (Python's re) on the value given: from seconds to hours
+# each backtracks exponentially in a backtracking matcher (Python's re) on the value given: from
+# seconds to hours
 @pytest.mark.parametrize("pattern, value", [
     ("a*a*a*a*a*a*b", "a" * 200), ("(a{1,20}){1,20}b", "a" * 60), ("(a?){28}a{28}", "a" * 28),
     ("(a+)+@", "a" * 5000), ("([a-z]+ ?)+", "ab " * 2000 + "!"), ("(a|a)+", "a" * 5000 + "b"),
@@ -529,7 +550,8 @@ class _Actor:
         self.instance = "main"
 
 
-@pytest.mark.parametrize("area, expected", [("Enabling", True), ("New Customers", False), ("Elsewhere", None)])
+@pytest.mark.parametrize("area, expected",
+                         [("Enabling", True), ("New Customers", False), ("Elsewhere", None)])
 def test_lookup_reads_a_table_bound_at_load_time(area, expected):
     expr = compile_expr("lookup('areas', actor.area, 'exempt')", TSCOPE)
     assert expr.fn({}, {}, _Actor(area)) is expected
@@ -551,11 +573,14 @@ def test_lookup_refusals(text, says):
 
 def test_a_text_compiled_before_in_the_same_scope_is_not_compiled_again():
     """An editor checks the same workflow after each change: an unchanged expression keeps its
-    compiled functions and gets its new position; a scope that says otherwise of a name compiles anew."""
+    compiled functions and gets its new position; a scope that says otherwise of a name compiles
+    anew."""
     first = compile_expr("amount > 3 and lodgement_date <= today", SCOPE, ("wf.yaml", 10, 5))
     again = compile_expr("amount > 3 and lodgement_date <= today", SCOPE, ("wf.yaml", 12, 5))
     assert again.fn is first.fn and again.holds is first.holds
     assert (first.pos, again.pos) == (("wf.yaml", 10, 5), ("wf.yaml", 12, 5))
-    other = Scope(data={**SCOPE.data, "amount": F("amount", "text")}, fields=SCOPE.fields, intrays=SCOPE.intrays)
+    other = Scope(data={**SCOPE.data, "amount": F("amount", "text")}, fields=SCOPE.fields,
+                  intrays=SCOPE.intrays)
     assert compile_expr("amount > 3 and lodgement_date <= today", other).fn is not first.fn
-    assert refused("amout > 3").message == refused("amout > 3").message  # a refusal is said each time
+    # a refusal is said each time
+    assert refused("amout > 3").message == refused("amout > 3").message

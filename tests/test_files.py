@@ -1,4 +1,5 @@
-"""Every file procflow writes is written whole: a failed write (a full disk) leaves the old file as it was."""
+"""Every file procflow writes is written whole: a failed write (a full disk) leaves the old file as
+it was."""
 from __future__ import annotations
 
 import errno

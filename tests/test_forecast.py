@@ -1,5 +1,6 @@
-"""procflow forecast: a hand-computed model, determinism across workers and on Dask, common random numbers
-with --compare, the shipped COA model against the current workflows, and bad models as positioned findings."""
+"""procflow forecast: a hand-computed model, determinism across workers and on Dask, common random
+numbers with --compare, the shipped COA model against the current workflows, and bad models as
+positioned findings."""
 from __future__ import annotations
 
 import json
@@ -53,7 +54,8 @@ def _days_with(lo: int, hi: int, t: int, arrivals: range = range(30)) -> int:
 def test_hand_model_totals(hand):
     # 10 cases a day for 30 days, all played to their last step
     assert hand["cases"] == 300
-    assert hand["events"] == {"save_application": 300, "record_case_assessment": 300, "set_application_status": 300}
+    assert hand["events"] \
+        == {"save_application": 300, "record_case_assessment": 300, "set_application_status": 300}
     assert hand["refusals"] == [] and hand["nightly"] == {}
     k = hand["final_status"]["Incomplete"]
     assert hand["final_status"] == {"Incomplete": k, "W'drawn-Other": 300 - k}
@@ -62,7 +64,8 @@ def test_hand_model_totals(hand):
                                {"code": "COA7-1", "to": ["applicant"], "count": k}]
     assert sum(hand["letters_weekly"]["COA7-1"]) == k
     # saved at 09:00, finalised 4 days later at 09:00: 96 hours each
-    assert hand["cycle_times"]["saved to finalised"] == {"count": 300, "mean_days": 4.0, "p50_days": 4.0,
+    assert hand["cycle_times"]["saved to finalised"] == {"count": 300, "mean_days": 4.0,
+                                                         "p50_days": 4.0,
                                                          "p90_days": 4.0, "max_days": 4.0,
                                                          "histogram_days": {"4": 300}}
 
@@ -73,11 +76,13 @@ def test_hand_model_daily_figures(hand):
     assert daily["dates"] == [(date(2026, 3, 2) + timedelta(days=t)).isoformat() for t in range(34)]
     days = range(34)
     assert daily["status"]["None"] == [_days_with(0, 4, t) for t in days]
-    finished = [daily["status"]["Incomplete"][t] + daily["status"]["W'drawn-Other"][t] for t in days]
+    finished = [daily["status"]["Incomplete"][t] + daily["status"]["W'drawn-Other"][t]
+                for t in days]
     assert finished == [_days_with(4, 10_000, t) for t in days]
     assert daily["status"]["New"] == [0] * 34  # saved at the moment they arrive
     trays = daily["intrays"]
-    # COAASREQ: opened on arrival, due 48h later, closed by the assessment on day 3: overdue on day 2 only
+    # COAASREQ: opened on arrival, due 48h later, closed by the assessment on day 3: overdue on day
+    # 2 only
     assert trays["COAASREQ"]["open"] == [_days_with(0, 3, t) for t in days]
     assert trays["COAASREQ"]["overdue"] == [_days_with(2, 3, t) for t in days]
     # COAWTSCO: due 48h after the save, never allocated, closed by the finalisation on day 4
@@ -88,7 +93,8 @@ def test_hand_model_daily_figures(hand):
     # COAINCON: opened by the assessment on day 3, closed on day 4
     assert trays["COAINCON"]["opened"] == [10 if 3 <= t <= 32 else 0 for t in days]
     assert trays["COAINCON"]["open"] == [_days_with(3, 4, t) for t in days]
-    assert hand["intrays"]["COAWTSCO"] == {"opened": 300, "closed": 300, "open_at_end": 0, "overdue_at_end": 0,
+    assert hand["intrays"]["COAWTSCO"] == {"opened": 300, "closed": 300, "open_at_end": 0,
+                                           "overdue_at_end": 0,
                                            "overdue_peak": 20, "overdue_days": 300 * 2}
 
 
@@ -108,27 +114,30 @@ def test_percentile_is_nearest_rank():
     assert percentile(hist, 100) == 10 and percentile(Counter({3: 1}), 1) == 3
 
 
-# -- determinism ------------------------------------------------------------------------------------
+# -- determinism
+# ------------------------------------------------------------------------------------
 def test_same_seed_same_figures_whatever_the_workers():
     one = play(COA_MODEL, cases=600, workers=1, partition_cases=150)
     two = play(COA_MODEL, cases=600, workers=2, partition_cases=150)
     assert one["runs"]["base"]["partitions"] == 4
     assert without_timings(one) == without_timings(two)
     other_seed = play(COA_MODEL, cases=600, workers=1, partition_cases=150, seed=1)
-    assert without_timings(other_seed)["runs"]["base"]["figures"] != without_timings(one)["runs"]["base"]["figures"]
+    assert without_timings(other_seed)["runs"]["base"]["figures"] \
+        != without_timings(one)["runs"]["base"]["figures"]
 
 
 def test_dask_local_cluster_gives_the_local_figures():
     distributed = pytest.importorskip("distributed", reason="dask.distributed is in the test extra")
     local = play(COA_MODEL, cases=300, workers=1, partition_cases=100)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cl:
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=":0") as cl:
         on_dask = play(COA_MODEL, cases=300, partition_cases=100, dask=cl.scheduler_address)
     assert without_timings(local) == without_timings(on_dask)
 
 
 def test_overnight_after_events_matches_every_night():
-    """The player offers the overnight run to the cases that had an event since the last run; played on every
-    case every night, as Engine.advance does, the COA model gives the same figures."""
+    """The player offers the overnight run to the cases that had an event since the last run; played
+    on every case every night, as Engine.advance does, the COA model gives the same figures."""
     text = COA_MODEL.read_text()
     assert "overnight:" not in text
     every = COA_MODEL.parent / "coa-every-night.tmp.yaml"
@@ -142,21 +151,24 @@ def test_overnight_after_events_matches_every_night():
     assert a["figures"] == b["figures"]
 
 
-# -- the shipped model ------------------------------------------------------------------------------
+# -- the shipped model
+# ------------------------------------------------------------------------------
 def test_the_coa_model_plays_every_step_on_the_current_workflows():
     result = play(COA_MODEL, cases=400)["runs"]["base"]["figures"]
     played = set(result["events"])
     import yaml
 
     steps = yaml.safe_load(COA_MODEL.read_text())["steps"]
-    wanted = {s.get("event") for s in steps} | {c["event"] for s in steps for c in s.get("choose", [])}
+    wanted = {s.get("event") for s in steps} \
+        | {c["event"] for s in steps for c in s.get("choose", [])}
     assert wanted - {None} <= played, wanted - played
     assert not [r for r in result["refusals"] if r["says"].startswith("ambiguous")]
     assert sum(r["count"] for r in result["refusals"]) <= 0.02 * sum(result["events"].values())
     assert result["final_status"] and "New" not in result["final_status"]
 
 
-# -- --compare: common random numbers ---------------------------------------------------------------
+# -- --compare: common random numbers
+# ---------------------------------------------------------------
 @pytest.fixture
 def shorter(tmp_path: Path) -> Path:
     """The workflows with COAINPRO due in 28 days instead of 35, and the COA model beside them."""
@@ -175,8 +187,10 @@ def test_compare_runs_both_versions_on_the_same_draws(shorter: Path):
     # the same cases, the same events, the same outcomes: only the due date of COAINPRO differs
     for key in ("cases", "events", "final_status", "letters", "cycle_times", "refusals"):
         assert base[key] == other[key], key
-    assert base["daily"]["intrays"]["COAINPRO"]["open"] == other["daily"]["intrays"]["COAINPRO"]["open"]
-    assert other["intrays"]["COAINPRO"]["overdue_peak"] > base["intrays"]["COAINPRO"]["overdue_peak"]
+    assert base["daily"]["intrays"]["COAINPRO"]["open"] \
+        == other["daily"]["intrays"]["COAINPRO"]["open"]
+    assert other["intrays"]["COAINPRO"]["overdue_peak"] \
+        > base["intrays"]["COAINPRO"]["overdue_peak"]
     rows = {r["figure"]: r for r in result["comparison"]}
     peak = rows["COAINPRO overdue peak"]
     assert peak["difference"] == peak["other"] - peak["base"] > 0
@@ -191,7 +205,8 @@ def test_compare_with_itself_differs_nowhere():
 
 def test_compare_cli_writes_a_report(shorter: Path, tmp_path: Path):
     out = tmp_path / "out"
-    result = run("forecast", str(COA_MODEL), "--cases", "200", "--compare", str(shorter), "-o", str(out))
+    result = run("forecast", str(COA_MODEL), "--cases", "200", "--compare", str(shorter), "-o",
+                 str(out))
     assert result.exit_code == 0, result.output
     assert "difference" in result.output and "COAINPRO" in result.output
     html = (out / "report.html").read_text()
@@ -211,7 +226,8 @@ def test_json_output(tmp_path: Path):
     assert doc["runs"]["base"]["figures"]["cases"] == 20
 
 
-# -- bad models -------------------------------------------------------------------------------------
+# -- bad models
+# -------------------------------------------------------------------------------------
 BASE = """model: bad
 workflow: coa
 period: {from: 2026-03-02, to: 2026-03-31}
@@ -228,18 +244,21 @@ def findings(steps: str) -> list[str]:
 
 def test_unknown_event_is_positioned():
     assert findings("  - event: save_aplication\n") == [
-        "bad.yaml:6:12: error: the workflow coa has no event 'save_aplication' (did you mean 'save_application'?)"]
+        "bad.yaml:6:12: error: the workflow coa has no event 'save_aplication' (did you mean "
+        "'save_application'?)"]
 
 
 def test_data_of_the_wrong_type_is_positioned():
     found = findings("  - event: record_case_assessment\n    data: {case_assessment: Hard}\n")
     assert len(found) == 1 and found[0].startswith("bad.yaml:7:29: error: ") and "Hard" in found[0]
-    found = findings("  - event: save_application\n    data: {applicant: payee, lodgement_date: {share: {x: 1}}}\n")
+    found = findings("  - event: save_application\n"
+                     "    data: {applicant: payee, lodgement_date: {share: {x: 1}}}\n")
     assert found and found[0].startswith("bad.yaml:7:")
 
 
 def test_shares_must_add_up_to_one():
-    found = findings("  - event: save_application\n    data: {applicant: {share: {payee: 0.5, payer: 0.4}}}\n")
+    found = findings("  - event: save_application\n"
+                     "    data: {applicant: {share: {payee: 0.5, payer: 0.4}}}\n")
     assert found == ["bad.yaml:7:31: error: the shares add up to 0.9, not 1"]
     found = findings("  - choose:\n      - {share: 0.5, event: save_application}\n")
     assert found == ["bad.yaml:7:7: error: the shares of the choices add up to 0.5, not 1"]
@@ -247,17 +266,25 @@ def test_shares_must_add_up_to_one():
 
 def test_negative_delay_is_positioned():
     found = findings("  - event: save_application\n    after: -2d\n")
-    assert found == ["bad.yaml:7:12: error: a time cannot be negative (-2d) (give a number of days of 0 or more)"]
+    assert found \
+        == ["bad.yaml:7:12: error: a time cannot be negative (-2d) (give a number of days "
+            "of 0 or more)"]
     found = findings("  - event: save_application\n    after: {uniform: [-1, 3]}\n")
-    assert found == ["bad.yaml:7:23: error: a time cannot be negative (-1) (give a number of days of 0 or more)"]
-    found = findings("  - event: save_application\n    data: {lodgement_date: {days_before: {exponential: -3}}}\n")
-    assert found == ["bad.yaml:7:56: error: a time cannot be negative (-3) (give a number of days of 0 or more)"]
+    assert found \
+        == ["bad.yaml:7:23: error: a time cannot be negative (-1) (give a number of days "
+            "of 0 or more)"]
+    found = findings("  - event: save_application\n"
+                     "    data: {lodgement_date: {days_before: {exponential: -3}}}\n")
+    assert found \
+        == ["bad.yaml:7:56: error: a time cannot be negative (-3) (give a number of days "
+            "of 0 or more)"]
 
 
 def test_bad_model_through_the_cli_is_findings_not_a_traceback(tmp_path: Path):
     bad = tmp_path / "models" / "bad.yaml"
     bad.parent.mkdir()
-    bad.write_text(BASE + "  - event: save_application\n    data: {applicant: {share: {payee: 2}}}\n")
+    bad.write_text(BASE
+                   + "  - event: save_application\n    data: {applicant: {share: {payee: 2}}}\n")
     for args in (["check", str(bad)], ["forecast", str(bad), "--workflows", str(WORKFLOWS)]):
         result = run(*args)
         assert result.exit_code == 1, result.output
@@ -278,7 +305,8 @@ def test_forecast_without_its_extra_says_how_to_install(monkeypatch):
 
 
 def test_compare_with_a_git_revision():
-    """--compare REV plays the model's workflow file as it is at a git revision (as `procflow diff` reads it)."""
+    """--compare REV plays the model's workflow file as it is at a git revision (as `procflow diff`
+    reads it)."""
     from engine.spec.history import load_at
 
     result = play(HAND, cases=40, compare="HEAD")
@@ -288,7 +316,8 @@ def test_compare_with_a_git_revision():
 
 
 def test_compare_with_an_unknown_revision_is_a_usage_error():
-    result = run("forecast", str(HAND), "--cases", "5", "--workflows", str(WORKFLOWS), "--compare", "no-such-rev")
+    result = run("forecast", str(HAND), "--cases", "5", "--workflows", str(WORKFLOWS), "--compare",
+                 "no-such-rev")
     assert result.exit_code == 2 and "Traceback" not in result.output
 
 
@@ -299,7 +328,8 @@ def test_the_bench_plays_the_model():
 
     sys.path.insert(0, str(ROOT / "bench"))
     try:
-        spec = importlib.util.spec_from_file_location("bench_forecast", ROOT / "bench" / "forecast.py")
+        spec = importlib.util.spec_from_file_location("bench_forecast",
+                                                      ROOT / "bench" / "forecast.py")
         bench = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(bench)
     finally:
@@ -308,7 +338,8 @@ def test_the_bench_plays_the_model():
     assert r["cases"] == 100 and r["events"] >= 500 and r["refusals"] == 0
 
 
-# -- what staff do when an event is refused ----------------------------------------------------------
+# -- what staff do when an event is refused
+# ----------------------------------------------------------
 RETRY = """model: retries
 workflow: coa
 period: {from: 2026-03-02, to: 2026-03-31}
@@ -332,7 +363,8 @@ def test_a_refused_event_is_retried_then_replaced_and_counted(tmp_path: Path, th
     model.write_text(RETRY.replace("THEN", then))
     figures = play(model, cases=10)["runs"]["base"]["figures"]
     refused = {r["event"]: r["count"] for r in figures["refusals"]}
-    assert refused == {"allocate_decision_maker": 30}  # the first try and two retries, for each case
+    # the first try and two retries, for each case
+    assert refused == {"allocate_decision_maker": 30}
     assert figures["events"]["add_note"] == 10
     assert figures["events"].get("record_case_assessment", 0) == (10 if then == "skip" else 0)
     # three tries two days apart, the note, then (skip) the assessment a day later

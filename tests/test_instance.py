@@ -1,4 +1,5 @@
-"""instance: a case as plain data; its intrays as tuples and its history as one flat log, given as records."""
+"""instance: a case as plain data; its intrays as tuples and its history as one flat log, given as
+records."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -21,7 +22,8 @@ def test_intrays_round_trip_through_their_tuples(mini):
     inst.intrays = [Intray("WORK", AT, AT, about="payer"), Intray("WAIT", AT, AT, closed=AT)]
     assert [i.code for i in inst.open_intrays()] == ["WORK"]
     assert inst.intrays[0].about == "payer" and not inst.intrays[1].is_open
-    assert inst.overdue(AT) == [] and [i.code for i in inst.overdue(datetime(2026, 3, 3))] == ["WORK"]
+    assert inst.overdue(AT) == [] \
+        and [i.code for i in inst.overdue(datetime(2026, 3, 3))] == ["WORK"]
 
 
 def test_history_entries_are_copies_of_the_log():
@@ -32,7 +34,8 @@ def test_history_entries_are_copies_of_the_log():
     append_history(inst, (AT, "wait", actor, {}, "Open", "Open", "fixture"))
     assert inst.events == 2
     first = inst.entry(0)
-    assert isinstance(first, HistoryEntry) and (first.event, first.from_, first.to) == ("save", "New", "Open")
+    assert isinstance(first, HistoryEntry) \
+        and (first.event, first.from_, first.to) == ("save", "New", "Open")
     first.actor["role"] = "changed"
     first.data["x"].append(2)
     assert inst.entry(0).actor == {"role": "SCO"} and inst.entry(0).data == {"x": [1]}

@@ -1,5 +1,6 @@
-"""No expression in a workflow can make a guard, or `check`, run for minutes or take gigabytes: what it builds is
-bounded where it is written out (a finding) and as it runs (a refusal naming the condition, not its policy)."""
+"""No expression in a workflow can make a guard, or `check`, run for minutes or take gigabytes: what
+it builds is bounded where it is written out (a finding) and as it runs (a refusal naming the
+condition, not its policy)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -15,15 +16,19 @@ from engine.model import FieldSpec
 from engine.runtime import Engine
 
 MINI = Path(__file__).resolve().parent / "fixtures" / "workflows" / "mini.yaml"
-SCOPE = Scope(fields={"n": FieldSpec(name="n", type="integer"), "s": FieldSpec(name="s", type="text")},
+SCOPE = Scope(fields={"n": FieldSpec(name="n", type="integer"),
+                      "s": FieldSpec(name="s", type="text")},
               queries={"found": (0, frozenset({"name"}))})
-SAVE_GUARD = "      - check: lodgement_date <= today\n        says: the Lodgement Date cannot be in the future\n"
+SAVE_GUARD = ("      - check: lodgement_date <= today\n"
+              "        says: the Lodgement Date cannot be in the future\n")
 
 
 @pytest.mark.parametrize("text, says", [
     # about 20 minutes of `check` before these bounds
-    ("count(count(count(1 for c in [0]*3000) for b in [0]*3000) for a in [0]*3000) > 0", "3000 list items"),
-    ("count(count(count(1 for c in [0]*9) for b in [0]*9) for a in [0]*9) > 0", "loops nest at most 2 deep"),
+    ("count(count(count(1 for c in [0]*3000) for b in [0]*3000) for a in [0]*3000) > 0",
+     "3000 list items"),
+    ("count(count(count(1 for c in [0]*9) for b in [0]*9) for a in [0]*9) > 0",
+     "loops nest at most 2 deep"),
     ("any(any(any(c for c in [a]) for b in [a]) for a in [1])", "loops nest at most 2 deep"),
     ("len('a' * 2000000000) > 0", "2000000000 characters of text"),  # 1.9 GB before these bounds
     ("len(2000000000 * 'a') > 0", "2000000000 characters of text"),
@@ -51,8 +56,10 @@ def test_what_an_expression_builds_as_it_runs_is_bounded(text, fields, says):
 
 
 def test_values_within_the_bounds_are_built():
-    assert compile_expr("len('-' * 60) == 60 and n * n > 0 and len([0] * 1000) == 1000", SCOPE).holds({}, {"n": 7}, None)
-    assert compile_expr("count(any(b for b in [a, a]) for a in [1, 0, 1]) == 2", SCOPE).holds({}, {}, None)
+    assert compile_expr("len('-' * 60) == 60 and n * n > 0 and len([0] * 1000) == 1000",
+                        SCOPE).holds({}, {"n": 7}, None)
+    assert compile_expr("count(any(b for b in [a, a]) for a in [1, 0, 1]) == 2",
+                        SCOPE).holds({}, {}, None)
 
 
 def test_running_out_of_memory_inside_a_guard_is_not_the_guard_failing():
@@ -71,11 +78,13 @@ def _mini_with(tmp_path: Path, check: str) -> Path:
     text = MINI.read_text(encoding="utf-8")
     assert SAVE_GUARD in text
     path.write_text(text.replace(SAVE_GUARD, SAVE_GUARD + f"      - check: \"{check}\"\n"
-                                 "        says: the policy sentence of the guard\n", 1), encoding="utf-8")
+                                 "        says: the policy sentence of the guard\n", 1),
+                    encoding="utf-8")
     return path
 
 
-def test_a_guard_stopped_at_a_bound_refuses_the_event_naming_the_condition_and_changes_nothing(tmp_path):
+def test_a_guard_stopped_at_a_bound_refuses_the_event_naming_the_condition_and_changes_nothing(
+    tmp_path):
     wf = load_workflow(_mini_with(tmp_path, "len(applicant * 100000000) > 0"))
     engine = Engine([wf], clock=SimulatedClock("2026-03-02 09:00"))
     inst = engine.create("mini", "c1")

@@ -42,9 +42,11 @@ def test_a_refusal_on_a_signalled_instance_refuses_the_whole_event(engine):
     first, second = engine.instances["main.contact"], engine.instances["main.contact-2"]
     engine.fire(first, "lock_customer", actor={"area": "Agreements"})
     before = [engine.state(i) for i in engine.instances.values()]
-    with pytest.raises(Refused, match="close_contact on main.contact: a locked customer's contact stays open"):
+    stays = "close_contact on main.contact: a locked customer's contact stays open"
+    with pytest.raises(Refused, match=stays):
         engine.fire(case, "settle")
-    assert [engine.state(i) for i in engine.instances.values()] == before  # the second contact stayed open too
+    # the second contact stayed open too
+    assert [engine.state(i) for i in engine.instances.values()] == before
     assert second.status == "Open"
 
 
@@ -56,12 +58,16 @@ def copy_folder(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize("file, old, new, says", [
     ("case", "start: contact", "start: contakt", "unknown workflow (in this folder) 'contakt'"),
-    ("case", "event: open_contact", "event: opn_contact", "unknown event of workflow contact 'opn_contact'"),
+    ("case", "event: open_contact", "event: opn_contact",
+     "unknown event of workflow contact 'opn_contact'"),
     ("case", "data: {customer: applicant, linked: instance}", "data: {custmer: applicant}",
      "unknown data field of contact event open_contact 'custmer'"),
-    ("case", "signal: contacts_of(applicant)", "signal: contacts_off(applicant)", "did you mean 'contacts_of'?"),
-    ("contact", "by: {areas: [Agreements]", "by: {areas: [Agreemnts]", "unknown area (a row of the areas table)"),
-    ("contact", "{name: Enabling, kind: enabling, exempt: true,", "{name: Enabling, kind: enabling, exempt: maybe,",
+    ("case", "signal: contacts_of(applicant)", "signal: contacts_off(applicant)",
+     "did you mean 'contacts_of'?"),
+    ("contact", "by: {areas: [Agreements]", "by: {areas: [Agreemnts]",
+     "unknown area (a row of the areas table)"),
+    ("contact", "{name: Enabling, kind: enabling, exempt: true,",
+     "{name: Enabling, kind: enabling, exempt: maybe,",
      "should be true or false"),
     ("officer", "match: {site: at_site}", "match: {sight: at_site}", "unknown field 'sight'"),
 ])
@@ -80,7 +86,8 @@ def test_link_mistakes_are_load_time_errors(tmp_path, file, old, new, says):
 def test_starting_a_workflow_the_engine_does_not_hold_is_refused_and_changes_nothing(tmp_path):
     (tmp_path / "parent.yaml").write_text(PARENT, encoding="utf-8")
     (tmp_path / "child.yaml").write_text(CHILD, encoding="utf-8")
-    engine = Engine([load_workflow(tmp_path / "parent.yaml")], clock=SimulatedClock("2026-03-02 09:00"))
+    engine = Engine([load_workflow(tmp_path / "parent.yaml")],
+                    clock=SimulatedClock("2026-03-02 09:00"))
     case = engine.create("parent", "main")
     before = engine.state(case)
     with pytest.raises(Refused) as exc:
@@ -90,11 +97,13 @@ def test_starting_a_workflow_the_engine_does_not_hold_is_refused_and_changes_not
 
 
 # -- the hand-over, checked ---------------------------------------------------------------------
-# The COA -> CMA hand-over is checkable: `procflow check` resolves `start:`/`signal:` across the folder.
+# The COA -> CMA hand-over is checkable: `procflow check` resolves `start:`/`signal:` across the
+# folder.
 #
-# A Var-Increase due to Reason 8 opens COAR8INC and starts a CMA contact (workflows/coa.yaml, `start:
-# cma`, event `open_contact`). These tests play `procflow check` on a copy of the real workflows folder
-# with one mistake made in it, and require an error at the exact line and column of the mistake.
+# A Var-Increase due to Reason 8 opens COAR8INC and starts a CMA contact (workflows/coa.yaml,
+# `start: cma`, event `open_contact`). These tests play `procflow check` on a copy of the real
+# workflows folder with one mistake made in it, and require an error at the exact line and column of
+# the mistake.
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / "workflows"
 START = "- start: cma\n"
@@ -159,9 +168,11 @@ def test_an_event_the_started_workflow_does_not_have_is_an_error_at_its_place(fo
 
 
 def test_renaming_the_event_in_the_cma_breaks_both_handovers_in_the_coa(folder):
-    """The link is checked from the other side too: the CMA cannot drop the event the COA starts it with."""
+    """The link is checked from the other side too: the CMA cannot drop the event the COA starts it
+    with."""
     cma = folder / "cma.yaml"
-    cma.write_text(cma.read_text().replace("  open_contact:\n    title:", "  begin_contact:\n    title:", 1))
+    cma.write_text(cma.read_text().replace("  open_contact:\n    title:",
+                                           "  begin_contact:\n    title:", 1))
     coa_text = (folder / "coa.yaml").read_text()
     first = coa_text.index(START)
     expected = {position(coa_text, START_EVENT, coa_text.index(START, at))
@@ -173,10 +184,12 @@ def test_renaming_the_event_in_the_cma_breaks_both_handovers_in_the_coa(folder):
 
 
 def signal_instead_of_start(text: str, event: str, query: str = "contacts_for_application") -> str:
-    """Replace the first hand-over's `start:` (and its data) by a `signal:` of the contacts it started."""
+    """Replace the first hand-over's `start:` (and its data) by a `signal:` of the contacts it
+    started."""
     at = text.index(START)
     data = text.index("\n", text.index("data:", at)) + 1
-    indent = " " * (text.index(START_EVENT, at) - text.rfind("\n", 0, text.index(START_EVENT, at)) - 1)
+    indent = " " * (text.index(START_EVENT, at) - text.rfind("\n", 0, text.index(START_EVENT, at))
+                    - 1)
     return text[:at] + f"- signal: {query}(instance)\n{indent}event: {event}\n" + text[data:]
 
 
@@ -199,7 +212,8 @@ def test_a_signal_of_an_unknown_event_is_an_error_at_its_place(folder):
 
 def test_a_signal_through_an_unknown_query_is_an_error_at_its_place(folder):
     path = folder / "coa.yaml"
-    text = signal_instead_of_start(path.read_text(), "close_contact", query="contacts_for_aplication")
+    text = signal_instead_of_start(path.read_text(), "close_contact",
+                                   query="contacts_for_aplication")
     path.write_text(text)
     line, _ = position(text, "contacts_for_aplication")
     found = errors(check(folder))
@@ -217,7 +231,8 @@ def test_starting_with_an_event_that_cannot_fire_from_the_initial_status_is_an_e
     text = text[:at] + "event: close_contact\n" + text[data_end:]
     path.write_text(text)
     line, _ = position(text, "event: close_contact")
-    assert [(Path(f["file"]).name, f["line"]) for f in errors(check(folder))] == [("coa.yaml", line)]
+    assert [(Path(f["file"]).name, f["line"]) for f in errors(check(folder))] \
+        == [("coa.yaml", line)]
 
 
 def test_starting_without_a_required_data_field_is_an_error(folder):

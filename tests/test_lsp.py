@@ -13,8 +13,10 @@ from lsprotocol import types as lsp
 from pytest_lsp import ClientServerConfig, LanguageClient
 
 ROOT = Path(__file__).resolve().parent.parent
-SERVER = [sys.executable, "-c", "import sys; from cli import main; sys.argv = ['procflow', 'lsp']; main()"]
-pytestmark = pytest.mark.asyncio(loop_scope="module")  # the tests share the module's server and loop
+SERVER = [sys.executable, "-c",
+          "import sys; from cli import main; sys.argv = ['procflow', 'lsp']; main()"]
+# the tests share the module's server and loop
+pytestmark = pytest.mark.asyncio(loop_scope="module")
 WAIT = 30  # seconds: a generous bound on a shared machine; the speed goals are in `make bench`
 
 
@@ -46,7 +48,8 @@ class Doc:
     async def open(self) -> list[lsp.Diagnostic]:
         self.client.diagnostics.pop(self.uri, None)
         self.client.text_document_did_open(lsp.DidOpenTextDocumentParams(
-            text_document=lsp.TextDocumentItem(uri=self.uri, language_id="yaml", version=self.version, text=self.text)))
+            text_document=lsp.TextDocumentItem(uri=self.uri, language_id="yaml",
+                                               version=self.version, text=self.text)))
         return await diagnostics(self.client, self.uri)
 
     async def edit(self, text: str, wait_for: str | None = None) -> list[lsp.Diagnostic]:
@@ -63,11 +66,13 @@ class Doc:
     async def save(self) -> list[lsp.Diagnostic]:
         self.path.write_text(self.text, encoding="utf-8")
         self.client.diagnostics.pop(self.uri, None)
-        self.client.text_document_did_save(lsp.DidSaveTextDocumentParams(text_document=self.ident()))
+        self.client.text_document_did_save(
+            lsp.DidSaveTextDocumentParams(text_document=self.ident()))
         return await diagnostics(self.client, self.uri)
 
     def close(self) -> None:
-        self.client.text_document_did_close(lsp.DidCloseTextDocumentParams(text_document=self.ident()))
+        self.client.text_document_did_close(
+            lsp.DidCloseTextDocumentParams(text_document=self.ident()))
 
     def at(self, needle: str, offset: int = 0) -> lsp.Position:
         """The position of the first `needle` in the text (plus `offset` characters)."""
@@ -92,12 +97,15 @@ def line_of(doc: Doc, needle: str) -> int:
     return doc.at(needle).line
 
 
-async def test_diagnostics_on_open_and_on_change_without_a_schema_header(client: LanguageClient, project: Path):
+async def test_diagnostics_on_open_and_on_change_without_a_schema_header(client: LanguageClient,
+                                                                         project: Path):
     doc = Doc(client, project / "workflows" / "coa.yaml")
     assert await doc.open() == []
     assert doc.text.startswith("# yaml-language-server")
-    broken = doc.text.replace("# yaml-language-server: $schema=../engine/schemas/workflow.schema.json\n", "")
-    broken = broken.replace("    title: Save the application details\n", "    titel: Save the application details\n", 1)
+    broken = doc.text.replace("# yaml-language-server: "
+                              "$schema=../engine/schemas/workflow.schema.json\n", "")
+    broken = broken.replace("    title: Save the application details\n",
+                            "    titel: Save the application details\n", 1)
     found = await doc.edit(broken)
     assert len(found) >= 1
     key = next(d for d in found if "titel" in d.message)
@@ -109,13 +117,15 @@ async def test_diagnostics_on_open_and_on_change_without_a_schema_header(client:
     doc.close()
 
 
-async def test_a_change_in_one_file_shows_in_the_file_that_uses_it(client: LanguageClient, project: Path):
+async def test_a_change_in_one_file_shows_in_the_file_that_uses_it(client: LanguageClient,
+                                                                   project: Path):
     coa = Doc(client, project / "workflows" / "coa.yaml")
     sco = Doc(client, project / "workflows" / "sco.yaml")
     assert await coa.open() == []
     await sco.open()
     original = sco.text
-    found = await sco.edit(original.replace("  officers_at_site:", "  officers_on_site:", 1), wait_for=coa.uri)
+    found = await sco.edit(original.replace("  officers_at_site:", "  officers_on_site:", 1),
+                           wait_for=coa.uri)
     assert found, "coa.yaml calls officers_at_site, which sco.yaml no longer declares"
     first = min(found, key=lambda d: d.range.start.line)
     assert "officers_at_site" in first.message
@@ -125,21 +135,28 @@ async def test_a_change_in_one_file_shows_in_the_file_that_uses_it(client: Langu
     coa.close()
 
 
-async def test_hover_says_title_source_step_text_and_assumption(client: LanguageClient, project: Path):
+async def test_hover_says_title_source_step_text_and_assumption(client: LanguageClient,
+                                                                project: Path):
     doc = Doc(client, project / "workflows" / "coa.yaml")
     await doc.open()
     place = doc.at("open: COAINPRO", len("open: "))
-    result = await client.text_document_hover_async(lsp.HoverParams(text_document=doc.ident(), position=place))
+    result = await client.text_document_hover_async(lsp.HoverParams(text_document=doc.ident(),
+                                                                    position=place))
     text = result.contents.value
     assert "**intray** `COAINPRO` of coa" in text
     assert "COA Application in Progress" in text and "due: 35d" in text
     assert "source: COA Table 1 Step 3" in text
     assert "> COA Table 1 Step 3: Save the application details" in text
     assert "assumption: R1" in text
-    assert result.range.start == place and result.range.end.character == place.character + len("COAINPRO")
-    on_function = await client.text_document_hover_async(lsp.HoverParams(text_document=doc.ident(), position=doc.at("is_open(", 1)))
+    assert result.range.start == place \
+        and result.range.end.character == place.character + len("COAINPRO")
+    on_function = await client.text_document_hover_async(lsp.HoverParams(text_document=doc.ident(),
+                                                                         position=doc.at("is_open(",
+                                                                                         1)))
     assert "is\\_open\\(CODE" in on_function.contents.value
-    blank = await client.text_document_hover_async(lsp.HoverParams(text_document=doc.ident(), position=lsp.Position(line=0, character=0)))
+    start = lsp.Position(line=0, character=0)
+    blank = await client.text_document_hover_async(lsp.HoverParams(text_document=doc.ident(),
+                                                                   position=start))
     assert blank is None
     doc.close()
 
@@ -149,7 +166,8 @@ async def test_definition_and_references_across_files(client: LanguageClient, pr
     coa = Doc(client, project / "workflows" / "coa.yaml")
     await scenario.open()
     where = await client.text_document_definition_async(lsp.DefinitionParams(
-        text_document=scenario.ident(), position=scenario.at("event: save_application", len("event: "))))
+        text_document=scenario.ident(),
+        position=scenario.at("event: save_application", len("event: "))))
     assert where.uri == coa.uri
     assert where.range.start.line == line_of(coa, "\n  save_application:") + 1
     uses = await client.text_document_references_async(lsp.ReferenceParams(
@@ -165,7 +183,8 @@ async def test_definition_and_references_across_files(client: LanguageClient, pr
 async def test_completion_of_names_and_keys(client: LanguageClient, project: Path):
     doc = Doc(client, project / "workflows" / "coa.yaml")
     await doc.open()
-    typing = doc.text.replace("      - from: New\n        to: None\n", "      - from: New\n        to: Po\n", 1)
+    typing = doc.text.replace("      - from: New\n        to: None\n",
+                              "      - from: New\n        to: Po\n", 1)
     await doc.edit(typing)
     statuses = await client.text_document_completion_async(lsp.CompletionParams(
         text_document=doc.ident(), position=doc.at("        to: Po", len("        to: Po"))))
@@ -177,7 +196,8 @@ async def test_completion_of_names_and_keys(client: LanguageClient, project: Pat
         text_document=doc.ident(), position=doc.at("        eff\n", len("        eff"))))
     assert {"effects", "when", "guards", "source", "assumption"} <= {i.label for i in keys.items}
     guard = await client.text_document_completion_async(lsp.CompletionParams(
-        text_document=doc.ident(), position=doc.at("check: lodgement_date <= today", len("check: "))))
+        text_document=doc.ident(),
+        position=doc.at("check: lodgement_date <= today", len("check: "))))
     found = {i.label for i in guard.items}
     assert {"lodgement_date", "applicant", "is_open", "officers_at_site"} <= found
     await doc.edit(doc.text.replace("        to: None\n        eff\n", "        to: None\n", 1))
@@ -187,13 +207,15 @@ async def test_completion_of_names_and_keys(client: LanguageClient, project: Pat
 async def test_outline(client: LanguageClient, project: Path):
     doc = Doc(client, project / "workflows" / "sco.yaml")
     await doc.open()
-    symbols = await client.text_document_document_symbol_async(lsp.DocumentSymbolParams(text_document=doc.ident()))
+    symbols = await client.text_document_document_symbol_async(
+        lsp.DocumentSymbolParams(text_document=doc.ident()))
     sections = {s.name: s for s in symbols}
     assert {"statuses", "events", "fields", "lists", "queries"} <= set(sections)
     assert [c.name for c in sections["statuses"].children] == ["New", "Active", "Deleted"]
     create = next(c for c in sections["events"].children if c.name == "create_record")
     assert create.selection_range.start.line == line_of(doc, "  create_record:")
-    assert create.selection_range.start.line + 50 < create.range.end.line < line_of(doc, "  update_record:")
+    assert create.selection_range.start.line + 50 < create.range.end.line \
+        < line_of(doc, "  update_record:")
     doc.close()
 
 
@@ -206,7 +228,8 @@ async def test_code_action_applies_the_did_you_mean(client: LanguageClient, proj
     typo = next(d for d in found if "'Noen'" in d.message)
     assert typo.range.start.line == line_of(doc, "to: Noen")
     actions = await client.text_document_code_action_async(lsp.CodeActionParams(
-        text_document=doc.ident(), range=typo.range, context=lsp.CodeActionContext(diagnostics=[typo])))
+        text_document=doc.ident(), range=typo.range,
+        context=lsp.CodeActionContext(diagnostics=[typo])))
     assert len(actions) == 1 and actions[0].title == "Change to 'None'"
     (edit,) = actions[0].edit.changes[doc.uri]
     assert edit.new_text == "None" and edit.range == typo.range
@@ -218,7 +241,8 @@ async def test_a_scenario_is_played_on_save(client: LanguageClient, project: Pat
     doc = Doc(client, project / "scenarios" / "coa" / "full_path.yaml")
     assert await doc.open() == []
     original = doc.text
-    doc.text = original.replace("    expect:\n      status: None\n", "    expect:\n      status: App to Proceed\n", 1)
+    doc.text = original.replace("    expect:\n      status: None\n",
+                                "    expect:\n      status: App to Proceed\n", 1)
     found = await doc.save()
     assert len(found) == 1
     (failure,) = found

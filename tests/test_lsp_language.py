@@ -29,15 +29,18 @@ def test_every_use_is_written_where_its_span_says(index):
     for file, found in index.occurrences.items():
         src = index.sources[file]
         for o in found:
-            assert src.line_text(o.span.line)[o.span.start - 1:o.span.end - 1] == o.name.name, (file, o)
+            assert src.line_text(o.span.line)[o.span.start - 1:o.span.end - 1] == o.name.name, \
+                (file, o)
             checked += 1
     assert checked > 5000
 
 
 def test_every_use_in_the_real_folder_is_declared(index):
     """Only names the scenarios deliberately misspell (to test refusals) are undeclared."""
-    undeclared = {(Path(o.span.file).name, o.name.name) for found in index.occurrences.values() for o in found
-                  if not o.defines and o.name.kind != "function" and o.name not in index.definitions}
+    undeclared = {(Path(o.span.file).name, o.name.name) for found in index.occurrences.values()
+                  for o in found
+                  if not o.defines and o.name.kind != "function"
+                  and o.name not in index.definitions}
     assert undeclared <= {("names_as_staff_type_them.yaml", "W’drawn-Other")}
 
 
@@ -60,7 +63,8 @@ def test_hover_escapes_what_the_document_says(index):
     line = text[:text.index("  Poss Refusal:")].count("\n") + 1
     shown, span = hover(index, coa, line, 3)
     assert shown.startswith("**status** `Poss Refusal` of coa")
-    assert "source: COA Table 3 Step 5" in shown and "> COA Table 3 Step 5: COA application possible refusal" in shown
+    assert "source: COA Table 3 Step 5" in shown \
+        and "> COA Table 3 Step 5: COA application possible refusal" in shown
     assert (span.start, span.end) == (3, 15)
 
 
@@ -75,7 +79,8 @@ def test_completion_reads_where_the_cursor_is_from_indentation(index):
 
 
 def test_outline_and_fixes():
-    src = load_yaml("workflow: w\nstatuses:\n  A: {source: x}\n  B:\n    source: y\nevents: {}\n", "w.yaml")
+    src = load_yaml("workflow: w\nstatuses:\n  A: {source: x}\n  B:\n    source: y\nevents: {}\n",
+                    "w.yaml")
     statuses, events = outline(src)
     assert (statuses.name, events.name, events.children) == ("statuses", "events", [])
     assert [(c.name, c.line, c.end_line) for c in statuses.children] == [("A", 3, 3), ("B", 4, 5)]

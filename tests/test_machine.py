@@ -1,4 +1,5 @@
-"""machine: a workflow compiled once, when it is held: the dispatch table, each transition's plan, lock maps."""
+"""machine: a workflow compiled once, when it is held: the dispatch table, each transition's plan,
+lock maps."""
 from __future__ import annotations
 
 from engine.instance import _EMPTY
@@ -17,7 +18,8 @@ def test_the_table_files_each_transition_by_event_and_source_in_declaration_orde
 def test_a_step_holds_its_plan_and_the_fields_it_changes(mini):
     [save] = compile_machine(mini).table[("save", "New")]
     assert save.changes == {"number", "applicant", "lodgement_date", "due_date"}
-    kinds = [ef.__class__.__name__ if isinstance(ef, Assignments) else ef.kind for ef in save.effects]
+    kinds = [ef.__class__.__name__ if isinstance(ef, Assignments) else ef.kind
+             for ef in save.effects]
     assert kinds == ["number", "Assignments", "open"]  # the three set: fields in one call
     assert save.indexed == ()  # no query of mini matches on a field
 

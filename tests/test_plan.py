@@ -1,4 +1,5 @@
-"""plan: a transition's effects as applied, consecutive set: effects under one if: compiled into one call."""
+"""plan: a transition's effects as applied, consecutive set: effects under one if: compiled into one
+call."""
 from __future__ import annotations
 
 from engine import load_workflow_text
@@ -41,7 +42,8 @@ def test_runs_of_sets_under_one_if_are_one_call_and_a_lone_set_stays_an_effect()
         "Assignments", "set", "open", "set"]
     run = plan[0]
     assert run.targets == {"n", "m"} and run.when is None
-    assert run.saved == ("n",)  # n: n + 1 reads a field it sets: put back before the effects are done again
+    # n: n + 1 reads a field it sets: put back before the effects are done again
+    assert run.saved == ("n",)
 
 
 def test_a_compiled_run_does_what_the_effects_do_one_by_one():

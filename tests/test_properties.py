@@ -20,14 +20,16 @@ from engine.model import FieldSpec, Workflow
 from engine.runtime import Engine
 
 ROOT = Path(__file__).resolve().parent.parent
-WORKFLOWS = sorted((ROOT / "workflows").glob("*.yaml")) + [ROOT / "tests/fixtures/workflows/mini.yaml"]
+WORKFLOWS = sorted((ROOT / "workflows").glob("*.yaml")) \
+    + [ROOT / "tests/fixtures/workflows/mini.yaml"]
 START = datetime(2026, 3, 2, 9, 0)
-JUNK = st.one_of(st.none(), st.text(max_size=5), st.integers(-3, 3), st.booleans(), st.just("2026-02-30"))
+JUNK = st.one_of(st.none(), st.text(max_size=5), st.integers(-3, 3), st.booleans(),
+                 st.just("2026-02-30"))
 
 
 def examples(floor: int) -> int:
-    """The number of examples: this test's own `floor` under the default profile, the profile's when that asks for
-    more (HYPOTHESIS_PROFILE=long, registered in conftest.py)."""
+    """The number of examples: this test's own `floor` under the default profile, the profile's when
+    that asks for more (HYPOTHESIS_PROFILE=long, registered in conftest.py)."""
     return max(floor, settings.default.max_examples)
 
 
@@ -44,8 +46,10 @@ def value_for(spec: FieldSpec, wf: Workflow) -> st.SearchStrategy:
     elif spec.type == "integer":
         good = st.integers(0, 10)
     elif spec.type == "list" and spec.record is not None:
-        record = st.fixed_dictionaries({r.name: value_for(r, wf) for r in spec.record if r.required},
-                                       optional={r.name: value_for(r, wf) for r in spec.record if not r.required})
+        record = st.fixed_dictionaries({r.name: value_for(r, wf) for r in spec.record
+                                        if r.required},
+                                       optional={r.name: value_for(r, wf) for r in spec.record
+                                                 if not r.required})
         good = st.lists(record, max_size=3)
     elif spec.type == "list" and spec.of is not None:
         good = st.lists(value_for(spec.of, wf), max_size=3)
@@ -57,13 +61,16 @@ def value_for(spec: FieldSpec, wf: Workflow) -> st.SearchStrategy:
 def data_strategy(wf: Workflow, name: str) -> st.SearchStrategy:
     event = wf.events[name]
     data = st.fixed_dictionaries({d.name: value_for(d, wf) for d in event.data if d.required},
-                                 optional={d.name: value_for(d, wf) for d in event.data if not d.required})
-    extra = st.one_of(st.just({}), st.just({}), st.just({}), st.dictionaries(st.sampled_from(["bogus"]), JUNK))
+                                 optional={d.name: value_for(d, wf) for d in event.data
+                                           if not d.required})
+    extra = st.one_of(st.just({}), st.just({}), st.just({}),
+                      st.dictionaries(st.sampled_from(["bogus"]), JUNK))
     return st.builds(lambda d, e: {**d, **e}, data, extra)
 
 
 def walks(floor: int) -> Any:
-    """A random walk's test: hypothesis draws as it goes, `floor` examples at least (see examples)."""
+    """A random walk's test: hypothesis draws as it goes, `floor` examples at least (see
+    examples)."""
     def wrap(fn: Any) -> Any:
         return settings(max_examples=examples(floor), deadline=None,
                         suppress_health_check=[HealthCheck.too_slow])(given(st.data())(fn))
@@ -87,13 +94,17 @@ def test_events_are_all_or_nothing(path):
         clock, engine, case = started(wf)
         accepted = 0
         for _ in range(draw.draw(st.integers(1, 25), label="steps")):
-            # mostly an event that the status allows now, so that cases progress; sometimes any event
+            # mostly an event that the status allows now, so that cases progress; sometimes any
+            # event
             possible = [o.event for o in engine.options(case) if o.allowed] or sorted(wf.events)
             name = draw.draw(st.one_of(st.sampled_from(possible), st.sampled_from(possible),
-                                       st.sampled_from(possible), st.sampled_from(sorted(wf.events))), label="event")
+                                       st.sampled_from(possible),
+                                       st.sampled_from(sorted(wf.events))), label="event")
             data = draw.draw(data_strategy(wf, name), label="data")
-            actor = draw.draw(st.sampled_from([None, {"role": "service_officer"}, {"name": "J Citizen"}]))
-            clock.advance(timedelta(minutes=draw.draw(st.sampled_from([0, 0, 0, 1, 30, 24 * 60, 3 * 24 * 60]))))
+            actor = draw.draw(st.sampled_from([None, {"role": "service_officer"},
+                                               {"name": "J Citizen"}]))
+            clock.advance(timedelta(minutes=draw.draw(st.sampled_from([0, 0, 0, 1, 30, 24 * 60,
+                                                                       3 * 24 * 60]))))
             before = engine.state(case)
             try:
                 engine.fire(case, name, data, actor)
@@ -118,8 +129,8 @@ def test_events_are_all_or_nothing(path):
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=[p.stem for p in WORKFLOWS])
 def test_refuses_only_what_decide_refuses(path):
-    """Engine.refuses (what a schedule's run passes over without deciding) is True only for an event that
-    decide refuses, without data, as the instance stands."""
+    """Engine.refuses (what a schedule's run passes over without deciding) is True only for an event
+    that decide refuses, without data, as the instance stands."""
     wf = load_workflow(path)
     seen = {"refuses": 0, "decided": 0}
 
@@ -127,7 +138,8 @@ def test_refuses_only_what_decide_refuses(path):
     def run(draw):
         clock, engine, case = started(wf)
         for _ in range(draw.draw(st.integers(1, 15), label="steps")):
-            actor = draw.draw(st.sampled_from([None, {"role": "system"}, {"role": "service_officer"}]))
+            actor = draw.draw(st.sampled_from([None, {"role": "system"},
+                                               {"role": "service_officer"}]))
             for name in sorted(wf.events):
                 if engine.refuses(case, name, actor):
                     seen["refuses"] += 1
@@ -137,7 +149,8 @@ def test_refuses_only_what_decide_refuses(path):
                     seen["decided"] += 1
             possible = [o.event for o in engine.options(case) if o.allowed] or sorted(wf.events)
             name = draw.draw(st.sampled_from(possible), label="event")
-            clock.advance(timedelta(minutes=draw.draw(st.sampled_from([0, 30, 24 * 60, 3 * 24 * 60]))))
+            clock.advance(timedelta(minutes=draw.draw(st.sampled_from([0, 30, 24 * 60,
+                                                                       3 * 24 * 60]))))
             try:
                 engine.fire(case, name, draw.draw(data_strategy(wf, name), label="data"), actor)
             except (Refused, Ambiguous):

@@ -70,12 +70,14 @@ def test_locked_field_cannot_change(engine):
         engine.fire(case, "change", {"applicant": "payee"})
     assert engine.state(case) == before
     engine.fire(case, "change", {"applicant": "payer", "note": "same value is fine"})
-    assert case.fields["notes"] == [{"text": "same value is fine", "at": datetime(2026, 3, 2, 9, 0)}]
+    assert case.fields["notes"] \
+        == [{"text": "same value is fine", "at": datetime(2026, 3, 2, 9, 0)}]
 
 
 def test_unavailable_event_says_why(engine):
     case = saved(engine)
-    assert engine.explain(case, "save", {"applicant": "payer"}) == ["The application has already been saved"]
+    assert engine.explain(case, "save", {"applicant": "payer"}) \
+        == ["The application has already been saved"]
     option = engine.option(case, "save")
     assert not option.allowed
 
@@ -83,7 +85,8 @@ def test_unavailable_event_says_why(engine):
 def test_when_selects_and_guard_refuses_with_its_sentence(engine):
     case = saved(engine)
     engine.fire(case, "wait", {"party": "payee"})
-    assert engine.explain(case, "decide", {"outcome": "Granted"}) == ["nothing may be awaited when granting"]
+    assert engine.explain(case, "decide", {"outcome": "Granted"}) \
+        == ["nothing may be awaited when granting"]
     assert engine.explain(case, "decide", {"outcome": "Refused"}) == []
     assert engine.option(case, "decide").allowed  # Refused is still possible
 
@@ -96,7 +99,8 @@ def test_a_refusal_names_where_its_guard_is_written(engine):
     [where] = info.value.detail
     lines = Path(where["file"]).read_text(encoding="utf-8").splitlines()
     assert where["says"] == "nothing may be awaited when granting"
-    assert where["file"].endswith("mini.yaml") and "nothing may be awaited" in lines[where["line"] - 1] + lines[where["line"]]
+    assert where["file"].endswith("mini.yaml") \
+        and "nothing may be awaited" in lines[where["line"] - 1] + lines[where["line"]]
 
 
 def test_one_intray_per_party(engine):
@@ -148,7 +152,8 @@ def test_history_keeps_the_actor_as_it_was_when_the_event_happened(engine):
     assert case.entry(1).actor == {"role": "officer", "name": "Alex"} and case.events == 2
     other = engine.create("mini", "other")
     teams = ["A", "B"]
-    engine.fire(other, "save", {"applicant": "payer"}, actor={"role": "officer", "teams": teams})  # not hashable
+    # not hashable
+    engine.fire(other, "save", {"applicant": "payer"}, actor={"role": "officer", "teams": teams})
     teams.append("C")
     assert engine.state(other)["history"][0]["actor"] == {"role": "officer", "teams": ["A", "B"]}
 
@@ -157,7 +162,8 @@ def test_letters_are_issued_with_recipients(engine):
     case = saved(engine)
     outcome = engine.fire(case, "decide", {"outcome": "Granted"})
     assert [(lt.code, lt.to) for lt in outcome.letters] == [("L1", ("applicant",))]
-    assert engine.state(case)["letters"] == [{"code": "L1", "to": ["applicant"], "issued": "2026-03-02T09:00:00"}]
+    assert engine.state(case)["letters"] \
+        == [{"code": "L1", "to": ["applicant"], "issued": "2026-03-02T09:00:00"}]
 
 
 AMBIGUOUS = """
@@ -308,13 +314,16 @@ def sets_engine():
 def test_consecutive_sets_see_the_ones_before_them_and_are_checked_against_the_field():
     engine, case = sets_engine()
     engine.fire(case, "go", {"n": 0, "word": "high", "who": "ann"})
-    assert case.fields == {"a": 0, "b": 1, "level": "high", "c": date(2026, 1, 1), "note": "given an officer",
+    assert case.fields == {"a": 0, "b": 1, "level": "high", "c": date(2026, 1, 1),
+                           "note": "given an officer",
                            "officer": "ann"}
 
 
 @pytest.mark.parametrize("data, says", [
-    ({"n": 1, "word": "high"}, "the set c effect could not be worked out"),  # n + 1 days: not a date
-    ({"n": 0, "word": "middle"}, "level should be one of low, high, not .middle."),  # a text that is not a level
+    # n + 1 days: not a date
+    ({"n": 1, "word": "high"}, "the set c effect could not be worked out"),
+    # a text that is not a level
+    ({"n": 0, "word": "middle"}, "level should be one of low, high, not .middle."),
 ])
 def test_a_set_that_fails_among_others_says_which_and_changes_nothing(data, says):
     engine, case = sets_engine()
@@ -327,26 +336,32 @@ def test_a_set_that_fails_among_others_says_which_and_changes_nothing(data, says
 def test_the_if_of_a_set_with_several_fields_is_tested_once_before_any_is_set():
     engine, case = sets_engine()
     engine.fire(case, "go", {"n": 0, "word": "low", "who": "ann"})
-    assert (case.fields["officer"], case.fields["note"]) == ("ann", "given an officer")  # both, not only the first
+    # both, not only the first
+    assert (case.fields["officer"], case.fields["note"]) == ("ann", "given an officer")
     engine.fire(case, "go", {"n": 0, "word": "low", "who": "bob"})
-    assert (case.fields["officer"], case.fields["note"]) == ("ann", "after")  # neither: officer was not None
+    # neither: officer was not None
+    assert (case.fields["officer"], case.fields["note"]) == ("ann", "after")
 
 
 def test_a_locked_field_among_consecutive_sets_is_refused_only_when_it_would_change():
     engine, case = sets_engine()
-    engine.fire(case, "go", {"n": 0, "word": "low"})  # officer stays None, the `if:` holds next time
+    # officer stays None, the `if:` holds next time
+    engine.fire(case, "go", {"n": 0, "word": "low"})
     engine.fire(case, "lock")
     before = engine.state(case)
     with pytest.raises(Refused, match="officer cannot be changed after .Lock."):
         engine.fire(case, "go", {"n": 0, "word": "low", "who": "ann"})
     assert engine.state(case) == before
-    engine.fire(case, "go", {"n": 0, "word": "high"})  # sets officer to None again: no change, accepted
+    # sets officer to None again: no change, accepted
+    engine.fire(case, "go", {"n": 0, "word": "high"})
     assert case.fields["level"] == "high"
 
 
 @pytest.mark.parametrize("data, actor, says", [
-    (["applicant", "payer"], None, "the data of an event is a mapping of its field names to values, not list"),
-    ({"applicant": "payer"}, "officer", "the actor is a mapping such as {role: SCO, name: Sam}, not str"),
+    (["applicant", "payer"], None,
+     "the data of an event is a mapping of its field names to values, not list"),
+    ({"applicant": "payer"}, "officer",
+     "the actor is a mapping such as {role: SCO, name: Sam}, not str"),
 ])
 def test_data_or_an_actor_that_is_not_a_mapping_is_refused(engine, data, actor, says):
     case = engine.create("mini", "main")
@@ -392,12 +407,13 @@ events:
 """
 
 
-def test_sets_that_read_their_own_fields_and_fail_part_way_are_refused_from_the_fields_as_they_were():
+def test_self_reading_sets_that_fail_part_way_are_refused_from_the_fields_as_they_were():
     engine = Engine([load_workflow_text(SELF_READING)], clock=SimulatedClock("2026-01-01 09:00"))
     case = engine.create("w", "c")
     engine.fire(case, "init")
     before = engine.state(case)
-    with pytest.raises(Refused, match=r"the set m effect could not be worked out: '10 // \(n - 1\)' failed"):
+    with pytest.raises(Refused,
+                       match=r"the set m effect could not be worked out: '10 // \(n - 1\)' failed"):
         engine.fire(case, "go")  # n + 1 = 1, then 10 // 0: done again from n = 0, not from n = 1
     assert engine.state(case) == before
 
@@ -421,7 +437,8 @@ def test_actors_with_equal_values_of_other_types_are_not_taken_for_one_another()
     first, second = engine.create("w", "a"), engine.create("w", "b")
     engine.fire(first, "approve", actor={"name": "Sam", "senior": True})
     with pytest.raises(Refused, match="only a senior officer approves"):
-        engine.fire(second, "approve", actor={"name": "Sam", "senior": 1})  # 1 == True, but not `true`
+        # 1 == True, but not `true`
+        engine.fire(second, "approve", actor={"name": "Sam", "senior": 1})
     first.history[0].actor["senior"] = False  # a record read from the history is a copy
     assert engine.state(first)["history"][0]["actor"] == {"name": "Sam", "senior": True}
 
@@ -465,14 +482,15 @@ def _found(engine, tag):
     return sorted(r["instance"] for r in engine.search("by_tag", {"t": tag}))
 
 
-def test_an_outcome_decided_from_fields_that_have_changed_since_is_refused_and_searches_stay_right():
+def test_an_outcome_decided_on_fields_changed_since_is_refused_and_searches_stay_right():
     engine = Engine([load_workflow_text(TAGS)], clock=SimulatedClock("2026-01-01 09:00"))
     poker, target = engine.create("w", "p"), engine.create("w", "t")
     engine.fire(poker, "init", {"g": "me", "t": "p"})
     engine.fire(target, "init", {"g": "other", "t": "old"})
     before = (engine.state(poker), engine.state(target))
     with pytest.raises(Refused, match="would change t twice"):
-        engine.fire(poker, "poke")  # the second signal was decided from t's fields before the first changed them
+        # the second signal was decided from t's fields before the first changed them
+        engine.fire(poker, "poke")
     assert (engine.state(poker), engine.state(target)) == before
     assert (_found(engine, "old"), _found(engine, "new")) == (["t"], [])
     late = engine.create("w", "x")
@@ -492,10 +510,12 @@ def test_an_outcome_decided_from_fields_that_have_changed_since_is_refused_and_s
 @pytest.mark.parametrize("state, says", [
     ("x", "a stored instance is a mapping as `state()` writes it, not str"),
     ({"workflow": "mini", "instance": "r", "status": "New",
-      "history": [{"at": "2026-03-02 09:00", "event": "save", "from": "New", "to": "Open", "actor": "bob"}]},
+      "history": [{"at": "2026-03-02 09:00", "event": "save", "from": "New", "to": "Open",
+                   "actor": "bob"}]},
      "'bob' is not a mapping"),
     ({"workflow": "mini", "instance": "r", "status": "Open",
-      "intrays": [{"code": "WORK", "opened": "2026-03-02 09:00", "due": None}]}, "a date and time is missing"),
+      "intrays": [{"code": "WORK", "opened": "2026-03-02 09:00", "due": None}]},
+     "a date and time is missing"),
 ])
 def test_restore_refuses_a_store_that_would_break_later(engine, state, says):
     with pytest.raises(Refused, match=re.escape(says)):
@@ -551,7 +571,8 @@ def test_an_instance_name_has_no_control_characters(mini, name):
 
 
 def test_refuses_without_deciding(engine):
-    """Engine.refuses: an event without data that is certainly refused now, found without deciding it."""
+    """Engine.refuses: an event without data that is certainly refused now, found without deciding
+    it."""
     new = engine.create("mini", "new")
     assert engine.refuses(new, "change") is True  # no transition from New
     assert engine.refuses(new, "save") is True  # the applicant is required

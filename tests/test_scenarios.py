@@ -8,7 +8,8 @@ import pytest
 from engine.scenario import load_scenario, run_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
-FILES = sorted((ROOT / "scenarios").rglob("*.yaml")) + sorted((ROOT / "tests" / "fixtures").rglob("scenarios/*.yaml"))
+FILES = sorted((ROOT / "scenarios").rglob("*.yaml")) \
+    + sorted((ROOT / "tests" / "fixtures").rglob("scenarios/*.yaml"))
 
 
 @pytest.mark.parametrize("path", FILES, ids=[str(p.relative_to(ROOT)) for p in FILES])

@@ -83,7 +83,8 @@ def test_unknown_key_without_close_match_lists_allowed_keys():
 
 
 def test_one_finding_per_unknown_key():
-    findings = check(VALID.replace("  New: {source: Step 1}", "  New: {source: Step 1, colour: red, size: 2}"))
+    findings = check(VALID.replace("  New: {source: Step 1}",
+                                   "  New: {source: Step 1, colour: red, size: 2}"))
     assert [f.message for f in findings] == ["unknown key 'colour' in status 'New'",
                                              "unknown key 'size' in status 'New'"]
     assert [(f.line, f.col) for f in findings] == [(5, 25), (5, 38)]
@@ -105,13 +106,16 @@ def test_wrong_type_boolean_written_yes():
 
 def test_wrong_type_in_a_list_of_text_or_integers():
     [finding] = check(VALID + "lists:\n  party: {values: [payee, [x]]}\n")
-    assert finding.message == "item 2 of 'values' of list 'party': a list should be text or an integer"
+    assert finding.message \
+        == "item 2 of 'values' of list 'party': a list should be text or an integer"
     assert (finding.line, finding.col) == (26, 27)
 
 
 def test_empty_value_where_a_mapping_is_needed():
-    [finding] = check(VALID.replace("letters:\n  L1: {title: Outcome letter, source: Step 2}\n", "letters:\n"))
-    assert finding.message == "'letters': no value is given; it should be a mapping of keys to values"
+    [finding] = check(VALID.replace("letters:\n  L1: {title: Outcome letter, source: Step 2}\n",
+                                    "letters:\n"))
+    assert finding.message \
+        == "'letters': no value is given; it should be a mapping of keys to values"
     assert (finding.line, finding.col) == (9, 9)
 
 
@@ -135,20 +139,23 @@ def test_missing_required_key_positioned_at_the_objects_key():
 
 def test_bad_enum_with_did_you_mean():
     [finding] = check(VALID.replace("kind: {type: text}", "kind: {type: txt}"))
-    assert finding.message.startswith("'type' of field 'kind': 'txt' is not one of text, integer, boolean")
+    assert finding.message.startswith("'type' of field 'kind': 'txt' is not one of text, "
+                                      "integer, boolean")
     assert finding.hint == "did you mean 'text'?"
     assert (finding.line, finding.col) == (12, 16)
 
 
 def test_bad_duration():
     [finding] = check(VALID.replace("due: 35d", "due: 35 dayz"))
-    assert finding.message == "'due' of intray 'WORK': '35 dayz' is not a period such as 35d, 48h, 2w"
+    assert finding.message \
+        == "'due' of intray 'WORK': '35 dayz' is not a period such as 35d, 48h, 2w"
     assert (finding.line, finding.col) == (8, 33)
 
 
 def test_bad_workflow_name():
     [finding] = check(VALID.replace("workflow: demo", "workflow: Demo Flow"))
-    assert finding.message.startswith("'workflow': 'Demo Flow' should be a short name of lower-case letters")
+    assert finding.message.startswith("'workflow': 'Demo Flow' should be a short name of "
+                                      "lower-case letters")
     assert (finding.line, finding.col) == (1, 11)
 
 
@@ -168,7 +175,8 @@ def test_letter_without_recipients():
 def test_effect_without_any_known_key():
     [finding] = check(VALID.replace("- close: WORK", "- clsoe: WORK"))
     assert finding.message == ("event 'finalise' transition 1 effect 1 should have one of the keys "
-                               "set, number, append, open, close, assign, letter, update, start, signal")
+                               "set, number, append, open, close, assign, letter, update, "
+                               "start, signal")
     assert finding.hint == "did you mean 'close'?"
     assert (finding.line, finding.col) == (22, 13)
 
@@ -187,13 +195,15 @@ def test_effect_written_as_text():
 
 def test_from_of_the_wrong_shape():
     [finding] = check(VALID.replace("- from: New", "- from: 5"))
-    assert finding.message == "'from' of event 'finalise' transition 1: 5 should be text or a list of text"
+    assert finding.message \
+        == "'from' of event 'finalise' transition 1: 5 should be text or a list of text"
 
 
 def test_empty_list_is_reported():
     text = VALID.split("    transitions:")[0] + "    transitions: []\n"
     findings = check(text)
-    assert [f.message for f in findings] == ["'transitions' of event 'finalise' is empty; it needs at least one entry"]
+    assert [f.message for f in findings] \
+        == ["'transitions' of event 'finalise' is empty; it needs at least one entry"]
     assert (findings[0].line, findings[0].col) == (17, 18)
 
 
@@ -221,7 +231,8 @@ def test_schema_command_writes_the_packaged_schema_with_a_stable_id(tmp_path):
     from engine.spec.yamlsrc import load_yaml_file
 
     root = Path(__file__).resolve().parent.parent
-    for kind, example in (("workflow", "workflows/coa.yaml"), ("scenario", "scenarios/coa/full_path.yaml")):
+    for kind, example in (("workflow", "workflows/coa.yaml"),
+                          ("scenario", "scenarios/coa/full_path.yaml")):
         out = tmp_path / f"{kind}.schema.json"
         result = CliRunner().invoke(cli, ["schema", kind, "-o", str(out)])
         assert result.exit_code == 0, result.output
@@ -229,27 +240,34 @@ def test_schema_command_writes_the_packaged_schema_with_a_stable_id(tmp_path):
         assert written == schema(kind)
         assert written["$id"] == f"urn:procflow:schema:{kind}:1"
         Draft202012Validator.check_schema(written)
-        assert list(Draft202012Validator(written).iter_errors(load_yaml_file(root / example).data)) == []
+        assert list(
+            Draft202012Validator(written).iter_errors(load_yaml_file(root / example).data)) == []
         assert json.loads(CliRunner().invoke(cli, ["schema", kind]).output) == written
     assert CliRunner().invoke(cli, ["schema", "letters"]).exit_code == 2
-    assert CliRunner().invoke(cli, ["schema", "workflow", "-o", str(tmp_path / "no" / "x.json")]).exit_code == 2
+    assert CliRunner().invoke(cli, ["schema", "workflow", "-o",
+                                    str(tmp_path / "no" / "x.json")]).exit_code == 2
 
 
 def test_checking_entry_by_entry_with_a_memo_finds_the_same():
     """The editor's check (a memo of each section entry's errors, kept between changes) says exactly
     what a whole-document check says, for mistakes inside events, statuses, fields, intrays and
     lists, around them and at the top level, and at their new lines when lines move."""
-    text = (Path(__file__).resolve().parent.parent / "workflows" / "coa.yaml").read_text(encoding="utf-8")
+    text = (Path(__file__).resolve().parent.parent / "workflows" / "coa.yaml").read_text(
+        encoding="utf-8")
     variants = [
         text,
-        text.replace("    title: Save the application details", "    titel: Save the application details", 1),
+        text.replace("    title: Save the application details",
+                     "    titel: Save the application details", 1),
         text.replace("        to: None\n", "        to: None\n        efects: []\n", 1),
         text.replace("events:\n", "events:\n  bad: 3\n", 1),
-        text.replace("      - check: lodgement_date <= today", "      - chekc: lodgement_date <= today", 1),
+        text.replace("      - check: lodgement_date <= today",
+                     "      - chekc: lodgement_date <= today", 1),
         text.replace("events:\n", "events: []\nx:\n", 1),
-        text.replace("        effects:\n", "        effects:\n          - {open: X, close: Y}\n", 1),
+        text.replace("        effects:\n", "        effects:\n          - {open: X, close: Y}\n",
+                     1),
         text.replace("initial: New\n", "initial: [New]\n", 1),
-        text.replace("    group: Table 1 Record a new application", "    grup: Table 1 Record a new application", 1),
+        text.replace("    group: Table 1 Record a new application",
+                     "    grup: Table 1 Record a new application", 1),
         text.replace("    type: integer\n", "    type: integr\n", 1),
         text.replace("    due: 35d\n", "    due: 35 parsecs\n", 1),
         text.replace("    values: [payee, payer]\n", "    values: payee\n", 1),

@@ -1,4 +1,5 @@
-"""spec.build: a schema-valid document to the model, every reference and expression checked, findings at once."""
+"""spec.build: a schema-valid document to the model, every reference and expression checked,
+findings at once."""
 from __future__ import annotations
 
 import pytest

@@ -1,5 +1,6 @@
-"""The case store on SQLite and PostgreSQL: cases last, every event is all or nothing, the optimistic check
-refuses an event decided on a case that has changed, the clock runs the schedules, and the log replays."""
+"""The case store on SQLite and PostgreSQL: cases last, every event is all or nothing, the
+optimistic check refuses an event decided on a case that has changed, the clock runs the schedules,
+and the log replays."""
 from __future__ import annotations
 
 import json
@@ -12,14 +13,16 @@ from engine.store import CaseChanged, StoreError
 from engine.store.replay import verify
 
 ROOT = Path(__file__).resolve().parent.parent
-SAVE = {"applicant": "payee", "lodgement_date": "2026-03-01", "case_number": "2000001", "payee_id": "P-ANNE",
+SAVE = {"applicant": "payee", "lodgement_date": "2026-03-01", "case_number": "2000001",
+        "payee_id": "P-ANNE",
         "payer_id": "P-BEN"}
 REPLY = {**SAVE, "applicant": "payer", "lodgement_date": "2026-03-02"}
 SCO = {"coa_site": "Hobart", "name": "officer-2", "start_date": "2026-01-01"}
 
 
 def _snapshot(store):
-    return {r.id: (r.version, store.case(r.id).state) for r in store.cases()}, len(store.log()), store.clock()
+    return {r.id: (r.version, store.case(r.id).state) for r in store.cases()}, len(store.log()), \
+        store.clock()
 
 
 def test_a_case_lasts_beyond_the_store_that_wrote_it(open_test_store):
@@ -31,7 +34,8 @@ def test_a_case_lasts_beyond_the_store_that_wrote_it(open_test_store):
     assert [i["code"] for i in fired.opened] == ["COAINPRO", "COAASREQ", "COAWTSCO"]
     again = open_test_store()  # another process, later
     case = again.case("c-1")
-    assert (case.status, case.version, case.state["fields"]["case_number"]) == ("None", 2, "2000001")
+    assert (case.status, case.version, case.state["fields"]["case_number"]) \
+        == ("None", 2, "2000001")
     assert case.state["history"][0]["actor"] == {"role": "SO"}
     assert [r.id for r in again.cases(workflow="coa", status="None")] == ["c-1"]
     assert again.cases(workflow="sco") == []
@@ -97,7 +101,8 @@ def test_an_allocation_reads_the_sco_record_and_numbers_go_on(open_test_store):
         store.fire("a", "allocate_decision_maker", {**allocation, "officer": "nobody"})
     store.fire("a", "allocate_decision_maker", allocation)
     assert store.case("a").state["fields"]["officer"] == "officer-2"
-    later = open_test_store()  # numbering goes on from the store's sequence, not from the cases one holds
+    # numbering goes on from the store's sequence, not from the cases one holds
+    later = open_test_store()
     later.create("coa", "b")
     later.fire("b", "save_application", {"applicant": "payer", "lodgement_date": "2026-03-01"})
     assert [store.case(n).state["fields"]["application_number"] for n in ("a", "b")] == [1, 2]
@@ -143,7 +148,8 @@ def test_a_json_store_is_read_in_as_it_was(open_test_store, tmp_path):
 
 
 
-    engine = run_scenario(load_scenario(ROOT / "scenarios" / "coa" / "cross_application.yaml")).engine
+    engine = run_scenario(
+        load_scenario(ROOT / "scenarios" / "coa" / "cross_application.yaml")).engine
     states = [engine.state(i) for i in engine.instances.values()]
     file = tmp_path / "cases.json"
     file.write_text(json.dumps(states))
@@ -154,7 +160,8 @@ def test_a_json_store_is_read_in_as_it_was(open_test_store, tmp_path):
     with pytest.raises(Refused, match="already has a case"):
         import_json_store(store, file)
     bad = tmp_path / "bad.json"
-    bad.write_text(json.dumps([states[0] | {"instance": "fresh"}, {"workflow": "coa", "instance": "x", "status": "?"}]))
+    bad.write_text(json.dumps([states[0] | {"instance": "fresh"},
+                               {"workflow": "coa", "instance": "x", "status": "?"}]))
     before = _snapshot(store)
     with pytest.raises(Refused):
         import_json_store(store, bad)
@@ -169,7 +176,10 @@ def test_a_played_case_exported_as_a_scenario_passes(open_test_store, tmp_path):
 
 
     store = open_test_store()
-    played, problems = import_scenario(store, load_scenario(ROOT / "scenarios" / "coa" / "full_path.yaml"), "x-")
+    played, \
+        problems = import_scenario(store,
+                                   load_scenario(ROOT / "scenarios" / "coa" / "full_path.yaml"),
+                                   "x-")
     assert played > 5 and problems == []
     assert verify(store) == []
     out = tmp_path / "workflows"
@@ -203,7 +213,8 @@ def test_a_file_that_is_not_a_store_is_a_message(tmp_path):
     junk = tmp_path / "junk.db"
     junk.write_bytes(b"not a database" * 100)
     for url, says in [(str(junk), "not a store"), (str(tmp_path), "is a folder"),
-                      (str(tmp_path / "no" / "x.db"), "does not exist"), ("mysql://x", "a store is a SQLite file")]:
+                      (str(tmp_path / "no" / "x.db"), "does not exist"),
+                      ("mysql://x", "a store is a SQLite file")]:
         with pytest.raises(StoreError, match=says):
             open_store(url, folder(ROOT / "workflows"))
 
@@ -213,7 +224,8 @@ def test_the_memory_store_and_the_sql_store_agree(open_test_store):
 
 
 
-    stores = [open_test_store(), open_store(":memory:", folder(ROOT / "workflows"), clock="2026-03-02 09:00")]
+    stores = [open_test_store(),
+              open_store(":memory:", folder(ROOT / "workflows"), clock="2026-03-02 09:00")]
     for store in stores:
         store.create("sco", "sco-1")
         store.fire("sco-1", "create_record", SCO)
@@ -227,7 +239,9 @@ def test_the_memory_store_and_the_sql_store_agree(open_test_store):
     sql, memory = stores
     assert [(r.id, r.status, r.version, r.next_due) for r in sql.cases()] == \
            [(r.id, r.status, r.version, r.next_due) for r in memory.cases()]
-    assert [sql.case(r.id).state for r in sql.cases()] == [memory.case(r.id).state for r in memory.cases()]
-    assert [(e.kind, e.case, e.event, e.data) for e in sql.log()] == [(e.kind, e.case, e.event, e.data)
+    assert [sql.case(r.id).state for r in sql.cases()] \
+        == [memory.case(r.id).state for r in memory.cases()]
+    assert [(e.kind, e.case, e.event, e.data) for e in sql.log()] == [(e.kind, e.case, e.event,
+                                                                       e.data)
                                                                      for e in memory.log()]
     assert verify(memory) == []

@@ -1,5 +1,6 @@
-"""`procflow case ...` and `procflow clock` on a SQLite store: thin commands, exit codes 0/1/2, JSON for every
-read, no traceback for a user's mistake, and a store without the extra installed says how to install it."""
+"""`procflow case ...` and `procflow clock` on a SQLite store: thin commands, exit codes 0/1/2, JSON
+for every read, no traceback for a user's mistake, and a store without the extra installed says how
+to install it."""
 from __future__ import annotations
 
 import json
@@ -25,17 +26,22 @@ def test_a_case_played_from_the_command_line(tmp_path):
         return result.output
 
     run("case", "new", "sco", "--id", "sco-1", "--clock", "2026-03-02 09:00")
-    run("case", "fire", "sco-1", "create_record", "coa_site=Hobart", "name=officer-2", "start_date=2026-01-01")
+    run("case", "fire", "sco-1", "create_record", "coa_site=Hobart", "name=officer-2",
+        "start_date=2026-01-01")
     assert "new coa case" in run("case", "new", "coa", "--id", "c1", "--actor", "role=SO")
-    out = run("case", "fire", "c1", "save_application", "applicant=payee", "lodgement_date=2026-03-01",
-              "case_number=0012", "reasons=[{reason: 8, sub_reason: a}]", "--actor", "role=SO", "--version", "1")
+    out = run("case", "fire", "c1", "save_application", "applicant=payee",
+              "lodgement_date=2026-03-01",
+              "case_number=0012", "reasons=[{reason: 8, sub_reason: a}]", "--actor", "role=SO",
+              "--version", "1")
     assert "New -> None" in out and "COAASREQ (due 2026-03-04 09:00)" in out
     shown = json.loads(run("case", "show", "c1", "--json", "--options"))
-    assert shown["version"] == 2 and shown["state"]["fields"]["case_number"] == "0012"  # text stays as typed
+    # text stays as typed
+    assert shown["version"] == 2 and shown["state"]["fields"]["case_number"] == "0012"
     assert shown["state"]["fields"]["reasons"] == [{"reason": 8, "sub_reason": "a"}]
     assert any(o["event"] == "finalise" and not o["allowed"] for o in shown["options"])
     assert "refused" in run("case", "fire", "c1", "save_application", "applicant=payee", code=1)
-    assert "changed since it was read" in run("case", "fire", "c1", "add_note", "--version", "1", code=1)
+    assert "changed since it was read" \
+        in run("case", "fire", "c1", "add_note", "--version", "1", code=1)
     assert "App to Proceed" in run("case", "why", "c1", "finalise", code=1)
     assert json.loads(run("clock", "advance", "3d", "--json"))["clock"] == "2026-03-05T09:00:00"
     listed = json.loads(run("case", "list", "--overdue", "--json"))
@@ -47,9 +53,11 @@ def test_a_case_played_from_the_command_line(tmp_path):
     (tmp_path / "workflows").symlink_to(ROOT / "workflows")
     result = CliRunner().invoke(cli, ["test", str(tmp_path / "c1.yaml")])
     assert result.exit_code == 0, result.output
-    assert "6 event(s) played" in run("case", "import", str(ROOT / "scenarios" / "coa" / "cross_application.yaml"),
+    assert "6 event(s) played" in run("case", "import",
+                                      str(ROOT / "scenarios" / "coa" / "cross_application.yaml"),
                                       "--prefix", "x-")
-    assert [e["kind"] for e in json.loads(run("case", "log", "c1", "--json"))] == ["create", "event"]
+    assert [e["kind"] for e in json.loads(run("case", "log", "c1", "--json"))] \
+        == ["create", "event"]
     run("clock", "set", "2026-03-01", "09:00")
     assert run("clock").strip() == "clock: 2026-03-01 09:00"
 
@@ -73,7 +81,8 @@ def test_mistakes_are_messages(tmp_path):
         assert says in result.output, (args, result.output)
         assert "Traceback" not in result.output
     CliRunner().invoke(cli, ["case", "new", "coa", "--id", "c1", *store])
-    result = CliRunner().invoke(cli, ["case", "fire", "c1", "save_application", "lodgement_date=[", *store])
+    result = CliRunner().invoke(cli, ["case", "fire", "c1", "save_application", "lodgement_date=[",
+                                      *store])
     assert result.exit_code == 2 and "not YAML" in result.output
 
 
@@ -82,6 +91,7 @@ def test_without_the_store_extra_the_case_commands_say_how_to_install_it(tmp_pat
     code = ("import sys; sys.modules['sqlalchemy'] = None; from cli import main; "
             f"sys.argv = ['procflow', 'case', {command!r}, '--store', {str(tmp_path / 'x.db')!r}]; "
             "main()")
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                         timeout=60)
     assert out.returncode == 1
     assert "pip install 'procflow[store]'" in out.stderr and "Traceback" not in out.stderr

@@ -1,5 +1,5 @@
-"""Versions: a case keeps the version of the workflow it was started on; `check` warns when a status cases
-of the previous version may be in is gone."""
+"""Versions: a case keeps the version of the workflow it was started on; `check` warns when a status
+cases of the previous version may be in is gone."""
 from __future__ import annotations
 
 import json
@@ -75,7 +75,8 @@ events:
 # the next version: no withdrawal any more, and the lodgement date is no longer locked at the save
 V2 = (V1.replace("  Withdrawn: {final: true, source: Table 3 Step 1}\n", "")
       .replace(V1[V1.index("  withdraw:"):V1.index("  note:")], "")
-      .replace("lodged: {type: date, locked_after: save, source: Table 1}", "lodged: {type: date, source: Table 1}"))
+      .replace("lodged: {type: date, locked_after: save, source: Table 1}",
+               "lodged: {type: date, source: Table 1}"))
 
 
 def engine_with(*workflows):
@@ -94,7 +95,8 @@ def test_a_case_keeps_the_version_it_was_started_on():
     assert engine.workflows["app"] is v2 and set(engine.versions["app"]) == {v1.version, v2.version}
     assert old.workflow is v1 and new.workflow is v2
     assert engine.state(old)["version"] == v1.version and engine.state(new)["version"] == v2.version
-    # the old case still follows the old rules: it may be withdrawn, and its lodgement date stays locked
+    # the old case still follows the old rules: it may be withdrawn, and its lodgement date stays
+    # locked
     engine.clock.advance(timedelta(days=1))
     with pytest.raises(Refused, match="cannot be changed after"):
         engine.fire(old, "note")
@@ -108,12 +110,15 @@ def test_a_case_keeps_the_version_it_was_started_on():
 
 
 def test_locks_are_worked_out_per_version():
-    """The fields an event locks are cached per version: a case of the new version is not locked as the old."""
-    v2_text = V2.replace("site: {type: text, source: Table 1}", "site: {type: text, locked_after: save, source: Table 1}")
+    """The fields an event locks are cached per version: a case of the new version is not locked as
+    the old."""
+    v2_text = V2.replace("site: {type: text, source: Table 1}",
+                         "site: {type: text, locked_after: save, source: Table 1}")
     v1, v2 = load_workflow_text(V1, "app.yaml"), load_workflow_text(v2_text, "app.yaml")
     engine = engine_with(v1)
     engine.add_workflow(v2)
-    old = engine.restore({"instance": "old", "workflow": "app", "version": v1.version, "status": "New"})
+    old = engine.restore({"instance": "old", "workflow": "app", "version": v1.version,
+                          "status": "New"})
     engine.fire(old, "save", {"site": "Perth"})
     new = engine.create("app", "new")
     engine.fire(new, "save", {"site": "Perth"})
@@ -147,12 +152,14 @@ def test_restore_refuses_a_version_it_cannot_find():
     with pytest.raises(Refused) as refused:
         later.restore(state)
     assert refused.value.reasons == [
-        f"instance main runs on version {v1.version} of app, which is no longer available: this engine holds "
+        f"instance main runs on version {v1.version} of app, which is no longer available: this "
+        "engine holds "
         f"only version(s) {v2.version}"]
     assert "main" not in later.instances
 
     def nowhere(name: str, version: str):
-        raise LookupError("app.yaml is not in a git repository, where its past versions would be found")
+        raise LookupError("app.yaml is not in a git repository, where its past versions "
+                          "would be found")
 
     later.find_version = nowhere
     with pytest.raises(Refused, match="no longer available: app.yaml is not in a git repository"):
@@ -167,7 +174,8 @@ def test_the_version_of_a_text_is_the_version_the_loader_gives(path):
     assert content_version(path.read_text(encoding="utf-8")) == load_workflow(path).version
 
 
-# -- git ---------------------------------------------------------------------------------------------
+# -- git
+# ---------------------------------------------------------------------------------------------
 
 @pytest.fixture
 def repo(git_repo):
@@ -191,7 +199,8 @@ def test_a_store_case_of_an_old_version_is_bound_to_it_from_the_git_history(repo
     path = repo / "workflows" / "app.yaml"
     path.write_text(V2, encoding="utf-8")
     git_repo.commit("v2")
-    path.write_text(V2.replace("title: Decide", "title: Decide the application"), encoding="utf-8")  # not committed
+    # not committed
+    path.write_text(V2.replace("title: Decide", "title: Decide the application"), encoding="utf-8")
     engine = engine_from_store(store, repo / "workflows")
     case = engine.instances["main"]
     v1 = content_version(V1)
@@ -207,7 +216,9 @@ def test_a_store_case_of_a_version_in_no_commit_is_refused_clearly(repo, monkeyp
     states = json.loads(store.read_text(encoding="utf-8"))
     states[0]["version"] = "0123456789ab"
     store.write_text(json.dumps(states), encoding="utf-8")
-    with pytest.raises(Refused, match="instance main runs on version 0123456789ab of app, which is no longer "
+    with pytest.raises(Refused,
+                       match="instance main runs on version 0123456789ab of app, which "
+                             "is no longer "
                                       "available: none of the 1 commit"):
         engine_from_store(store, repo / "workflows")
     # through the command: the reason, and exit 1
@@ -225,7 +236,8 @@ def test_load_at_and_previous(repo):
     assert previous(path, "nope") is None and previous(repo.parent / "elsewhere.yaml") is None
 
 
-# -- check ---------------------------------------------------------------------------------------------
+# -- check
+# ---------------------------------------------------------------------------------------------
 
 def check(*args: str):
     return CliRunner().invoke(cli, ["check", *args])
@@ -242,7 +254,8 @@ def test_check_warns_when_a_status_cases_may_be_in_is_gone(repo, git_repo, monke
     statuses_line = V2.splitlines().index("statuses:") + 1
     assert (found[0]["file"], found[0]["line"], found[0]["col"], found[0]["severity"]) == (
         "workflows/app.yaml", statuses_line, 1, "warning")
-    assert found[0]["message"] == ("status 'Withdrawn' of its version at HEAD (line 12 there) is gone, and cases "
+    assert found[0]["message"] == ("status 'Withdrawn' of its version at HEAD (line 12 there) is "
+                                   "gone, and cases "
                                    "of that version may be in it")
     assert "keep 'Withdrawn' until no case is in it" in found[0]["hint"]
     assert check("workflows", "--strict").exit_code == 1
@@ -260,7 +273,8 @@ def test_check_says_nothing_of_a_status_no_case_can_be_in(repo, git_repo, monkey
     monkeypatch.chdir(repo)
     path = repo / "workflows" / "app.yaml"
     orphan = V1.replace("  Withdrawn: {final: true, source: Table 3 Step 1}",
-                        "  Withdrawn: {final: true, source: Table 3 Step 1}\n  Never: {final: true, source: X}")
+                        "  Withdrawn: {final: true, source: Table 3 Step 1}\n"
+                        "  Never: {final: true, source: X}")
     path.write_text(orphan, encoding="utf-8")
     git_repo.commit("an unreachable status")
     path.write_text(V1, encoding="utf-8")
@@ -268,10 +282,12 @@ def test_check_says_nothing_of_a_status_no_case_can_be_in(repo, git_repo, monkey
 
 
 def test_check_reads_an_old_version_that_would_not_load_now(repo, git_repo, monkeypatch):
-    """The old text is only read: a version with a mistake of its own still tells which statuses cases may be in."""
+    """The old text is only read: a version with a mistake of its own still tells which statuses
+    cases may be in."""
     monkeypatch.chdir(repo)
     path = repo / "workflows" / "app.yaml"
-    path.write_text(V1.replace("title: Decide\n", "title: Decide\n    colour: blue\n"), encoding="utf-8")
+    path.write_text(V1.replace("title: Decide\n", "title: Decide\n    colour: blue\n"),
+                    encoding="utf-8")
     git_repo.commit("a version with an unknown key")
     path.write_text(V2, encoding="utf-8")
     assert "status 'Withdrawn' of its version at HEAD" in check("workflows").output
@@ -280,7 +296,8 @@ def test_check_reads_an_old_version_that_would_not_load_now(repo, git_repo, monk
 def test_check_outside_git_says_nothing_and_against_is_a_usage_error(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "app.yaml").write_text(V2, encoding="utf-8")
-    if shutil.which("git") and subprocess.run(["git", "rev-parse"], cwd=tmp_path, capture_output=True).returncode == 0:
+    if shutil.which("git") \
+        and subprocess.run(["git", "rev-parse"], cwd=tmp_path, capture_output=True).returncode == 0:
         pytest.skip("the temporary folder is inside a git work tree")
     assert check("app.yaml").exit_code == 0
     result = check("app.yaml", "--against", "HEAD")
@@ -292,7 +309,8 @@ def test_a_store_entry_that_cannot_be_read_adds_nothing_to_the_engine():
 
     wf = load_workflow(Path(__file__).resolve().parent / "fixtures" / "workflows" / "mini.yaml")
     engine = Engine([wf], clock=SimulatedClock("2026-03-02 09:00"))
-    bad = {"instance": "x", "workflow": wf.name, "status": wf.initial, "intrays": [{"code": "WORK"}]}
+    bad = {"instance": "x", "workflow": wf.name, "status": wf.initial,
+           "intrays": [{"code": "WORK"}]}
     with pytest.raises(Refused, match="missing 'opened'"):
         engine.restore(bad)
     assert "x" not in engine.instances

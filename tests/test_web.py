@@ -23,7 +23,8 @@ from engine.web.serve import check_token, docs_maker, needs_token, read_token  #
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "a-token-of-some-length-123"
-SAVE = {"applicant": "payee", "lodgement_date": "2026-02-27", "reasons.0.reason": "8", "reasons.0.sub_reason": "a",
+SAVE = {"applicant": "payee", "lodgement_date": "2026-02-27", "reasons.0.reason": "8",
+        "reasons.0.sub_reason": "a",
         "case_number": "7654321"}
 
 
@@ -36,7 +37,8 @@ def store():
 
 def client(store, token=None) -> TestClient:
     workflows = [store.hold(n) for n in ("coa", "sco", "cma")]
-    return TestClient(create_app(store, workflows, token=token, docs=docs_maker(workflows)), follow_redirects=False)
+    return TestClient(create_app(store, workflows, token=token, docs=docs_maker(workflows)),
+                      follow_redirects=False)
 
 
 def csrf(c: TestClient) -> str:
@@ -62,7 +64,8 @@ def test_a_case_is_started_and_an_event_fired_from_its_form(store):
     made = c.post("/cases", data={"csrf": token, "workflow": "coa", "case": "c-1"})
     assert made.status_code == 303 and made.headers["location"] == "/cases/c-1"
     form = c.get("/cases/c-1/fire/save_application")
-    assert 'type="date"' in form.text and 'name="reasons.2.reason"' in form.text  # three rows at first
+    # three rows at first
+    assert 'type="date"' in form.text and 'name="reasons.2.reason"' in form.text
     assert 'value="2026-03-02"' in form.text  # the lodgement date's default (today) filled in
     done = c.post("/cases/c-1/fire/save_application", data={"csrf": token, "version": "1", **SAVE})
     assert done.status_code == 200 and "Done: Save the application details" in done.text
@@ -77,7 +80,8 @@ def test_a_refusal_says_why_beside_the_field_and_changes_nothing(store):
     c = client(store)
     token = csrf(c)
     before = store.case("c-1")
-    refused = c.post("/cases/c-1/fire/save_application", data={"csrf": token, "version": "1", **SAVE,
+    refused = c.post("/cases/c-1/fire/save_application", data={"csrf": token, "version": "1",
+                                                               **SAVE,
                                                                "lodgement_date": "2026-03-05"})
     assert refused.status_code == 422
     assert "Refused: nothing changed" in refused.text
@@ -90,8 +94,9 @@ def test_a_refusal_says_why_beside_the_field_and_changes_nothing(store):
 def test_what_a_user_types_shows_as_text(store):
     store.create("coa", "c-1")
     c = client(store)
-    done = c.post("/cases/c-1/fire/save_application", data={"csrf": csrf(c), "version": "1", **SAVE,
-                                                            "case_number": "<script>alert(1)</script>"})
+    done = c.post("/cases/c-1/fire/save_application",
+                  data={"csrf": csrf(c), "version": "1", **SAVE,
+                        "case_number": "<script>alert(1)</script>"})
     assert done.status_code == 200
     page = c.get("/cases/c-1").text
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
@@ -104,8 +109,10 @@ def test_the_second_of_two_submissions_is_told_the_case_changed(store):
     first = c.post("/cases/c-1/fire/save_application", data={"csrf": token, "version": "1", **SAVE})
     assert first.status_code == 200
     after = store.case("c-1")
-    second = c.post("/cases/c-1/fire/add_note", data={"csrf": token, "version": "1", "text": "late"})
-    assert second.status_code == 409 and "the case changed since it was read: look again" in second.text
+    second = c.post("/cases/c-1/fire/add_note",
+                    data={"csrf": token, "version": "1", "text": "late"})
+    assert second.status_code == 409 \
+        and "the case changed since it was read: look again" in second.text
     assert store.case("c-1") == after
 
 
@@ -113,13 +120,17 @@ def test_a_form_without_its_csrf_code_or_from_elsewhere_changes_nothing(store):
     store.create("coa", "c-1")
     c = client(store)
     token = csrf(c)
-    assert c.post("/cases/c-1/fire/save_application", data={"version": "1", **SAVE}).status_code == 403
-    assert c.post("/cases/c-1/fire/save_application", data={"csrf": "x" * 32, "version": "1", **SAVE}).status_code \
+    assert c.post("/cases/c-1/fire/save_application", data={"version": "1", **SAVE}).status_code \
         == 403
-    foreign = c.post("/cases/c-1/fire/save_application", data={"csrf": token, "version": "1", **SAVE},
+    assert c.post("/cases/c-1/fire/save_application",
+                  data={"csrf": "x" * 32, "version": "1", **SAVE}).status_code \
+        == 403
+    foreign = c.post("/cases/c-1/fire/save_application",
+                     data={"csrf": token, "version": "1", **SAVE},
                      headers={"origin": "http://evil.example"})
     assert foreign.status_code == 403
-    assert c.post("/clock", data={"csrf": "nope", "action": "advance", "value": "3d"}).status_code == 403
+    assert c.post("/clock", data={"csrf": "nope", "action": "advance", "value": "3d"}).status_code \
+        == 403
     assert store.case("c-1").version == 1 and str(store.clock()) == "2026-03-02 09:00:00"
 
 
@@ -129,7 +140,8 @@ def test_the_clock_advances_and_an_intray_is_shown_overdue(store):
                                            "reasons": [{"reason": 8, "sub_reason": "a"}]})
     c = client(store)
     assert "OVERDUE" not in c.get("/cases/c-1").text
-    moved = c.post("/clock", data={"csrf": csrf(c), "action": "advance", "value": "3d", "next": "/cases/c-1"})
+    moved = c.post("/clock",
+                   data={"csrf": csrf(c), "action": "advance", "value": "3d", "next": "/cases/c-1"})
     assert moved.status_code in (200, 303)
     page = c.get("/cases/c-1").text
     assert "2026-03-05 09:00" in page
@@ -145,7 +157,8 @@ def test_the_acting_area_is_what_the_engine_judges(store):
                {"area": "Mainstream Services", "name": "M"})
     c = client(store)
     token = csrf(c)
-    c.post("/actor", data={"csrf": token, "name": "M Officer", "area": "Mainstream Services", "next": "/cases/k-1"})
+    c.post("/actor", data={"csrf": token, "name": "M Officer", "area": "Mainstream Services",
+                           "next": "/cases/k-1"})
     refused = c.post("/cases/k-1/fire/lock_customer", data={"csrf": token, "version": "2"})
     assert refused.status_code == 422 and "Only Agreements Officers lock customers" in refused.text
     c.post("/actor", data={"csrf": token, "name": "B Officer", "area": "Agreements Officers"})
@@ -181,7 +194,8 @@ def test_with_a_token_every_request_needs_it(store):
     assert c.get("/").status_code == 401
     assert c.get("/static/workbench.css").status_code == 401
     assert c.get("/", headers={"authorization": f"Bearer {TOKEN}"}).status_code == 200
-    assert c.get("/", headers={"authorization": "Bearer wrong-token-of-some-length"}).status_code == 401
+    assert c.get("/", headers={"authorization": "Bearer wrong-token-of-some-length"}).status_code \
+        == 401
     entered = c.get(f"/?token={TOKEN}")
     assert entered.status_code == 303 and "token" not in entered.headers["location"]
     assert c.get("/").status_code == 200  # the cookie it set
@@ -208,9 +222,11 @@ def test_a_token_file(tmp_path):
 def test_a_form_read_back_as_the_event_data(store):
     wf = store.hold("coa")
     ev = wf.events["save_application"]
-    data = form_data(ev, {"applicant": "payee", "reasons.1.reason": "3", "reasons.0.reason": "8", "reasons.2.reason":
+    data = form_data(ev, {"applicant": "payee", "reasons.1.reason": "3", "reasons.0.reason": "8",
+                          "reasons.2.reason":
                           "", "rica_application": "true", "csrf": "x", "unknown": "y"}, wf.lists)
-    assert data == {"applicant": "payee", "reasons": [{"reason": 8}, {"reason": 3}], "rica_application": True}
+    assert data == {"applicant": "payee", "reasons": [{"reason": 8}, {"reason": 3}],
+                    "rica_application": True}
     with pytest.raises(ValueError):
         form_data(ev, {"applicant": "x" * 20_000}, wf.lists)
     inputs = {i.name: i for i in event_form(wf, ev, {}, store.clock())}

@@ -1,11 +1,12 @@
 """The workbench in a real browser: Debian's chromium driven by Playwright, nothing downloaded.
 
 A COA case played from saving to finalisation by clicking and filling the forms (a refusal shown
-with its sentence beside its field, the clock advanced and an intray shown overdue), and a CMA contact
-where switching the acting area turns a role refusal into an accepted event. The tests take the
-README's screenshots: set PROCFLOW_SCREENSHOTS=docs/img to write them there.
+with its sentence beside its field, the clock advanced and an intray shown overdue), and a CMA
+contact where switching the acting area turns a role refusal into an accepted event. The tests take
+the README's screenshots: set PROCFLOW_SCREENSHOTS=docs/img to write them there.
 
-Outside CI they skip, saying why, when chromium or Playwright is missing; under CI=true they fail instead.
+Outside CI they skip, saying why, when chromium or Playwright is missing; under CI=true they fail
+instead.
 """
 from __future__ import annotations
 
@@ -20,9 +21,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = next((p for p in ("/usr/bin/chromium", shutil.which("chromium") or "") if p and Path(p).is_file()), None)
+CHROMIUM = next((p for p in ("/usr/bin/chromium", shutil.which("chromium") or "") if p
+                 and Path(p).is_file()), None)
 REFUSAL = re.compile(r"status of (409|422) ")
-ARGS = ["--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+ARGS = ["--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--no-first-run",
         "--disable-gpu", "--disable-dev-shm-usage"]
 
 
@@ -45,20 +48,23 @@ pytestmark = pytest.mark.skipif(MISSING is not None, reason=MISSING or "")
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """The workbench on a free loopback port, over a SQLite store whose clock starts 2026-03-02 09:00."""
+    """The workbench on a free loopback port, over a SQLite store whose clock starts 2026-03-02
+    09:00."""
     import uvicorn
 
     from engine.store import folder, open_store
     from engine.web import create_app
     from engine.web.serve import docs_maker
 
-    store = open_store(str(tmp_path_factory.mktemp("store") / "cases.db"), folder(ROOT / "workflows"),
+    store = open_store(str(tmp_path_factory.mktemp("store") / "cases.db"),
+                       folder(ROOT / "workflows"),
                        clock="2026-03-02 09:00")
     workflows = [store.hold(n) for n in ("coa", "cma", "sco")]
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    config = uvicorn.Config(create_app(store, workflows, docs=docs_maker(workflows)), host="127.0.0.1", port=port,
+    config = uvicorn.Config(create_app(store, workflows, docs=docs_maker(workflows)),
+                            host="127.0.0.1", port=port,
                             log_level="warning")
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
@@ -89,10 +95,13 @@ def page(browser):
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     pg = context.new_page()
     errors: list[str] = []
-    # a refused form is answered 422 (409 when the case changed): Chromium logs that status, which is no fault
-    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" and not REFUSAL.search(m.text) else None)
+    # a refused form is answered 422 (409 when the case changed): Chromium logs that status, which
+    # is no fault
+    pg.on("console", lambda m: errors.append(m.text) if m.type == "error"
+          and not REFUSAL.search(m.text) else None)
     # a request cut short by the next navigation (the favicon, a download) is aborted, not failed
-    pg.on("requestfailed", lambda r: errors.append(f"failed {r.url}: {r.failure}") if "ERR_ABORTED" not in
+    pg.on("requestfailed",
+          lambda r: errors.append(f"failed {r.url}: {r.failure}") if "ERR_ABORTED" not in
           str(r.failure) else None)
     yield pg
     context.close()
@@ -171,7 +180,8 @@ def test_a_coa_case_from_saving_to_finalisation(server, page, tmp_path):
     page.goto(base + "/")
     assert page.locator("table.cases", has_text="coa-1").is_visible()
     shot(page, "workbench-start", tmp_path)
-    page.locator("li.card", has_text="Change of Assessment").get_by_role("link", name="Diagram, intrays and letters").click()
+    card = page.locator("li.card", has_text="Change of Assessment")
+    card.get_by_role("link", name="Diagram, intrays and letters").click()
     assert page.get_by_role("heading", name="Intrays").is_visible()
     assert page.locator("figure.diagram svg").count() == 1
     shot(page, "workbench-workflow", tmp_path)

@@ -18,7 +18,8 @@ def refusal(text: str) -> list[Finding]:
     with pytest.raises(DefinitionError) as caught:
         load_yaml(textwrap.dedent(text), "doc.yaml")
     findings = caught.value.findings
-    assert findings and all(f.code == "yaml" and f.severity == "error" and f.file == "doc.yaml" for f in findings)
+    assert findings and all(f.code == "yaml" and f.severity == "error"
+                            and f.file == "doc.yaml" for f in findings)
     return findings
 
 
@@ -111,7 +112,8 @@ def test_yes_no_on_off_stay_strings(word):
 
 
 @pytest.mark.parametrize("word, value", [
-    ("true", True), ("True", True), ("TRUE", True), ("false", False), ("False", False), ("FALSE", False),
+    ("true", True), ("True", True), ("TRUE", True), ("false", False), ("False", False),
+    ("FALSE", False),
 ])
 def test_booleans_are_yaml_1_2_core(word, value):
     assert load(f"v: {word}\n").data["v"] is value
@@ -123,7 +125,8 @@ def test_nulls(text):
 
 
 @pytest.mark.parametrize("text, value", [
-    ("0", 0), ("42", 42), ("-7", -7), ("+3", 3), ("1.5", 1.5), ("-0.25", -0.25), ("1e3", 1000.0), (".5", 0.5),
+    ("0", 0), ("42", 42), ("-7", -7), ("+3", 3), ("1.5", 1.5), ("-0.25", -0.25), ("1e3", 1000.0),
+    (".5", 0.5),
 ])
 def test_decimal_numbers(text, value):
     got = load(f"v: {text}\n").data["v"]
@@ -131,7 +134,8 @@ def test_decimal_numbers(text, value):
 
 
 @pytest.mark.parametrize("text", [
-    "0x1F", "0o17", "017", "0800", "1_000", "1:30", "190:20:30", ".inf", ".nan", "1.2.3", "None", "12abc",
+    "0x1F", "0o17", "017", "0800", "1_000", "1:30", "190:20:30", ".inf", ".nan", "1.2.3", "None",
+    "12abc",
 ])
 def test_other_number_like_scalars_stay_strings(text):
     assert load(f"v: {text}\n").data == {"v": text}
@@ -164,7 +168,8 @@ def test_standard_tag_with_a_wrong_value_is_refused():
     assert "'abc'" in finding.message and "integer" in finding.message
 
 
-@pytest.mark.parametrize("text", ["a: !foo x\n", "a: !!binary aGVsbG8=\n", "a: !!python/object:os.system x\n",
+@pytest.mark.parametrize("text", ["a: !foo x\n", "a: !!binary aGVsbG8=\n",
+                                  "a: !!python/object:os.system x\n",
                                   "a: !!timestamp 2024-01-01\n", "a: !!set {x: null}\n"])
 def test_other_tags_are_refused(text):
     [finding] = refusal(text)
@@ -299,7 +304,8 @@ def test_list_item_mixed_with_key():
     assert (finding.line, finding.col) == (3, 3)
 
 
-@pytest.mark.parametrize("text", ["", "\n\n", "# just a comment\n", "---\n", "---\n# nothing\n...\n"])
+@pytest.mark.parametrize("text",
+                         ["", "\n\n", "# just a comment\n", "---\n", "---\n# nothing\n...\n"])
 def test_empty_file(text):
     [finding] = refusal(text)
     assert finding.message == "the file is empty"
@@ -401,13 +407,15 @@ def test_file_errors_carry_the_file_name(tmp_path: FsPath):
 
 
 def test_values_yaml_1_1_reads_as_booleans_are_warned_about_with_their_fix():
-    src = load_yaml('title: On\nquoted: "On"\nsingle: \'no\'\nanswer: yes\nflags: [y, N, maybe]\non: 1\nnote: On time\n',
+    src = load_yaml('title: On\nquoted: "On"\nsingle: \'no\'\nanswer: yes\nflags: [y, N, maybe]\n'
+                    'on: 1\nnote: On time\n',
                     "w.yaml")
     assert src.data["title"] == "On" and src.data["on"] == 1  # read as YAML 1.2: text stays text
     found = yaml11_booleans(src)
     assert [(f.line, f.col, f.severity, f.code) for f in found] == [
         (1, 8, "warning", "yaml-1.1"), (4, 9, "warning", "yaml-1.1"), (5, 9, "warning", "yaml-1.1"),
         (5, 12, "warning", "yaml-1.1")]
-    assert found[0].message == "'On' is text here, but YAML 1.1 readers (PyYAML, Ansible, older yq) read it as true"
+    assert found[0].message \
+        == "'On' is text here, but YAML 1.1 readers (PyYAML, Ansible, older yq) read it as true"
     assert found[0].hint == 'quote it: "On"'
     assert "read it as false" in found[3].message

@@ -1,5 +1,5 @@
-"""A time budget for a test's work (SIGALRM): a budget far above what the work needs, so that a hang fails the
-test instead of holding the suite; not a speed goal (those live in make bench)."""
+"""A time budget for a test's work (SIGALRM): a budget far above what the work needs, so that a hang
+fails the test instead of holding the suite; not a speed goal (those live in make bench)."""
 from __future__ import annotations
 
 import signal

@@ -1,8 +1,10 @@
-"""Regenerate the golden files of the generated procedure documents (tests/test_docs.py compares against them).
+"""Regenerate the golden files of the generated procedure documents (tests/test_docs.py compares
+against them).
 
     .venv/bin/python tests/golden/docs_regenerate.py
 
-Run it after a deliberate change to what `procflow docs --format markdown` writes, and review the diff.
+Run it after a deliberate change to what `procflow docs --format markdown` writes, and review the
+diff.
 """
 from __future__ import annotations
 
@@ -11,7 +13,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-# golden file -> the workflow it is generated from (relative to the repository: the page names the file)
+# golden file -> the workflow it is generated from (relative to the repository: the page names the
+# file)
 GOLDEN = {
     "docs_objection.md": "tests/fixtures/docs/objection.yaml",
     "docs_mini.md": "tests/fixtures/workflows/mini.yaml",
@@ -19,7 +22,8 @@ GOLDEN = {
 
 
 def generate(relative: str) -> str:
-    """The Markdown page `procflow docs --format markdown` writes for one workflow, run from the repository."""
+    """The Markdown page `procflow docs --format markdown` writes for one workflow, run from the
+    repository."""
     from engine import load_workflow
     from engine.docs.site import build_site
 
