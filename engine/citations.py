@@ -12,7 +12,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-_NUM = r"\d{1,3}(?!\d)"  # tables and steps are numbered below 1000: a longer number is not a citation
+# tables and steps are numbered below 1000: a longer number is not a citation
+_NUM = r"\d{1,3}(?!\d)"
 _NUMS = rf"{_NUM}(?:\s*-\s*{_NUM})?(?:\s*,\s*{_NUM}(?:\s*-\s*{_NUM})?)*"
 _CITE = re.compile(
     rf"(?:(?P<doc>[A-Z][A-Za-z]*)\s+)?(?:procedure,\s+)?Tables?\s+(?P<tables>{_NUMS})"
@@ -27,7 +28,8 @@ class Place:
     doc: str
     table: int
     step: int | None = None  # None: the table as a whole
-    kind: str = field(default="Step", compare=False)  # what the document calls its rows: Step or Item
+    # what the document calls its rows: Step or Item
+    kind: str = field(default="Step", compare=False)
 
     def __str__(self) -> str:
         where = f"{self.doc} Table {self.table}" if self.doc else f"Table {self.table}"

@@ -1,5 +1,6 @@
-"""Owns control characters: the ones no text procflow reads may hold (NUL, ESC and the rest of C0 but tab and
-newline, DEL, C1), refused where text is read, and how one is shown where text is written out anyway."""
+"""Owns control characters: the ones no text procflow reads may hold (NUL, ESC and the rest of C0
+but tab and newline, DEL, C1), refused where text is read, and how one is shown where text is
+written out anyway."""
 from __future__ import annotations
 
 import re
@@ -14,6 +15,6 @@ def control_in(text: str) -> str:
 
 
 def visible(text: str) -> str:
-    """`text` with each control character written as \\xHH: nothing written to a terminal, a diagram or a page
-    can clear the screen, move the cursor or end a string early."""
+    """`text` with each control character written as \\xHH: nothing written to a terminal, a diagram
+    or a page can clear the screen, move the cursor or end a string early."""
     return CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text) if CONTROL.search(text) else text

@@ -1,4 +1,5 @@
-"""Scenario coverage: the statuses, transitions, guard outcomes and effects of each workflow that scenarios exercised."""
+"""Scenario coverage: the statuses, transitions, guard outcomes and effects of each workflow that
+scenarios exercised."""
 from __future__ import annotations
 
 import os
@@ -14,7 +15,8 @@ KINDS = ("statuses", "transitions", "guards", "effects")
 
 @dataclass(frozen=True, slots=True)
 class Unit:
-    """One thing a scenario can exercise: a status, a transition, one outcome of a guard, an effect."""
+    """One thing a scenario can exercise: a status, a transition, one outcome of a guard, an
+    effect."""
 
     kind: str  # one of KINDS
     key: Key
@@ -59,13 +61,16 @@ class WorkflowCoverage:
         figures = {kind: dict(zip(("covered", "total"), self.figure(kind), strict=True)) | {
             "percent": round(self.percent(kind), 1)} for kind in KINDS}
         return {"workflow": self.name, "file": self.file, **figures,
-                "not_exercised": [{"kind": u.kind, "what": u.label, "file": u.pos[0] if u.pos else "",
-                                   "line": u.pos[1] if u.pos else 0, "col": u.pos[2] if u.pos else 0}
+                "not_exercised": [{"kind": u.kind, "what": u.label,
+                                   "file": u.pos[0] if u.pos else "",
+                                   "line": u.pos[1] if u.pos else 0,
+                                   "col": u.pos[2] if u.pos else 0}
                                   for u in self.missing()]}
 
 
 def _units(wf: Workflow) -> tuple[list[Unit], dict[int, Key], dict[int, Key], dict[int, Key]]:
-    """Every unit of a workflow, and the keys of its transitions, guards and effects by object identity."""
+    """Every unit of a workflow, and the keys of its transitions, guards and effects by object
+    identity."""
     units = [Unit("statuses", ("status", name), f"status {name} never reached", st.pos)
              for name, st in wf.statuses.items()]
     transitions: dict[int, Key] = {}
@@ -78,23 +83,27 @@ def _units(wf: Workflow) -> tuple[list[Unit], dict[int, Key], dict[int, Key], di
             key = ("guard", *keys, k)
             guards[id(g)] = key
             for outcome in ("passed", "refused"):
-                units.append(Unit("guards", (*key, outcome), f"guard of {owner} never {outcome}: {g.check.text}",
+                units.append(Unit("guards", (*key, outcome),
+                                  f"guard of {owner} never {outcome}: {g.check.text}",
                                   g.pos))
 
     for ev in wf.events.values():
         add_guards(f"event {ev.name}", (ev.name, None), ev.guards)
         for i, tr in enumerate(ev.transitions):
-            sources = ", ".join(tr.sources) if len(tr.sources) <= 3 else f"{tr.sources[0]} and {len(tr.sources) - 1} more"
+            sources = ", ".join(tr.sources) if len(tr.sources) <= 3 \
+                else f"{tr.sources[0]} and {len(tr.sources) - 1} more"
             what = f"{ev.name}: {sources} -> {tr.target or '(same status)'}"
             key = ("transition", ev.name, i)
             transitions[id(tr)] = key
             units.append(Unit("transitions", key, f"transition {what} never taken", tr.pos))
             add_guards(f"transition {what}", (ev.name, i), tr.guards)
-            for j, ef in enumerate(tr.effects):  # `set: {a, b}` and `close: [A, B]` are one effect in the file
+            # `set: {a, b}` and `close: [A, B]` are one effect in the file
+            for j, ef in enumerate(tr.effects):
                 key = ("effect", ev.name, i, ef.pos or j)
                 if key not in listed:
                     listed.add(key)
-                    units.append(Unit("effects", key, f"effect {ef.kind} {ef.target} of {what} never applied",
+                    units.append(Unit("effects", key,
+                                      f"effect {ef.kind} {ef.target} of {what} never applied",
                                       ef.pos or tr.pos))
                 effects[id(ef)] = key
     return units, transitions, guards, effects
@@ -112,16 +121,21 @@ class Coverage:
 
     def __init__(self) -> None:
         self._by_workflow: dict[tuple[str, str], WorkflowCoverage] = {}
-        # id(workflow) -> (the workflow, kept alive so that its id stays its own; coverage; key maps)
-        self._maps: dict[int, tuple[Workflow, WorkflowCoverage, dict[int, Key], dict[int, Key], dict[int, Key]]] = {}
-        # decided, not yet seen committed: (trace, its instance's history length when it was decided, keys)
+        # id(workflow) -> (the workflow, kept alive so that its id stays its own; coverage; key
+        # maps)
+        self._maps: dict[int, tuple[Workflow, WorkflowCoverage, dict[int, Key], dict[int, Key],
+                                    dict[int, Key]]] = {}
+        # decided, not yet seen committed: (trace, its instance's history length when it was
+        # decided, keys)
         self._pending: list[tuple[Trace, int, WorkflowCoverage, list[Key]]] = []
 
-    def _for(self, wf: Workflow) -> tuple[Workflow, WorkflowCoverage, dict[int, Key], dict[int, Key], dict[int, Key]]:
+    def _for(self, wf: Workflow) -> tuple[Workflow, WorkflowCoverage, dict[int, Key],
+                                          dict[int, Key], dict[int, Key]]:
         found = self._maps.get(id(wf))
         if found is None:
             units, transitions, guards, effects = _units(wf)
-            cov = self._by_workflow.setdefault((wf.file, wf.name), WorkflowCoverage(wf.name, wf.file, units))
+            cov = self._by_workflow.setdefault((wf.file, wf.name),
+                                               WorkflowCoverage(wf.name, wf.file, units))
             found = self._maps[id(wf)] = (wf, cov, transitions, guards, effects)
         return found
 
@@ -137,7 +151,8 @@ class Coverage:
         for g, passed in trace.guards:
             hit.add((*guards[id(g)], "passed" if passed else "refused"))
         if trace.transition is not None:
-            taken = [transitions[id(trace.transition)], ("status", trace.transition.target_from(trace.status)),
+            taken = [transitions[id(trace.transition)],
+                     ("status", trace.transition.target_from(trace.status)),
                      *(effects[id(ef)] for ef in trace.effects)]
             self._pending.append((trace, trace.instance.events, cov, taken))
 
@@ -147,7 +162,8 @@ class Coverage:
         for item in self._pending:
             trace, n, cov, taken = item
             if trace.instance.events <= n:
-                waiting.append(item)  # not committed (yet): a started instance that was undone stays here
+                # not committed (yet): a started instance that was undone stays here
+                waiting.append(item)
                 continue
             entry = trace.instance.entry(n)
             tr = trace.transition

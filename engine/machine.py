@@ -19,34 +19,38 @@ from .instance import _EMPTY
 from .model import Effect, Guard, Transition, Workflow
 from .plan import Assignments, steps
 
-_LOCK_STATES = 256  # lock maps compiled ahead at most; beyond, each is made when it is needed (see locked_after)
+# lock maps compiled ahead at most; beyond, each is made when it is needed (see locked_after)
+_LOCK_STATES = 256
 
 
 class Step:
-    """A transition as the engine runs it: the transition, its effects as `plan.steps` gives them, the fields
-    its effects may change, and which of those queries index (set by the engine that holds it: queries
-    of other workflows may index them)."""
+    """A transition as the engine runs it: the transition, its effects as `plan.steps` gives them,
+    the fields its effects may change, and which of those queries index (set by the engine that
+    holds it: queries of other workflows may index them)."""
 
     __slots__ = ("transition", "effects", "changes", "indexed", "held")
 
     def __init__(self, transition: Transition, wf: Workflow):
         self.transition = transition
         self.effects: tuple[Effect | Assignments, ...] = steps(transition, wf)
-        self.changes = frozenset(ef.target for ef in transition.effects if ef.kind in ("set", "number", "append"))
+        self.changes = frozenset(ef.target for ef in transition.effects
+                                 if ef.kind in ("set", "number", "append"))
         self.indexed: tuple[str, ...] = ()
         self.held: tuple[tuple[Guard, bool], ...] = tuple((g, True) for g in transition.guards)
 
 
 class CompiledMachine:
-    """A workflow as the engine runs it: `table` maps (event, status) to the Steps of that event from that
-    status, in declaration order; `held` gives each event's guards with the verdict True (all passed)."""
+    """A workflow as the engine runs it: `table` maps (event, status) to the Steps of that event
+    from that status, in declaration order; `held` gives each event's guards with the verdict True
+    (all passed)."""
 
     __slots__ = ("workflow", "table", "held", "_locks")
 
     def __init__(self, workflow: Workflow, table: dict[tuple[str, str], tuple[Step, ...]]):
         self.workflow = workflow
         self.table = table
-        self.held = {name: tuple((g, True) for g in event.guards) for name, event in workflow.events.items()}
+        self.held = {name: tuple((g, True) for g in event.guards)
+                     for name, event in workflow.events.items()}
         self._locks = _lock_maps(workflow)
 
     def steps(self) -> list[Step]:
@@ -58,8 +62,8 @@ class CompiledMachine:
         return list(seen.values())
 
     def locked_after(self, locked: dict[str, str], event: str) -> dict[str, str]:
-        """The fields locked once `event` has happened after those of `locked` (field -> the event that locked
-        it first): one shared map for each, compiled with the workflow."""
+        """The fields locked once `event` has happened after those of `locked` (field -> the event
+        that locked it first): one shared map for each, compiled with the workflow."""
         found = self._locks.get((id(locked), event))
         return found if found is not None else _lock(self.workflow, locked, event)
 
@@ -73,7 +77,8 @@ def _lock(wf: Workflow, locked: dict[str, str], event: str) -> dict[str, str]:
 
 
 def _lock_maps(wf: Workflow) -> dict[tuple[int, str], dict[str, str]]:
-    """(id of a lock map, event) -> the lock map after it, for the maps reachable from none locked."""
+    """(id of a lock map, event) -> the lock map after it, for the maps reachable from none
+    locked."""
     maps: dict[tuple[int, str], dict[str, str]] = {}
     known: dict[tuple, dict[str, str]] = {(): _EMPTY}
     todo = [_EMPTY]
@@ -90,7 +95,8 @@ def _lock_maps(wf: Workflow) -> dict[tuple[int, str], dict[str, str]]:
 
 
 def compile_machine(workflow: Workflow) -> CompiledMachine:
-    """The compiled workflow: the dispatch table read back from its `transitions` machine, with its Steps."""
+    """The compiled workflow: the dispatch table read back from its `transitions` machine, with its
+    Steps."""
     machine = Machine(
         model=None,
         states=list(workflow.statuses),

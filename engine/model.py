@@ -24,17 +24,21 @@ class Expr:
     fn: Any  # compiled callable(data, fields, ctx) -> value
     names: frozenset[str]  # instance fields and event data it reads
     pos: Pos = None
-    # compiled callable(data, fields, ctx) -> bool: whether it holds, False where `fn` would raise (a value it
-    # needs is missing or of another type); how guards are tested, one call and no wrapper
+    # compiled callable(data, fields, ctx) -> bool: whether it holds, False where `fn` would raise
+    # (a value it needs is missing or of another type); how guards are tested, one call and no
+    # wrapper
     holds: Any = None
-    tree: Any = None  # the checked expression as compiled (an `ast.expr` over data, fields, ctx), to compile with others
+    # the checked expression as compiled (an `ast.expr` over data, fields, ctx), to compile with
+    # others
+    tree: Any = None
 
     def __repr__(self) -> str:
         return f"Expr({self.text!r})"
 
 
-# An intray as an instance keeps it: a plain tuple (code, opened, due, about, assigned_to, closed), the
-# order of runtime.Intray's arguments. Read by the runtime and by the expression helpers is_open/opened_on.
+# An intray as an instance keeps it: a plain tuple (code, opened, due, about, assigned_to, closed),
+# the order of runtime.Intray's arguments. Read by the runtime and by the expression helpers
+# is_open/opened_on.
 TRAY_CODE, TRAY_OPENED, TRAY_DUE, TRAY_ABOUT, TRAY_ASSIGNED, TRAY_CLOSED = range(6)
 
 
@@ -87,11 +91,13 @@ class IntrayType:
     code: str
     name: str
     due: timedelta | None
-    due_text: str = ""  # the due period in words, as the workflow writes it ('48 hours', not '2 days')
+    # the due period in words, as the workflow writes it ('48 hours', not '2 days')
+    due_text: str = ""
     source: str = ""
     assumption: str = ""
     pos: Pos = None
-    # `stays_open:`: final statuses it may be left open in (() for any), why, and where that is written
+    # `stays_open:`: final statuses it may be left open in (() for any), why, and where that is
+    # written
     stays_open: tuple[tuple[str, ...], str, Pos] | None = None
 
 
@@ -127,17 +133,21 @@ class Effect:
     to: tuple[str, ...] = ()  # letter: recipients
     targets: Expr | None = None  # update/signal: a query call naming the other instances
     event: str = ""  # start/signal: the event fired on the other instance
-    name: Expr | None = None  # start: the new instance's name (default: '<this instance>.<workflow>')
+    # start: the new instance's name (default: '<this instance>.<workflow>')
+    name: Expr | None = None
     sets: tuple[tuple[str, Expr], ...] = ()  # update: their fields' new values
-    trusted: bool = False  # set: the value is already of the field's type (a data field of the same type)
-    constant: tuple[Any, ...] = ()  # set: (the value,) when it is a literal, checked against the field once
+    # set: the value is already of the field's type (a data field of the same type)
+    trusted: bool = False
+    # set: (the value,) when it is a literal, checked against the field once
+    constant: tuple[Any, ...] = ()
     when: Expr | None = None  # `if:`: the effect applies only when this holds
     source: str = ""
     assumption: str = ""
     pos: Pos = None
 
 
-EFFECT_KINDS = ("set", "number", "append", "open", "close", "assign", "letter", "update", "start", "signal")
+EFFECT_KINDS = ("set", "number", "append", "open", "close", "assign", "letter", "update", "start",
+                "signal")
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +161,8 @@ class Transition:
     source: str = ""
     assumption: str = ""
     pos: Pos = None
-    all_guards: Expr | None = None  # the guards as one check: true when every one passes (a fast path)
+    # the guards as one check: true when every one passes (a fast path)
+    all_guards: Expr | None = None
 
     def target_from(self, status: str) -> str:
         return status if self.target is None else self.target
@@ -163,11 +174,14 @@ class Event:
     title: str
     data: tuple[FieldSpec, ...] = ()
     guards: tuple[Guard, ...] = ()  # apply to every transition of the event
-    all_guards: Expr | None = None  # the guards as one check: true when every one passes (a fast path)
+    # the guards as one check: true when every one passes (a fast path)
+    all_guards: Expr | None = None
     transitions: tuple[Transition, ...] = ()
-    # said when no transition leaves the current status: (statuses or () for any other, sentence), in order
+    # said when no transition leaves the current status: (statuses or () for any other, sentence),
+    # in order
     unavailable: tuple[tuple[tuple[str, ...], str], ...] = ()
-    unavailable_notes: tuple[tuple[str, str, Pos], ...] = ()  # each entry's (source, assumption, place)
+    # each entry's (source, assumption, place)
+    unavailable_notes: tuple[tuple[str, str, Pos], ...] = ()
     by: Who | None = None  # who may fire it (its check is the first of `guards`)
     source: str = ""
     assumption: str = ""
@@ -177,7 +191,8 @@ class Event:
         for statuses, says in self.unavailable:
             if not statuses or status in statuses:
                 return says
-        return f"{self.title} cannot be done while the status is {status}" + (f" ({self.source})" if self.source else "")
+        return f"{self.title} cannot be done while the status is {status}" \
+            + (f" ({self.source})" if self.source else "")
 
     def data_field(self, name: str) -> FieldSpec | None:
         for spec in self.data:
@@ -188,13 +203,15 @@ class Event:
 
 @dataclass(frozen=True, slots=True)
 class Table:
-    """Data the procedure gives as a table (e.g. the CMA areas and their rules), read by `lookup()`."""
+    """Data the procedure gives as a table (e.g. the CMA areas and their rules), read by
+    `lookup()`."""
 
     name: str
     key: str
     columns: tuple[FieldSpec, ...]
     rows: dict[Any, dict[str, Any]]  # key -> {column: value}
-    row_notes: dict[Any, tuple[str, str, Pos]] = field(default_factory=dict)  # key -> (source, assumption, place)
+    # key -> (source, assumption, place)
+    row_notes: dict[Any, tuple[str, str, Pos]] = field(default_factory=dict)
     title: str = ""
     source: str = ""
     assumption: str = ""
@@ -224,17 +241,20 @@ class Query:
     match: tuple[tuple[str, str], ...] = ()  # (field, param): equality served by an index
     where: Expr | None = None
     order_by: tuple[str, ...] = ()
-    disabled: str = ""  # said when a criterion it does not take is given; {criterion} names that criterion
+    # said when a criterion it does not take is given; {criterion} names that criterion
+    disabled: str = ""
     source: str = ""
     assumption: str = ""
     pos: Pos = None
 
     def not_a_criterion(self, name: Any, fields: Mapping[str, FieldSpec]) -> str:
-        """What the search says of a criterion it does not take: its own sentence (`disabled:`), else its parameters."""
+        """What the search says of a criterion it does not take: its own sentence (`disabled:`),
+        else its parameters."""
         if not self.disabled:
             return f"query {self.name} has no parameter '{name!s:.60}'"
         spec = fields.get(name) if isinstance(name, str) else None
-        return self.disabled.replace("{criterion}", spec.label if spec is not None else f"'{name!s:.60}'")
+        return self.disabled.replace("{criterion}",
+                                     spec.label if spec is not None else f"'{name!s:.60}'")
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,7 +285,8 @@ class ProcedureTable:
     number: int
     title: str
     steps: tuple[ProcedureStep, ...]
-    start: str = ""  # the start point the text gives ("COA Maintenance window"); "" when it gives none
+    # the start point the text gives ("COA Maintenance window"); "" when it gives none
+    start: str = ""
     rows: str = "Step"  # what citations call its rows: Step or Item
     columns: tuple[str, str] = ("Step", "Action")  # its column headings as the text gives them
     pos: Pos = None
@@ -276,13 +297,15 @@ class ProcedureTable:
 
 @dataclass(frozen=True, slots=True)
 class Procedure:
-    """The procedure text a workflow encodes (`procedure:`): the citation prefix, title, purpose, tables."""
+    """The procedure text a workflow encodes (`procedure:`): the citation prefix, title, purpose,
+    tables."""
 
     document: str  # the prefix citations of it use: COA in "COA Table 4 Step 7"
     title: str
     tables: tuple[ProcedureTable, ...]
     purpose: str = ""
-    # tables of the same document that the folder's other workflows catalogue: (table, its steps, workflow)
+    # tables of the same document that the folder's other workflows catalogue: (table, its steps,
+    # workflow)
     elsewhere: tuple[tuple[int, tuple[int, ...], str], ...] = ()
     pos: Pos = None
 
@@ -312,8 +335,10 @@ class Workflow:
     schedules: dict[str, Schedule] = field(default_factory=dict)
     tables: dict[str, Table] = field(default_factory=dict)
     requires: frozenset[str] = frozenset()  # other workflows whose queries it calls
-    procedure: Procedure | None = None  # the procedure text's tables and steps, when the file gives them
-    citations: tuple[tuple[str, Pos], ...] = ()  # every `source:` of the file and where its text is written
+    # the procedure text's tables and steps, when the file gives them
+    procedure: Procedure | None = None
+    # every `source:` of the file and where its text is written
+    citations: tuple[tuple[str, Pos], ...] = ()
 
     def transitions(self) -> list[Transition]:
         return [t for e in self.events.values() for t in e.transitions]
@@ -339,7 +364,8 @@ class Workflow:
             add(f"intray {it.code}", it)
             if it.stays_open is not None:
                 statuses, text, pos = it.stays_open
-                found.append((f"intray {it.code} stays open in {', '.join(statuses) or 'any final status'}", text,
+                found.append((f"intray {it.code} stays open in "
+                              f"{', '.join(statuses) or 'any final status'}", text,
                               pos))
         for lt in self.letters.values():
             add(f"letter {lt.code}", lt)
@@ -356,7 +382,8 @@ class Workflow:
             add(f"event {ev.name}", ev)
             if ev.by is not None:
                 add(f"event {ev.name} by", ev.by)
-            for (statuses, _), (_, text, pos) in zip(ev.unavailable, ev.unavailable_notes, strict=False):
+            for (statuses, _), (_, text, pos) in zip(ev.unavailable, ev.unavailable_notes,
+                                                     strict=False):
                 if text:
                     where = f"in {', '.join(statuses)}" if statuses else "in any other status"
                     found.append((f"event {ev.name} unavailable {where}", text, pos))
@@ -375,14 +402,16 @@ class Workflow:
 
 
 PARTY_LIST = "party"  # the list naming the parties of a case (payee, payer)
-# the customers of a Child Support case as the procedures address letters to them (the schema's `to:`)
+# the customers of a Child Support case as the procedures address letters to them (the schema's
+# `to:`)
 PARTIES = frozenset({"applicant", "respondent", "payee", "payer"})
 
 
 def recipients(lists: Mapping[str, ChoiceList], fields: Mapping[str, FieldSpec]) -> frozenset[str]:
-    """Who a letter of a workflow with these lists and fields can go to: the customers of a case (PARTIES), the
-    values of its `party` list, and its fields chosen from that list."""
+    """Who a letter of a workflow with these lists and fields can go to: the customers of a case
+    (PARTIES), the values of its `party` list, and its fields chosen from that list."""
     party = lists.get(PARTY_LIST)
     if party is None:
         return PARTIES
-    return PARTIES | set(map(str, party.values)) | {n for n, f in fields.items() if f.type == "choice" and f.list == PARTY_LIST}
+    return PARTIES | set(map(str, party.values)) \
+        | {n for n, f in fields.items() if f.type == "choice" and f.list == PARTY_LIST}

@@ -15,23 +15,27 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 class Cases(Protocol):
-    """What deciding an event reads besides the instance it is fired on, and never changes: the compiled
-    workflows, the other instances (signalled, updated or counted), the numbering and the queries."""
+    """What deciding an event reads besides the instance it is fired on, and never changes: the
+    compiled workflows, the other instances (signalled, updated or counted), the numbering and the
+    queries."""
 
     compiled: dict[str, CompiledMachine]  # by version
     workflows: dict[str, Workflow]  # the current version of each, by name
     instances: dict[str, Instance]
     sequences: dict[tuple[str, str], int]
 
-    def run_query(self, name: str, args: tuple | list, now: datetime | None = None) -> list[dict]: ...
+    def run_query(self, name: str, args: tuple | list,
+                  now: datetime | None = None) -> list[dict]: ...
 
 
 class Context:
-    """What expressions see besides data and fields: the clock, the status, the actor, the intrays."""
+    """What expressions see besides data and fields: the clock, the status, the actor, the
+    intrays."""
 
     __slots__ = ("today", "now", "status", "actor", "intrays", "engine", "instance")
 
-    def __init__(self, now: datetime, status: str, actor: dict, intrays: list[tuple], engine: Cases | None = None,
+    def __init__(self, now: datetime, status: str, actor: dict, intrays: list[tuple],
+                 engine: Cases | None = None,
                  instance: str = ""):
         self.instance = instance
         self.now = now
@@ -42,17 +46,18 @@ class Context:
         self.engine = engine
 
     def query(self, name: str, *args: Any) -> list[dict]:
-        """The records a declared query finds among the engine's instances (see Engine.run_query)."""
+        """The records a declared query finds among the engine's instances (see
+        Engine.run_query)."""
         assert self.engine is not None
         return self.engine.run_query(name, args, self.now)
 
 
 @dataclass(slots=True, eq=False)
 class Judgement:
-    """The verdict on an event's guards: each guard evaluated with whether it held, in the order they are
-    evaluated (the event's guards; then, if they all held, those of every transition whose `when:` holds),
-    and the transitions whose guards all held (`chosen`). Guards reading data not given yet are not
-    evaluated (see judge.option)."""
+    """The verdict on an event's guards: each guard evaluated with whether it held, in the order
+    they are evaluated (the event's guards; then, if they all held, those of every transition whose
+    `when:` holds), and the transitions whose guards all held (`chosen`). Guards reading data not
+    given yet are not evaluated (see judge.option)."""
 
     event: str
     status: str
@@ -63,8 +68,8 @@ class Judgement:
 
 @dataclass(slots=True, eq=False)
 class Outcome:
-    """An accepted event, computed but not yet applied. Intrays are kept as tuples (see Instance): `intrays`,
-    `opened` and `closed` give them as Intray records."""
+    """An accepted event, computed but not yet applied. Intrays are kept as tuples (see Instance):
+    `intrays`, `opened` and `closed` give them as Intray records."""
 
     instance: Instance
     transition: Transition
@@ -73,15 +78,18 @@ class Outcome:
     trays: list[tuple]
     letters: list[Letter]
     logged: tuple  # its history entry, as the log keeps it (see Instance)
-    base: dict  # the instance's fields it was decided from (commit refuses it if they have changed since)
+    # the instance's fields it was decided from (commit refuses it if they have changed since)
+    base: dict
     opened_trays: list[tuple]
     closed_trays: list[tuple]
     numbers: dict
     locked: dict[str, str]
     step: Step
-    # other instances changed by `update:` effects: (instance, new fields, history entry, fields decided from)
+    # other instances changed by `update:` effects: (instance, new fields, history entry, fields
+    # decided from)
     others: list[tuple[Instance, dict, tuple, dict]] | None = None
-    spawned: list[Outcome] | None = None  # events on other instances started or signalled by `start:`/`signal:`
+    # events on other instances started or signalled by `start:`/`signal:`
+    spawned: list[Outcome] | None = None
     skipped: list[Effect] | None = None  # effects whose `if:` did not hold
 
     @property

@@ -1,5 +1,5 @@
-"""Scenarios played: each step fired and its expectations compared (scenario files are read and checked
-in engine.spec.scenario); a suite of them played and counted, with coverage."""
+"""Scenarios played: each step fired and its expectations compared (scenario files are read and
+checked in engine.spec.scenario); a suite of them played and counted, with coverage."""
 from __future__ import annotations
 
 from collections import Counter
@@ -24,12 +24,14 @@ if TYPE_CHECKING:  # pragma: no cover
 
 @dataclass(frozen=True)
 class Failure:
-    """A failed expectation: the step (number and line), the expectation's key, what it expected and what was found."""
+    """A failed expectation: the step (number and line), the expectation's key, what it expected and
+    what was found."""
 
     file: str
     step: int
     line: int
-    key: str  # status, fields.NAME, intrays, ..., results, error, or refused (refused without `error`)
+    # status, fields.NAME, intrays, ..., results, error, or refused (refused without `error`)
+    key: str
     expected: Any
     found: Any
     message: str
@@ -40,7 +42,8 @@ class Failure:
         return f"{self.file}:{self.line}: step {self.step}: {self.message}"
 
     def to_json(self) -> dict:
-        return {"step": self.step, "line": self.line, "key": self.key, "expected": to_json(self.expected),
+        return {"step": self.step, "line": self.line, "key": self.key,
+                "expected": to_json(self.expected),
                 "found": to_json(self.found), "message": self.message}
 
 
@@ -63,7 +66,8 @@ class StepResult:
 
     def to_json(self) -> dict:
         return {"step": self.index, "line": self.line, "kind": self.kind, "instance": self.instance,
-                "clock": to_json(self.clock), "event": self.event or None, "from": self.from_status or None,
+                "clock": to_json(self.clock), "event": self.event or None,
+                "from": self.from_status or None,
                 "to": self.to_status or None, "opened": self.opened, "closed": self.closed,
                 "letters": self.letters, "refused": self.refused or None, "found": self.found,
                 "failures": [f.to_json() for f in self.failures]}
@@ -89,7 +93,8 @@ class ScenarioResult:
         return not self.failed
 
     def to_json(self) -> dict:
-        """The result for programs: each failed expectation with its step, line, key, expected and found."""
+        """The result for programs: each failed expectation with its step, line, key, expected and
+        found."""
         return {"file": self.file, "scenario": self.title, "passed": self.passed,
                 "steps": len(self.steps), "failures": self.failures,
                 "expectations_failed": [f.to_json() for f in self.failed]}
@@ -97,8 +102,10 @@ class ScenarioResult:
 
 # -- playing --------------------------------------------------------------------------------
 
-def run_scenario(scenario: Scenario, trace: Callable[[Trace], None] | None = None) -> ScenarioResult:
-    """Play every step; `trace`, when given, is told what each event exercised (see Engine.trace)."""
+def run_scenario(scenario: Scenario,
+                 trace: Callable[[Trace], None] | None = None) -> ScenarioResult:
+    """Play every step; `trace`, when given, is told what each event exercised (see
+    Engine.trace)."""
     clock = SimulatedClock(parse_moment(scenario.clock))
     engine = Engine(scenario.workflows.values(), clock=clock)
     engine.trace = trace
@@ -115,7 +122,8 @@ def _play(engine: Engine, clock: SimulatedClock, scenario: Scenario, step: Step)
     result = StepResult(step.index, step.line, kind, step.instance, clock.now)
 
     def fail(key: str, expected: Any, found: Any, message: str) -> None:
-        result.failures.append(Failure(scenario.file, step.index, step.line, key, expected, found, message))
+        result.failures.append(Failure(scenario.file, step.index, step.line, key, expected, found,
+                                       message))
 
     def refused_as_expected(what: str) -> None:
         if "error" not in expect:
@@ -130,7 +138,8 @@ def _play(engine: Engine, clock: SimulatedClock, scenario: Scenario, step: Step)
     outcome: Outcome | None = None
     if kind in ("advance", "at"):
         try:
-            engine.advance(clock.now + parse_duration(raw["advance"]) if kind == "advance" else parse_moment(raw["at"]))
+            engine.advance(clock.now + parse_duration(raw["advance"]) if kind == "advance"
+                           else parse_moment(raw["at"]))
         except OverflowError:
             fail(kind, raw[kind], None, f"the clock cannot go that far ({kind} {raw[kind]})")
             return result
@@ -147,11 +156,14 @@ def _play(engine: Engine, clock: SimulatedClock, scenario: Scenario, step: Step)
             return result
         result.found = [r["instance"] for r in found]
         if "error" in expect:
-            fail("error", expect["error"], result.found, f"(query {raw['query']}) expected it to be refused with "
-                                                         f"'{expect['error']}', but it found {result.found}")
+            fail("error", expect["error"], result.found,
+                 f"(query {raw['query']}) expected it to be refused with "
+                                                         f"'{expect['error']}', but it found "
+                                                         f"{result.found}")
         if "results" in expect and result.found != list(expect["results"]):
             fail("results", list(expect["results"]), result.found,
-                 f"(query {raw['query']}) expected results {expect['results']}, found {result.found}")
+                 f"(query {raw['query']}) expected results {expect['results']}, found "
+                 f"{result.found}")
         return result
     elif kind == "event":
         assert inst is not None
@@ -169,7 +181,8 @@ def _play(engine: Engine, clock: SimulatedClock, scenario: Scenario, step: Step)
                 fail("error", "nothing changed", "a change", "a refused event changed the instance")
             result.to_status = inst.status
             result.clock = clock.now
-            for problem in _compare(engine, inst, {k: v for k, v in expect.items() if k != "error"}, None):
+            for problem in _compare(engine, inst, {k: v for k, v in expect.items() if k != "error"},
+                                    None):
                 fail(*problem)
             return result
         result.to_status = inst.status
@@ -178,7 +191,8 @@ def _play(engine: Engine, clock: SimulatedClock, scenario: Scenario, step: Step)
         result.letters = [lt.to_json() for lt in outcome.letters]
         if "error" in expect:
             fail("error", expect["error"], "accepted",
-                 f"({raw['event']}) expected it to be refused with '{expect['error']}', but it was accepted")
+                 f"({raw['event']}) expected it to be refused with '{expect['error']}', but it "
+                 "was accepted")
     result.clock = clock.now
     if inst is not None:
         for problem in _compare(engine, inst, expect, outcome):
@@ -189,7 +203,8 @@ def _play(engine: Engine, clock: SimulatedClock, scenario: Scenario, step: Step)
 Problem = tuple[str, Any, Any, str]  # key, expected, found, message
 
 
-def _compare(engine: Engine, inst: Instance, expect: dict, outcome: Outcome | None) -> list[Problem]:
+def _compare(engine: Engine, inst: Instance, expect: dict,
+             outcome: Outcome | None) -> list[Problem]:
     wf = inst.workflow
     problems: list[Problem] = []
     if "status" in expect:
@@ -211,9 +226,11 @@ def _compare(engine: Engine, inst: Instance, expect: dict, outcome: Outcome | No
     if "intrays" in expect:
         problems += _codes("intrays", "open intrays", expect["intrays"], inst.open_intrays())
     if "opened" in expect:
-        problems += _codes("opened", "intrays opened by this step", expect["opened"], outcome.opened if outcome else [])
+        problems += _codes("opened", "intrays opened by this step", expect["opened"],
+                           outcome.opened if outcome else [])
     if "closed" in expect:
-        problems += _codes("closed", "intrays closed by this step", expect["closed"], outcome.closed if outcome else [])
+        problems += _codes("closed", "intrays closed by this step", expect["closed"],
+                           outcome.closed if outcome else [])
     if "overdue" in expect:
         problems += _codes("overdue", "overdue intrays", expect["overdue"], inst.overdue(now))
     if "letters" in expect:
@@ -221,7 +238,8 @@ def _compare(engine: Engine, inst: Instance, expect: dict, outcome: Outcome | No
         with_to = {x["code"] for x in wanted if isinstance(x, dict) and "to" in x}
         want = Counter(_letter_key(x) for x in wanted)
         issued = outcome.letters if outcome else []
-        got = Counter((lt.code, tuple(sorted(lt.to))) if lt.code in with_to else (lt.code,) for lt in issued)
+        got = Counter((lt.code, tuple(sorted(lt.to))) if lt.code in with_to else (lt.code,)
+                      for lt in issued)
         if want != got:
             shown = ", ".join(f"{lt.code} to {'/'.join(lt.to)}" for lt in issued) or "none"
             problems.append(("letters", wanted, [lt.to_json() for lt in issued],
@@ -233,7 +251,8 @@ def _compare(engine: Engine, inst: Instance, expect: dict, outcome: Outcome | No
                              f"expected {name} to be allowed, but: {'; '.join(option.reasons)}"))
     for name in expect.get("not_allowed", []):
         if engine.option(inst, name).allowed:
-            problems.append(("not_allowed", name, "allowed", f"expected {name} not to be allowed, but it is"))
+            problems.append(("not_allowed", name, "allowed",
+                             f"expected {name} not to be allowed, but it is"))
     return problems
 
 
@@ -246,7 +265,8 @@ def _letter_key(x: Any) -> tuple:
 
 
 def _show_letters(expected: list) -> str:
-    return ", ".join(x if isinstance(x, str) else f"{x['code']} to {'/'.join(x.get('to', []))}" for x in expected) \
+    return ", ".join(x if isinstance(x, str) else f"{x['code']} to {'/'.join(x.get('to', []))}"
+                     for x in expected) \
         or "none"
 
 
@@ -256,9 +276,11 @@ def _codes(key: str, what: str, want: Any, got: list[Intray]) -> list[Problem]:
     found = [{"code": i.code, "due": to_json(i.due)} for i in got]
     if isinstance(want, list):
         if Counter(want) != got_codes:
-            return [(key, want, found, f"expected {what} {', '.join(want) or 'none'}, found {shown}")]
+            return [(key, want, found,
+                     f"expected {what} {', '.join(want) or 'none'}, found {shown}")]
         return []
-    want_codes = Counter({code: len(spec) if isinstance(spec, list) else 1 for code, spec in want.items()})
+    want_codes = Counter({code: len(spec) if isinstance(spec, list) else 1
+                          for code, spec in want.items()})
     if want_codes != got_codes:
         return [(key, want, found, f"expected {what} {', '.join(want) or 'none'}, found {shown}")]
     problems: list[Problem] = []
@@ -269,7 +291,8 @@ def _codes(key: str, what: str, want: Any, got: list[Intray]) -> list[Problem]:
         for s in specs:
             hit = next((i for i in unmatched if _intray_matches(s, i)), None)
             if hit is None:
-                problems.append((f"{key}.{code}", s, found, f"expected {code} {_show_spec(s)} among {what}, found {shown}"))
+                problems.append((f"{key}.{code}", s, found,
+                                 f"expected {code} {_show_spec(s)} among {what}, found {shown}"))
             else:
                 unmatched.remove(hit)
     return problems
@@ -311,7 +334,8 @@ class Suite:
         self.results: list[dict] = []  # each file's result as JSON, in order
 
     def run(self, file: Path) -> ScenarioResult | DefinitionError:
-        """Play one file: its result, or the DefinitionError saying why it could not be loaded (a failure)."""
+        """Play one file: its result, or the DefinitionError saying why it could not be loaded (a
+        failure)."""
         coverage = self.coverage
         try:
             scenario = load_scenario(file)
@@ -334,14 +358,16 @@ class Suite:
 
     def below(self, min_percent: float | None) -> list[WorkflowCoverage]:
         """The workflows whose transitions the scenarios take less than `min_percent` of."""
-        return [c for c in self.covered() if min_percent is not None and c.percent("transitions") < min_percent]
+        return [c for c in self.covered()
+                if min_percent is not None and c.percent("transitions") < min_percent]
 
     def fails(self, min_percent: float | None) -> bool:
         """A failed scenario, a workflow covered below `min_percent`, or no scenario at all."""
         return bool(self.failed or self.below(min_percent) or not (self.passed + self.failed))
 
     def to_json(self) -> dict:
-        out: dict[str, Any] = {"results": self.results, "passed": self.passed, "failed": self.failed}
+        out: dict[str, Any] = {"results": self.results, "passed": self.passed,
+                               "failed": self.failed}
         if self.coverage:
             out["coverage"] = [c.to_json() for c in self.covered()]
         return out

@@ -1,5 +1,6 @@
-"""An instance's state as JSON (the state JSON of the scenario spec), written and read back: the way a
-store keeps cases. Reading checks everything before the engine holds anything (see Engine.restore)."""
+"""An instance's state as JSON (the state JSON of the scenario spec), written and read back: the way
+a store keeps cases. Reading checks everything before the engine holds anything (see
+Engine.restore)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
@@ -42,9 +43,9 @@ def write_state(inst: Instance) -> dict:
 
 def read_state(state: Any, workflows: Mapping[str, Workflow],
                version: Callable[[str, str, str], Workflow]) -> Stored:
-    """An instance's JSON (as `write_state` gives it) read and checked against its workflow (see stored.py);
-    Refused, saying what is wrong and where. `workflows` are the current versions by name;
-    `version(name, version, instance)` finds another."""
+    """An instance's JSON (as `write_state` gives it) read and checked against its workflow (see
+    stored.py); Refused, saying what is wrong and where. `workflows` are the current versions by
+    name; `version(name, version, instance)` finds another."""
     if not isinstance(state, Mapping):
         raise Refused("restore", [f"a stored instance is a mapping as `state()` writes it, not "
                                   f"{type(state).__name__} {state!r:.60}"])

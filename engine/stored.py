@@ -1,7 +1,7 @@
-"""Owns reading stored instances back (a JSON store file, the case store's rows): stores are untrusted input.
-The JSON is read with bounds (nesting, digits, no NaN), a workflow is named by its name, never a path, and every
-value of an instance is checked against its workflow, each problem refused with its place, before anything is
-registered."""
+"""Owns reading stored instances back (a JSON store file, the case store's rows): stores are
+untrusted input. The JSON is read with bounds (nesting, digits, no NaN), a workflow is named by its
+name, never a path, and every value of an instance is checked against its workflow, each problem
+refused with its place, before anything is registered."""
 from __future__ import annotations
 
 import json
@@ -24,7 +24,8 @@ WORKFLOW_NAME = re.compile(r"[a-z][a-z0-9_]*")  # the schema's pattern for a wor
 
 
 class StoreProblem(ValueError):
-    """A store that cannot be read: `place` says where in it (e.g. '[3].intrays[0].code'), `message` what."""
+    """A store that cannot be read: `place` says where in it (e.g. '[3].intrays[0].code'), `message`
+    what."""
 
     def __init__(self, place: str, message: str):
         super().__init__(f"{place}: {message}" if place else message)
@@ -33,7 +34,9 @@ class StoreProblem(ValueError):
 
 def _whole(text: str) -> int:
     if len(text.lstrip("-")) > MAX_DIGITS:
-        raise StoreProblem("", f"a whole number of {len(text.lstrip('-'))} digits (at most {MAX_DIGITS})")
+        raise StoreProblem("",
+                           f"a whole number of {len(text.lstrip('-'))} digits (at most "
+                           f"{MAX_DIGITS})")
     return int(text)
 
 
@@ -42,7 +45,8 @@ def _constant(name: str) -> Any:
 
 
 def read_store(text: str) -> list[dict]:
-    """A JSON store's text as its list of stored instances (mappings), or StoreProblem saying what is wrong."""
+    """A JSON store's text as its list of stored instances (mappings), or StoreProblem saying what
+    is wrong."""
     try:
         states = json.loads(text, parse_int=_whole, parse_constant=_constant)
     except RecursionError:
@@ -50,17 +54,20 @@ def read_store(text: str) -> list[dict]:
     except json.JSONDecodeError as exc:
         raise StoreProblem(f"line {exc.lineno} column {exc.colno}", exc.msg) from None
     if not isinstance(states, list):
-        raise StoreProblem("", f"a store is a JSON list of instances, not a {type(states).__name__}")
+        raise StoreProblem("",
+                           f"a store is a JSON list of instances, not a {type(states).__name__}")
     for i, state in enumerate(states):
         if not isinstance(state, dict):
-            raise StoreProblem(f"[{i}]", f"an instance is a mapping as `state()` writes it, not a {type(state).__name__}")
+            raise StoreProblem(f"[{i}]",
+                               "an instance is a mapping as `state()` writes it, not a "
+                               f"{type(state).__name__}")
         check_values(state, f"[{i}]")
     return states
 
 
 def check_values(value: Any, place: str = "") -> None:
-    """Refuse (StoreProblem) values nested more than MAX_NESTING deep, NaN and infinities, keys that are not text,
-    control characters in text.
+    """Refuse (StoreProblem) values nested more than MAX_NESTING deep, NaN and infinities, keys that
+    are not text, control characters in text.
     Iterative, so that no nesting can exhaust the stack here."""
     stack: list[tuple[Any, str, int]] = [(value, place, 0)]
     while stack:
@@ -71,11 +78,14 @@ def check_values(value: Any, place: str = "") -> None:
             raise StoreProblem(where, f"a control character ({control_in(item)}) in text")
         if isinstance(item, (dict, list, tuple)):
             if depth >= MAX_NESTING:
-                raise StoreProblem(where, f"values nested too deeply (at most {MAX_NESTING} levels)")
+                raise StoreProblem(where,
+                                   f"values nested too deeply (at most {MAX_NESTING} levels)")
             if isinstance(item, dict):
                 for key, inner in item.items():
                     if not isinstance(key, str) or control_in(key):
-                        raise StoreProblem(where, f"a key {visible(repr(key)):.40} that is not text without control "
+                        raise StoreProblem(where,
+                                           f"a key {visible(repr(key)):.40} that is not text "
+                                           "without control "
                                                   "characters")
                     stack.append((inner, f"{where}.{key}" if where else key, depth + 1))
             else:
@@ -83,16 +93,19 @@ def check_values(value: Any, place: str = "") -> None:
 
 
 def workflow_name(value: Any, place: str = "workflow") -> str:
-    """A stored instance's `workflow`: a workflow's name (the schema's pattern), never a path to read."""
+    """A stored instance's `workflow`: a workflow's name (the schema's pattern), never a path to
+    read."""
     if not isinstance(value, str) or not WORKFLOW_NAME.fullmatch(value):
         shown = value if not isinstance(value, str) or len(value) <= 60 else value[:60] + "..."
-        raise StoreProblem(place, f"{shown!r} is not a workflow name (lower-case letters, digits and _)")
+        raise StoreProblem(place,
+                           f"{shown!r} is not a workflow name (lower-case letters, digits and _)")
     return value
 
 
-def read_parts(state: Mapping, wf: Workflow, label: str) -> tuple[dict, list[Intray], list[Letter], list[HistoryEntry]]:
-    """The fields, intrays, letters and history of a stored instance, each checked against its workflow; Refused
-    naming the place of the first problem (`LABEL: intrays[2].closed: ...`)."""
+def read_parts(state: Mapping, wf: Workflow,
+               label: str) -> tuple[dict, list[Intray], list[Letter], list[HistoryEntry]]:
+    """The fields, intrays, letters and history of a stored instance, each checked against its
+    workflow; Refused naming the place of the first problem (`LABEL: intrays[2].closed: ...`)."""
     try:
         check_values(state)
         return _fields(state, wf), _intrays(state, wf), _letters(state, wf), _history(state, wf)
@@ -106,7 +119,8 @@ def _items(state: Mapping, key: str) -> list[tuple[str, Mapping]]:
         raise StoreProblem(key, f"a list as `state()` writes it, not a {type(items).__name__}")
     for i, item in enumerate(items):
         if not isinstance(item, Mapping):
-            raise StoreProblem(f"{key}[{i}]", f"a mapping as `state()` writes it, not a {type(item).__name__}")
+            raise StoreProblem(f"{key}[{i}]",
+                               f"a mapping as `state()` writes it, not a {type(item).__name__}")
     return [(f"{key}[{i}]", item) for i, item in enumerate(items)]
 
 
@@ -127,7 +141,8 @@ def _moment(item: Mapping, place: str, key: str, needed: bool = True) -> datetim
             raise StoreProblem(f"{place}.{key}", "a date and time is missing")
         return None
     if not isinstance(value, str):
-        raise StoreProblem(f"{place}.{key}", f"a moment is text such as 2026-03-02T09:00:00, not {value!r:.40}")
+        raise StoreProblem(f"{place}.{key}",
+                           f"a moment is text such as 2026-03-02T09:00:00, not {value!r:.40}")
     try:
         return parse_moment(value)
     except ValueError as exc:
@@ -167,7 +182,8 @@ def _intrays(state: Mapping, wf: Workflow) -> list[Intray]:
         closed = _moment(item, place, "closed", needed=False)
         if closed is not None and opened is not None and closed < opened:
             raise StoreProblem(f"{place}.closed", f"closed ({closed}) before it opened ({opened})")
-        found.append(Intray(code, opened, due, item.get("about"), item.get("assigned_to"), closed))  # type: ignore[arg-type]
+        about, assigned = item.get("about"), item.get("assigned_to")
+        found.append(Intray(code, opened, due, about, assigned, closed))  # type: ignore[arg-type]
     return found
 
 
@@ -177,10 +193,13 @@ def _letters(state: Mapping, wf: Workflow) -> list[Letter]:
     for place, item in _items(state, "letters"):
         code = _code(item, place, wf.letters, "letter")
         to = _get(item, place, "to")
-        if not isinstance(to, list) or not to or not all(isinstance(r, str) and r in known for r in to):
+        if not isinstance(to, list) or not to \
+                or not all(isinstance(r, str) and r in known for r in to):
             raise StoreProblem(f"{place}.to", f"a list of the parties the workflow knows "
-                                              f"({', '.join(sorted(known)) or 'none'}), not {to!r:.60}")
-        found.append(Letter(code, tuple(to), _moment(item, place, "issued")))  # type: ignore[arg-type]
+                                              f"({', '.join(sorted(known)) or 'none'}), "
+                                              f"not {to!r:.60}")
+        issued = _moment(item, place, "issued")
+        found.append(Letter(code, tuple(to), issued))  # type: ignore[arg-type]
     return found
 
 
@@ -200,6 +219,7 @@ def _history(state: Mapping, wf: Workflow) -> list[HistoryEntry]:
         source = item.get("source", "")
         if not isinstance(source, str):
             raise StoreProblem(f"{place}.source", f"text, not {source!r:.60}")
-        found.append(HistoryEntry(_moment(item, place, "at"), event, dict(actor), dict(data),  # type: ignore[arg-type]
+        at = _moment(item, place, "at")
+        found.append(HistoryEntry(at, event, dict(actor), dict(data),  # type: ignore[arg-type]
                                   item["from"], item["to"], source))
     return found

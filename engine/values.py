@@ -1,4 +1,5 @@
-"""Typed values: turning what a user keyed (YAML, JSON, the CLI) into checked values, and back to JSON."""
+"""Typed values: turning what a user keyed (YAML, JSON, the CLI) into checked values, and back to
+JSON."""
 from __future__ import annotations
 
 import re
@@ -36,14 +37,18 @@ _DIGITS = 100  # at most, in a whole number (Python will not even write out one 
 
 
 def _integer(spec: FieldSpec, value: Any, lists: dict[str, ChoiceList]) -> int:
-    if isinstance(value, str) and _WHOLE.fullmatch(value.strip()) and len(value.strip().lstrip("+-")) <= _DIGITS:
+    if isinstance(value,
+                  str) and _WHOLE.fullmatch(value.strip()) \
+                      and len(value.strip().lstrip("+-")) <= _DIGITS:
         value = int(value)
     if isinstance(value, int) and not isinstance(value, bool):
         if -_LIMIT < value < _LIMIT:
             return value
-        raise ValueProblem(f"{spec.label} should be a whole number of at most {_DIGITS} digits, not {_show(value)}")
+        raise ValueProblem(f"{spec.label} should be a whole number of at most {_DIGITS} digits, "
+                           f"not {_show(value)}")
     if isinstance(value, str) and _WHOLE.fullmatch(value.strip()):
-        raise ValueProblem(f"{spec.label} should be a whole number of at most {_DIGITS} digits, not {_show(value)}")
+        raise ValueProblem(f"{spec.label} should be a whole number of at most {_DIGITS} digits, "
+                           f"not {_show(value)}")
     raise ValueProblem(f"{spec.label} should be a whole number, not {_show(value)}")
 
 
@@ -67,23 +72,28 @@ def _date(spec: FieldSpec, value: Any, lists: dict[str, ChoiceList]) -> date:
 
 
 def _datetime(spec: FieldSpec, value: Any, lists: dict[str, ChoiceList]) -> datetime:
-    if isinstance(value, (str, date)):  # read as the clock reads a moment: local time; a time zone is refused
+    # read as the clock reads a moment: local time; a time zone is refused
+    if isinstance(value, (str, date)):
         try:
             return parse_moment(value)
         except ZoneGiven as exc:
             raise ValueProblem(f"{spec.label}: {exc}") from None
         except ValueError:
             pass
-    raise ValueProblem(f"{spec.label} should be a date and time such as 2026-03-01 09:00, not {_show(value)}")
+    raise ValueProblem(f"{spec.label} should be a date and time such as 2026-03-01 09:00, not "
+                       f"{_show(value)}")
 
 
 def _choice(spec: FieldSpec, value: Any, lists: dict[str, ChoiceList]) -> Any:
     choices = lists.get(spec.list) if spec.list else None
-    if choices is None:  # no list, or one the workflow does not declare (reported when it is loaded)
+    # no list, or one the workflow does not declare (reported when it is loaded)
+    if choices is None:
         return value
     if value in choices.values and (value.__class__ is str or value.__class__ is int
-                                    or any(type(c) is type(value) and c == value for c in choices.values)):
-        return value  # of the same type: True == 1 and 1.0 == 1 are not choices of a list of numbers
+                                    or any(type(c) is type(value)
+                                           and c == value for c in choices.values)):
+        # of the same type: True == 1 and 1.0 == 1 are not choices of a list of numbers
+        return value
     if isinstance(value, str):
         name = normalise_name(value)
         if name in choices.values:

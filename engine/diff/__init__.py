@@ -1,4 +1,5 @@
-"""What changed between two versions of a workflow, in the procedure's own terms, and its renderings.
+"""What changed between two versions of a workflow, in the procedure's own terms, and its
+renderings.
 
 `compare(old, new)` gives a list of `Change` records: a status, event, transition, guard, effect,
 intray, letter, field, list value, table row, query or schedule added, removed or changed, each
@@ -13,7 +14,8 @@ says what a diagram of the new version should colour; `removed_status_findings` 
 `procflow check` gives when a status that cases of the old version may be in is gone.
 
 Pure: the models are compared as they are; reading files and git revisions is `engine.spec`'s.
-change.py holds the records, words.py the wording, compare.py the comparison, render.py the renderings.
+change.py holds the records, words.py the wording, compare.py the comparison, render.py the
+renderings.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from .compare import (
 from .render import diff_json, diff_markdown, diff_text, reworded, summary
 from .words import due_words
 
-__all__ = ["KINDS", "SECTIONS", "Change", "compare", "diagram_marks", "diff_json", "diff_markdown", "diff_text",
+__all__ = ["KINDS", "SECTIONS", "Change", "compare", "diagram_marks", "diff_json", "diff_markdown",
+           "diff_text",
            "due_words", "match", "reachable", "reachable_in_document", "removed_status_findings",
            "removed_statuses", "reworded", "summary"]

@@ -35,10 +35,13 @@ class Change:
     """One difference between two versions of a workflow, in words."""
 
     kind: str  # added | removed | changed
-    what: str  # status, event, data field, who may fire, unavailable, transition, guard, effect, intray, ...
-    name: str  # the thing as the procedure names it: "Poss Refusal", "'The NTD Return Date must be ...'"
+    # status, event, data field, who may fire, unavailable, transition, guard, effect, intray, ...
+    what: str
+    # the thing as the procedure names it: "Poss Refusal", "'The NTD Return Date must be ...'"
+    name: str
     where: str = ""  # the rule it belongs to: "Finalise the application: Open → Var-Increase"
-    aspect: str = ""  # what of it changed (for a change): "due", "recipients", "sentence", "check", ...
+    # what of it changed (for a change): "due", "recipients", "sentence", "check", ...
+    aspect: str = ""
     before: str = ""  # the old value in words (for a change; what it was, for a removal)
     after: str = ""  # the new value in words (for a change; what it is, for an addition)
     source: str = ""  # the procedure's reference for the rule (the old one for a removal)
@@ -58,13 +61,16 @@ class Change:
         """The change as one sentence: 'intray COAINPRO (...): due 35 days → 42 days'."""
         where = f" in {self.where}" if self.where else ""
         if self.kind == "changed":
-            return f"{self.what} {self.name}{where}: {self.aspect} {self.before or 'none'} → {self.after or 'none'}"
+            return f"{self.what} {self.name}{where}: {self.aspect} " \
+                   f"{self.before or 'none'} → {self.after or 'none'}"
         said = self.after if self.kind == "added" else self.before
         return f"{self.what} {self.name} {self.kind}{where}" + (f": {said}" if said else "")
 
     def to_json(self) -> dict:
-        return {"kind": self.kind, "what": self.what, "name": self.name, "where": self.where, "aspect": self.aspect,
-                "before": self.before, "after": self.after, "source": self.source, "text": self.text(),
+        return {"kind": self.kind, "what": self.what, "name": self.name, "where": self.where,
+                "aspect": self.aspect,
+                "before": self.before, "after": self.after, "source": self.source,
+                "text": self.text(),
                 "at": _place(self.pos), "was_at": _place(self.old_pos)}
 
 

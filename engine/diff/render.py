@@ -1,5 +1,5 @@
-"""A list of changes rendered: plain text (as git's --word-diff marks words), a Markdown review comment,
-and JSON with stable keys."""
+"""A list of changes rendered: plain text (as git's --word-diff marks words), a Markdown review
+comment, and JSON with stable keys."""
 from __future__ import annotations
 
 import difflib
@@ -11,12 +11,13 @@ from ..model import (
 )
 from .change import KINDS, SECTIONS, SIGN, SIMILAR, Change
 
-# -- renderings -------------------------------------------------------------------------------------
+# -- renderings ------------------------------------------------------------------------------------
 
 def reworded(before: str, after: str, mark: Callable[[str, str], str],
              plain: Callable[[str], str] = str) -> str | None:
-    """A long text changed in a few words, said once with its changed words marked (`mark(old, new)` says
-    one replaced run: either may be ''); None when it is short, or changed too much to read so."""
+    """A long text changed in a few words, said once with its changed words marked (`mark(old, new)`
+    says one replaced run: either may be ''); None when it is short, or changed too much to read
+    so."""
     if min(len(before), len(after)) < 40:
         return None
     a, b = before.split(" "), after.split(" ")
@@ -37,11 +38,13 @@ def _text_mark(old: str, new: str) -> str:
 
 
 def _md_mark(old: str, new: str) -> str:
-    return (f"~~{_md(old)}~~" if old else "") + (" " if old and new else "") + (f"**{_md(new)}**" if new else "")
+    return (f"~~{_md(old)}~~" if old else "") + (" " if old and new else "") \
+        + (f"**{_md(new)}**" if new else "")
 
 
 def _change_text(c: Change) -> str:
-    """A change as `Change.text()` says it, a reworded text with its changed words marked as git's --word-diff."""
+    """A change as `Change.text()` says it, a reworded text with its changed words marked as git's
+    --word-diff."""
     if c.kind == "changed":
         words = reworded(c.before, c.after, _text_mark)
         if words is not None:
@@ -82,7 +85,8 @@ def _by_section(changes: Sequence[Change]) -> list[tuple[str, list[Change]]]:
 
 def diff_text(old: Workflow, new: Workflow, changes: Sequence[Change]) -> str:
     """For a terminal: a headline, then per section one line per change, `file:line:col: ` first."""
-    out = [f"{new.title} ({new.name}): version {_version(old)} → {_version(new)}: {_headline(changes)}"]
+    out = [f"{new.title} ({new.name}): version {_version(old)} → {_version(new)}: "
+           f"{_headline(changes)}"]
     for title, mine in _by_section(changes):
         out.append(f"\n{title}:")
         for c in mine:
@@ -105,7 +109,8 @@ def _md_where(pos: Pos) -> str:
 
 
 def diff_markdown(old: Workflow, new: Workflow, changes: Sequence[Change]) -> str:
-    """A review comment: a summary line, then a table per section (change, what, details, source, where)."""
+    """A review comment: a summary line, then a table per section (change, what, details, source,
+    where)."""
     s = summary(changes)
     out = [f"### Procedure change: {_md(new.title)} (`{new.name}`)", ""]
     if not s["total"]:
@@ -115,7 +120,8 @@ def diff_markdown(old: Workflow, new: Workflow, changes: Sequence[Change]) -> st
     out.append(f"Version `{_version(old)}` → `{_version(new)}`: **{s['total']} change"
                f"{'' if s['total'] == 1 else 's'}** ({counts}).")
     for title, mine in _by_section(changes):
-        out += ["", f"#### {title}", "", "| change | what | details | source | where |", "|---|---|---|---|---|"]
+        out += ["", f"#### {title}", "", "| change | what | details | source | where |",
+                "|---|---|---|---|---|"]
         for c in mine:
             what = f"{c.what} **{_md(c.name)}**" + (f"<br>in {_md(c.where)}" if c.where else "")
             words = reworded(c.before, c.after, _md_mark, _md) if c.kind == "changed" else None
@@ -130,8 +136,9 @@ def diff_markdown(old: Workflow, new: Workflow, changes: Sequence[Change]) -> st
 
 
 def diff_json(old: Workflow, new: Workflow, changes: Sequence[Change]) -> dict:
-    """Stable keys: workflow, old and new ({file, version, title}), summary ({total, added, removed, changed})
-    and changes (each: kind, what, name, where, aspect, before, after, source, text, at, was_at)."""
+    """Stable keys: workflow, old and new ({file, version, title}), summary ({total, added, removed,
+    changed}) and changes (each: kind, what, name, where, aspect, before, after, source, text, at,
+    was_at)."""
     def side(wf: Workflow) -> dict:
         return {"workflow": wf.name, "title": wf.title, "file": wf.file, "version": wf.version}
 

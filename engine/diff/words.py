@@ -1,4 +1,5 @@
-"""The words a diff says things in: a field's type, an event's name, an effect as the procedure says it."""
+"""The words a diff says things in: a field's type, an event's name, an effect as the procedure says
+it."""
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -28,7 +29,8 @@ def quoted(text: str) -> str:
 
 
 def sentence(text: str) -> str:
-    """A sentence to be followed by more on the same line: without its closing full stop ('made., group')."""
+    """A sentence to be followed by more on the same line: without its closing full stop ('made.,
+    group')."""
     return text.rstrip().removesuffix(".")
 
 
@@ -62,7 +64,8 @@ def field_type(spec: FieldSpec) -> str:
     if spec.type == "list" and spec.of is not None:
         return f"list of {field_type(spec.of)}"
     if spec.type == "list" and spec.record is not None:
-        return "list of records (" + ", ".join(f"{r.name}: {field_type(r)}" for r in spec.record) + ")"
+        return "list of records (" + ", ".join(f"{r.name}: {field_type(r)}" for r in spec.record) \
+            + ")"
     return spec.type
 
 
@@ -76,7 +79,8 @@ def event_name(ev: Event) -> str:
 
 def transition_name(ev: Event, tr: Transition) -> str:
     sources = ", ".join(tr.sources)
-    move = f"{sources} → {tr.target}" if tr.target is not None else f"in {sources}, keeping the status"
+    move = f"{sources} → {tr.target}" if tr.target is not None \
+        else f"in {sources}, keeping the status"
     when = f" when {when_text(tr.when)}" if tr.when is not None else ""
     return f"{ev.title}: {move}{when}"
 

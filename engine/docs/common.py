@@ -1,5 +1,5 @@
-"""What the document builder's parts share: slots (the places of the text a rule cites), what one event
-contributes to one (At), and small wording helpers."""
+"""What the document builder's parts share: slots (the places of the text a rule cites), what one
+event contributes to one (At), and small wording helpers."""
 from __future__ import annotations
 
 import re
@@ -26,7 +26,8 @@ def article(noun: str) -> str:
 
 
 def split_labels(labels: str) -> list[str]:
-    """'CMA introduction, CMA page alert (Separating Safely)' -> its two parts (commas in brackets stay)."""
+    """'CMA introduction, CMA page alert (Separating Safely)' -> its two parts (commas in brackets
+    stay)."""
     parts, depth, start = [], 0, 0
     for i, ch in enumerate(labels):
         depth += {"(": 1, ")": -1}.get(ch, 0)
@@ -52,7 +53,8 @@ class At:
     event: bool = False
     who: bool = False
     guards: list[Guard] = field(default_factory=list)
-    heads: set[int] = field(default_factory=set)  # transitions shown (their own source cites the slot)
+    # transitions shown (their own source cites the slot)
+    heads: set[int] = field(default_factory=set)
     effects: dict[int, list[Effect]] = field(default_factory=dict)
     tguards: dict[int, list[Guard]] = field(default_factory=dict)
     unavailable: list[int] = field(default_factory=list)

@@ -1,5 +1,5 @@
-"""What saving does, in words: intrays opened, closed and routed, letters, fields, other records (a part of
-the document builder, see build)."""
+"""What saving does, in words: intrays opened, closed and routed, letters, fields, other records (a
+part of the document builder, see build)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -15,7 +15,8 @@ from .words import Words, join
 
 
 class EffectLines:
-    """Effects said as lines of an Action, for the document builder (whose words and catalogues these use)."""
+    """Effects said as lines of an Action, for the document builder (whose words and catalogues
+    these use)."""
 
     def effect_lines(self, effects: list[Effect], words: Words, ev: Event) -> list[Line]:
         lines: list[Line] = []
@@ -50,7 +51,8 @@ class EffectLines:
                 text = e.value.text if e.value is not None else None
                 source = str(text).strip()
                 source = source[5:] if source.startswith("data.") else source
-                boolean = self.wf.fields[e.target].type == "boolean" if e.target in self.wf.fields else False
+                boolean = self.wf.fields[e.target].type == "boolean" if e.target in self.wf.fields \
+                    else False
                 if source in data and data[source].label == target:
                     keyed.append(target)
                 elif source in data:
@@ -60,7 +62,8 @@ class EffectLines:
                 elif boolean and source in ("true", "True", "false", "False"):
                     (ticked if source in ("true", "True") else unticked).append(target)
                 elif boolean:
-                    filled.append(f"ticks {target} when {words.condition(text)} (else leaves it unticked)")
+                    filled.append(f"ticks {target} when {words.condition(text)} (else leaves "
+                                  "it unticked)")
                 else:
                     filled.append(f"sets {target} to {self.the(words, text)}")
             out = []
@@ -79,7 +82,8 @@ class EffectLines:
                 out.append(f"Clears the {join(cleared)}.")
             return out
         if ef.kind == "close":
-            trays = [f"{self.wf.intrays[e.target].name} ({e.target})" if e.target in self.wf.intrays else e.target
+            trays = [f"{self.wf.intrays[e.target].name} ({e.target})" if e.target in self.wf.intrays
+                     else e.target
                      for e in group]
             about = f" for {self.the(words, ef.about.text)}" if ef.about is not None else ""
             noun = "intray" if len(trays) == 1 else "intrays"
@@ -93,7 +97,8 @@ class EffectLines:
             for name, expr in ef.record:
                 text = expr.text.strip() if isinstance(expr.text, str) else expr.text
                 label = subs.get(name, name.replace("_", " "))
-                parts.append(label if text in data and data[text].label == label else f"{label}: {words.say(expr.text)}")
+                parts.append(label if text in data and data[text].label == label
+                             else f"{label}: {words.say(expr.text)}")
             return [f"Adds an entry to {self.words.name(ef.target)} ({'; '.join(parts)})."]
         if ef.kind == "open":
             it = self.wf.intrays.get(ef.target)
@@ -103,8 +108,10 @@ class EffectLines:
             else:
                 due = f"due in {it.due_text}" if it and it.due_text else ""
             about = f" for {self.the(words, ef.about.text)}" if ef.about is not None else ""
-            routed = f", routed to {self.the(words, ef.assign.text)}" if ef.assign is not None else ""
-            return [f"Opens {article(name)} {name} intray{about}, {due}{routed}.".replace(" intray, .", " intray.")]
+            routed = f", routed to {self.the(words, ef.assign.text)}" if ef.assign is not None \
+                else ""
+            return [f"Opens {article(name)} {name} intray{about}, {due}{routed}.".replace(
+                " intray, .", " intray.")]
         if ef.kind == "assign":
             it = self.wf.intrays.get(ef.target)
             name = f"{it.name} ({ef.target})" if it else ef.target
@@ -122,7 +129,8 @@ class EffectLines:
             for n, e in ef.sets:
                 label = fields[n].label if n in fields else n.replace("_", " ")
                 text = str(e.text).strip()
-                if n in fields and fields[n].type == "boolean" and text in ("true", "True", "false", "False"):
+                if n in fields and fields[n].type == "boolean" \
+                        and text in ("true", "True", "false", "False"):
                     said.append(f"{'ticks' if text in ('true', 'True') else 'unticks'} {label}")
                 else:
                     said.append(f"sets {label} to {self.the(words, e.text)}")
@@ -133,7 +141,8 @@ class EffectLines:
             event = other.events.get(ef.event) if other else None
             doing = f"“{event.title}”" if event else ef.event
             titles = {d.name: d.label for d in event.data} if event else {}
-            given = "; ".join(f"{titles.get(n, n.replace('_', ' '))}: {self.the(words, e.text)}" for n, e in ef.record)
+            given = "; ".join(f"{titles.get(n, n.replace('_', ' '))}: {self.the(words, e.text)}"
+                              for n, e in ef.record)
             given = f" ({given})" if given else ""
             if ef.kind == "start":
                 what = f"{other.title} ({ef.target})" if other else f"a {ef.target} record"
@@ -152,8 +161,10 @@ class EffectLines:
         return join([f"the {r}" for r in to]) or "no one"
 
     def effect_label(self, ef: Effect) -> str:
-        verb = {"set": "sets", "number": "numbers", "append": "adds to", "open": "opens", "close": "closes",
-                "assign": "routes", "letter": "issues letter", "update": "updates records of", "start": "starts",
+        verb = {"set": "sets", "number": "numbers", "append": "adds to", "open": "opens",
+                "close": "closes",
+                "assign": "routes", "letter": "issues letter", "update": "updates records of",
+                "start": "starts",
                 "signal": "signals"}.get(ef.kind, ef.kind)
         target = self.words.name(ef.target) if ef.kind in ("set", "number", "append") else ef.target
         return f"{verb} {target}"
@@ -161,15 +172,18 @@ class EffectLines:
     def catalogue_use(self, ef: Effect, slots: list[Slot], words: Words) -> None:
         mine = [s for s in slots if self.own(s)] or slots
         if ef.kind == "open":
-            self.opened.setdefault(ef.target, []).extend(s for s in mine if s not in self.opened[ef.target])
+            self.opened.setdefault(ef.target, []).extend(s for s in mine
+                                                         if s not in self.opened[ef.target])
             if ef.due is not None:
                 said = self.the(words, ef.due.text)
                 if said not in self.dues.setdefault(ef.target, []):
                     self.dues[ef.target].append(said)
         elif ef.kind == "close":
-            self.closed.setdefault(ef.target, []).extend(s for s in mine if s not in self.closed[ef.target])
+            self.closed.setdefault(ef.target, []).extend(s for s in mine
+                                                         if s not in self.closed[ef.target])
         elif ef.kind == "letter":
-            self.issued.setdefault(ef.target, []).extend(s for s in mine if s not in self.issued[ef.target])
+            self.issued.setdefault(ef.target, []).extend(s for s in mine
+                                                         if s not in self.issued[ef.target])
             text = self.recipients_text(ef.to)
             if text not in self.recipients.setdefault(ef.target, []):
                 self.recipients[ef.target].append(text)

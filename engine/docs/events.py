@@ -1,5 +1,5 @@
-"""The blocks an event contributes to the steps it cites: its title, who may do it, the data it asks for,
-the outcomes and what refuses it (a part of the document builder, see build)."""
+"""The blocks an event contributes to the steps it cites: its title, who may do it, the data it asks
+for, the outcomes and what refuses it (a part of the document builder, see build)."""
 from __future__ import annotations
 
 from ..model import Event, Expr, FieldSpec, Transition
@@ -13,7 +13,8 @@ from .words import Words, choices, join
 
 
 class EventBlocks:
-    """Events placed at their steps, for the document builder (whose slots, words and effects these use)."""
+    """Events placed at their steps, for the document builder (whose slots, words and effects these
+    use)."""
 
     def event(self, ev: Event) -> None:
         words = self.event_words(ev)
@@ -41,12 +42,14 @@ class EventBlocks:
         for i, tr in enumerate(ev.transitions):
             t_slots = self.slots(tr.source)
             self.rule(t_slots, ev.title, f"{self.statuses(tr.sources)} → "
-                      f"{f'“{tr.target}”' if tr.target else 'the same status'}", tr.pos, tr.assumption)
+                      f"{f'“{tr.target}”' if tr.target else 'the same status'}", tr.pos,
+                      tr.assumption)
             for slot in t_slots:
                 get(slot).heads.add(i)
             for g in tr.guards:
                 g_slots = self.slots(g.source) or t_slots
-                self.rule(g_slots, ev.title, f"refusal “{shortened(g.says, 60)}”", g.pos, g.assumption)
+                self.rule(g_slots, ev.title, f"refusal “{shortened(g.says, 60)}”", g.pos,
+                          g.assumption)
                 for slot in g_slots:
                     get(slot).tguards.setdefault(i, []).append(g)
             for ef in tr.effects:
@@ -57,7 +60,8 @@ class EventBlocks:
                 self.catalogue_use(ef, e_slots, words)
         for i, (source, text, pos) in enumerate(ev.unavailable_notes):
             u_slots = self.slots(source)
-            self.rule(u_slots, ev.title, f"not available “{shortened(ev.unavailable[i][1], 60)}”", pos, text)
+            self.rule(u_slots, ev.title, f"not available “{shortened(ev.unavailable[i][1], 60)}”",
+                      pos, text)
             for slot in u_slots:
                 get(slot).unavailable.append(i)
         for spec in ev.data:
@@ -70,7 +74,8 @@ class EventBlocks:
             self.blocks.setdefault(slot, []).append(self.block(ev, here, words, slot in ev_slots))
 
     def place_fields(self, ev: Event, at: dict[Slot, At], ev_slots: list[Slot]) -> None:
-        """Each data field goes where it is named: its own source, its dropdown's source, the rules that read it."""
+        """Each data field goes where it is named: its own source, its dropdown's source, the rules
+        that read it."""
         names = {d.name for d in ev.data}
         shown: set[str] = set()
         for slot, here in at.items():
@@ -85,7 +90,8 @@ class EventBlocks:
                 if i in here.heads:
                     exprs.append(tr.when)
                 exprs += [g.check for g in here.tguards.get(i, [])]
-                for ef in here.effects.get(i, []):  # what decides the effect, and what it records as keyed
+                # what decides the effect, and what it records as keyed
+                for ef in here.effects.get(i, []):
                     exprs += [ef.due, ef.about, ef.assign, ef.when]
                     if len(self.slots(ef.source or tr.source)) == 1:
                         exprs += [e for e in (ef.value, *(v for _, v in ef.record)) if e is not None
@@ -97,7 +103,8 @@ class EventBlocks:
             shown |= read
         rest = {d.name for d in ev.data} - shown
         if rest:
-            first = next((s for s in ev_slots if s[0] == "place" and self.own(s)), ev_slots[0] if ev_slots else None)
+            first = next((s for s in ev_slots if s[0] == "place" and self.own(s)),
+                         ev_slots[0] if ev_slots else None)
             if first is not None:
                 at.setdefault(first, At(event=True)).fields |= rest
 
@@ -109,11 +116,13 @@ class EventBlocks:
         lines += self.field_lines([d for d in ev.data if d.name in here.fields], words)
         for g in here.guards:
             lines.append(Line("refuse", g.says, notes=self.note(g.assumption)))
-        bodies: list[tuple[list[Line], tuple[Line, ...]]] = []  # (heads, body): equal bodies share one list
+        # (heads, body): equal bodies share one list
+        bodies: list[tuple[list[Line], tuple[Line, ...]]] = []
         for i in here.transitions():
             tr = ev.transitions[i]
-            body = tuple(Line("refuse", g.says, 1, self.note(g.assumption)) for g in here.tguards.get(i, [])) + tuple(
-                self.effect_lines(here.effects.get(i, []), words, ev))
+            refusals = tuple(Line("refuse", g.says, 1, self.note(g.assumption))
+                             for g in here.tguards.get(i, []))
+            body = refusals + tuple(self.effect_lines(here.effects.get(i, []), words, ev))
             head = Line("when", self.head(tr, words), notes=self.note(tr.assumption))
             for heads, other in bodies:
                 if other == body and body:
@@ -152,7 +161,8 @@ class EventBlocks:
                 verb = "key"
             verbs[verb].append(self.field_text(spec, words))
             notes[verb] += [n for n in self.note(spec.assumption) if n not in notes[verb]]
-        return [Line(verb, "; ".join(texts), notes=tuple(notes[verb])) for verb, texts in verbs.items() if texts]
+        return [Line(verb, "; ".join(texts), notes=tuple(notes[verb]))
+                for verb, texts in verbs.items() if texts]
 
     def field_text(self, spec: FieldSpec, words: Words) -> str:
         details = ["required"] if spec.required else []

@@ -1,9 +1,11 @@
-"""A procedure document as one self-contained HTML page: inline CSS, the diagram's SVG inline, no scripts.
+"""A procedure document as one self-contained HTML page: inline CSS, the diagram's SVG inline, no
+scripts.
 
-The HTML is in Jinja2 templates (engine/docs/templates/docs/), autoescaped: every text is escaped; the
-only links are to anchors of the site's own pages and to the diagram's SVG file beside the page. A
-Content-Security-Policy forbids fetching anything else, so a page that tried would say so in the
-browser's console. The workbench (engine/web) serves these pages and uses the same templates' pieces.
+The HTML is in Jinja2 templates (engine/docs/templates/docs/), autoescaped: every text is escaped;
+the only links are to anchors of the site's own pages and to the diagram's SVG file beside the page.
+A Content-Security-Policy forbids fetching anything else, so a page that tried would say so in the
+browser's console. The workbench (engine/web) serves these pages and uses the same templates'
+pieces.
 """
 from __future__ import annotations
 
@@ -92,7 +94,8 @@ ul.index p { margin: 0.2rem 0; }
 @media print { header.site, aside.toc { display: none; } .layout { display: block; } }
 """
 
-_LEAD = {"select": "Select:", "key": "Key:", "add": "Add:", "refuse": "Refused:", "unavailable": "Not available:"}
+_LEAD = {"select": "Select:", "key": "Key:", "add": "Add:", "refuse": "Refused:",
+         "unavailable": "Not available:"}
 
 
 @cache
@@ -100,7 +103,8 @@ def templates() -> Any:
     """The Jinja2 environment of the documents' templates (loaded once)."""
     from jinja2 import Environment, PackageLoader, select_autoescape
 
-    env = Environment(loader=PackageLoader("engine.docs", "templates"), autoescape=select_autoescape(default=True),
+    env = Environment(loader=PackageLoader("engine.docs", "templates"),
+                      autoescape=select_autoescape(default=True),
                       extensions=["jinja2.ext.do"])
     env.globals.update(lead=_LEAD, nest=nest, sentence=sentence, lines_text=lines_text, esc=esc)
     return env
@@ -122,30 +126,39 @@ def nest(lines: Sequence[Line]) -> list[tuple[Line, list[Line]]]:
 
 
 def inline_svg(svg: str, title: str) -> str:
-    """Graphviz's SVG, ready to sit inside HTML: no XML prolog, doctype, comments or namespace URLs."""
+    """Graphviz's SVG, ready to sit inside HTML: no XML prolog, doctype, comments or namespace
+    URLs."""
     svg = re.sub(r"<\?xml.*?\?>", "", svg, flags=re.S)
     svg = re.sub(r"<!DOCTYPE.*?>", "", svg, flags=re.S)
     svg = re.sub(r"<!--.*?-->", "", svg, flags=re.S)
     svg = re.sub(r'\s+xmlns(?::\w+)?="[^"]*"', "", svg)
-    return svg.strip().replace("<svg", f'<svg role="img" aria-label="{escape(title, quote=True)}"', 1)
+    return svg.strip().replace("<svg", f'<svg role="img" aria-label="{escape(title, quote=True)}"',
+                               1)
 
 
-def _page(template: str, title: str, nav: Sequence[tuple[str, str]], current: str, **context: Any) -> str:
-    return templates().get_template(template).render(title=title, nav=list(nav), current=current, csp=CSP,
+def _page(template: str, title: str, nav: Sequence[tuple[str, str]], current: str,
+          **context: Any) -> str:
+    return templates().get_template(template).render(title=title, nav=list(nav), current=current,
+                                                     csp=CSP,
                                                       style=STYLE, **context) + "\n"
 
 
-def render(doc: Document, svg: str = "", nav: Sequence[tuple[str, str]] = (), diagram_file: str = "",
+def render(doc: Document, svg: str = "", nav: Sequence[tuple[str, str]] = (),
+           diagram_file: str = "",
            fallback: str = "") -> str:
-    """The page of one workflow. `svg`: its diagram; `diagram_file`: the SVG beside the page; `fallback`:
-    what to say instead of a diagram (e.g. Graphviz is not installed)."""
+    """The page of one workflow. `svg`: its diagram; `diagram_file`: the SVG beside the page;
+    `fallback`: what to say instead of a diagram (e.g. Graphviz is not installed)."""
     toc = Markup(templates().get_template("docs/toc.html").render(doc=doc))
-    return _page("docs/workflow.html", f"{doc.title} — procedure", nav, doc.workflow, toc=toc, doc=doc,
-                 svg=Markup(inline_svg(svg, f"Diagram of {doc.title}")) if svg else "", diagram_file=diagram_file,
+    return _page("docs/workflow.html", f"{doc.title} — procedure", nav, doc.workflow, toc=toc,
+                 doc=doc,
+                 svg=Markup(inline_svg(svg, f"Diagram of {doc.title}")) if svg else "",
+                 diagram_file=diagram_file,
                  fallback=fallback, tables=numbers_text([t.number for t in doc.tables]))
 
 
 def index(entries: Sequence[tuple[str, str, str, str, Sequence[tuple[str, str]]]],
           nav: Sequence[tuple[str, str]]) -> str:
-    """The site's first page: (page, title, procedure, summary, its tables as (label, anchor)) of each workflow."""
-    return _page("docs/index.html", "Child Support procedures", nav, "index", toc="", entries=entries)
+    """The site's first page: (page, title, procedure, summary, its tables as (label, anchor)) of
+    each workflow."""
+    return _page("docs/index.html", "Child Support procedures", nav, "index", toc="",
+                 entries=entries)

@@ -1,4 +1,5 @@
-"""The generated procedure document as data: what a page says, before any format (Markdown, HTML) says it.
+"""The generated procedure document as data: what a page says, before any format (Markdown, HTML)
+says it.
 
 A `Document` holds, for one workflow: its purpose; each procedure table as numbered Step | Action
 rows in the order of the text; the parts of the text that are not tables; the intray and letter
@@ -13,7 +14,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class Ref:
-    """A link to a place of a generated page: `anchor` on this page, or on the page of workflow `page`."""
+    """A link to a place of a generated page: `anchor` on this page, or on the page of workflow
+    `page`."""
 
     label: str
     anchor: str = ""
@@ -24,11 +26,12 @@ class Ref:
 class Line:
     """One sentence of an Action cell.
 
-    kind: do (what staff do: an event's title) | who | select | key | add | when (a transition: which
-    outcome, which status) | save (what happens on saving) | refuse (a rule that refuses, and what it
-    says) | unavailable (when the event cannot be done, and what it says) | blocked (the same, naming the
-    event) | search | schedule | rule (a row of data the procedure gives).
-    `depth` 1 lines belong to the `when` line before them. `notes` link to the assumptions behind it.
+    kind: do (what staff do: an event's title) | who | select | key | add | when (a transition:
+    which outcome, which status) | save (what happens on saving) | refuse (a rule that refuses, and
+    what it says) | unavailable (when the event cannot be done, and what it says) | blocked (the
+    same, naming the event) | search | schedule | rule (a row of data the procedure gives).
+    `depth` 1 lines belong to the `when` line before them. `notes` link to the assumptions behind
+    it.
     """
 
     kind: str
@@ -48,16 +51,19 @@ class Block:
 
     @property
     def rank(self) -> int:
-        """Where it goes in a step: what staff do first, what is not available then, the statuses last."""
+        """Where it goes in a step: what staff do first, what is not available then, the statuses
+        last."""
         if self.kind == "status":
             return 2
-        return 1 if self.kind == "unavailable" or self.lines and all(line.kind == "unavailable" for line in self.lines) \
+        return 1 if self.kind == "unavailable" or self.lines and all(line.kind == "unavailable"
+                                                                     for line in self.lines) \
             else 0
 
 
 @dataclass(frozen=True, slots=True)
 class Row:
-    """A numbered step of a table (number None: the table as a whole), with its heading and Action."""
+    """A numbered step of a table (number None: the table as a whole), with its heading and
+    Action."""
 
     number: int | None
     heading: str
@@ -112,7 +118,8 @@ class LetterEntry:
 class Assumption:
     """One reading of the text, as written, with the places of the rules that rest on it."""
 
-    label: str  # its R-number(s) as written ("R15/R49"), or "A3" for a reading the list does not number
+    # its R-number(s) as written ("R15/R49"), or "A3" for a reading the list does not number
+    label: str
     text: str
     anchor: str
     places: tuple[Ref, ...]  # the steps (or rules) it applies to
@@ -136,7 +143,8 @@ class RuleRef:
 
 @dataclass(frozen=True, slots=True)
 class CrossRef:
-    """A cited place of the procedure and the rules that cite it, grouped by event ('' for the others)."""
+    """A cited place of the procedure and the rules that cite it, grouped by event ('' for the
+    others)."""
 
     place: Ref
     heading: str
@@ -165,7 +173,8 @@ class Document:
     assumptions: tuple[AssumptionGroup, ...]
     crossref: tuple[CrossRef, ...]  # each step of the catalogue, in order, and the whole tables
     unimplemented: tuple[Ref, ...]  # catalogued steps no rule cites
-    elsewhere: tuple[CrossRef, ...]  # cited places outside this workflow's tables (other documents, other tables)
+    # cited places outside this workflow's tables (other documents, other tables)
+    elsewhere: tuple[CrossRef, ...]
 
     @property
     def rows(self) -> int:

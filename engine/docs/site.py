@@ -15,15 +15,17 @@ from .build import document
 FORMATS = ("html", "markdown")
 
 
-def build_site(workflows: Sequence[Workflow], fmt: str = "html") -> tuple[dict[str, bytes], list[str]]:
-    """Every file of the site, and notes for the person running it (e.g. a diagram that could not be drawn)."""
+def build_site(workflows: Sequence[Workflow],
+               fmt: str = "html") -> tuple[dict[str, bytes], list[str]]:
+    """Every file of the site, and notes for the person running it (e.g. a diagram that could not be
+    drawn)."""
     from ..render import render
 
     if fmt not in FORMATS:
         raise ValueError(f"unknown documentation format '{fmt}' (known: {', '.join(FORMATS)})")
     if any(wf.name == "index" for wf in workflows):
-        raise ValueError("a workflow called 'index' would take the place of the site's index page: give it "
-                         "another name to document it")
+        raise ValueError("a workflow called 'index' would take the place of the site's index "
+                         "page: give it another name to document it")
     files: dict[str, bytes] = {}
     notes: list[str] = []
     nav = [(wf.name, wf.title) for wf in workflows]
@@ -41,10 +43,12 @@ def build_site(workflows: Sequence[Workflow], fmt: str = "html") -> tuple[dict[s
         except (RuntimeError, OSError, ValueError) as exc:
             notes.append(f"{wf.name}: the diagram was not drawn ({exc})")
             files[f"{wf.name}.html"] = html.render(
-                doc, "", nav, fallback=f"The diagram could not be drawn here: {exc}").encode("utf-8")
+                doc, "", nav,
+                fallback=f"The diagram could not be drawn here: {exc}").encode("utf-8")
             continue
         files[f"{wf.name}.svg"] = svg.encode("utf-8")
-        files[f"{wf.name}.html"] = html.render(doc, svg, nav, diagram_file=f"{wf.name}.svg").encode("utf-8")
+        files[f"{wf.name}.html"] = html.render(doc, svg, nav,
+                                               diagram_file=f"{wf.name}.svg").encode("utf-8")
     if fmt == "markdown":
         files["index.md"] = markdown.index(entries).encode("utf-8")
     else:

@@ -1,4 +1,5 @@
-"""Expressions, values and periods said the way a procedure says them: fields by their titles, no code.
+"""Expressions, values and periods said the way a procedure says them: fields by their titles, no
+code.
 
 `Words(titles, kinds, intrays, queries)` reads an expression's text (as written in the workflow)
 and says it: `lodgement_date + 35 days` -> "Lodgement Date + 35 days", `today + 7 days` -> "7 days
@@ -19,8 +20,10 @@ from ..citations import number_runs
 _DURATION = re.compile(r"\b(\d+)\s*(days?|hours?|weeks?|minutes?|d|h|w|m)\b(?![\w'\"])")
 _UNIT = {"d": "days", "h": "hours", "w": "weeks", "m": "minutes"}
 _DATES = ("date", "datetime")
-_ORDER_WORDS = {ast.Lt: "is less than", ast.LtE: "is at most", ast.Gt: "is more than", ast.GtE: "is at least"}
-_DATE_WORDS = {ast.Lt: "is before", ast.LtE: "is on or before", ast.Gt: "is after", ast.GtE: "is on or after"}
+_ORDER_WORDS = {ast.Lt: "is less than", ast.LtE: "is at most", ast.Gt: "is more than",
+                ast.GtE: "is at least"}
+_DATE_WORDS = {ast.Lt: "is before", ast.LtE: "is on or before", ast.Gt: "is after",
+               ast.GtE: "is on or after"}
 _ACTOR = {"area": "your area", "name": "your name", "role": "your role"}
 
 
@@ -38,7 +41,8 @@ MAX_LINES_LISTED = 8
 def lines_text(lines: Sequence[int]) -> str:
     """Line numbers as a document lists them: the first MAX_LINES_LISTED, then how many more."""
     shown = ", ".join(map(str, lines[:MAX_LINES_LISTED]))
-    return shown + (f" and {len(lines) - MAX_LINES_LISTED} more" if len(lines) > MAX_LINES_LISTED else "")
+    return shown \
+        + (f" and {len(lines) - MAX_LINES_LISTED} more" if len(lines) > MAX_LINES_LISTED else "")
 
 
 def numbers_text(numbers: Sequence[int], noun: str = "Table") -> str:
@@ -54,7 +58,8 @@ def sentence(text: str) -> str:
 
 
 def lower(title: str) -> str:
-    """A title inside a sentence: 'Current applications ...' -> 'current applications ...' (not 'SCO ...')."""
+    """A title inside a sentence: 'Current applications ...' -> 'current applications ...' (not 'SCO
+    ...')."""
     return title[0].lower() + title[1:] if len(title) > 1 and title[1].islower() else title
 
 
@@ -85,7 +90,8 @@ class Words:
     kinds: Mapping[str, str] = field(default_factory=dict)  # field or data name -> its type
     intrays: Mapping[str, str] = field(default_factory=dict)  # code -> name
     queries: Mapping[str, str] = field(default_factory=dict)  # query name -> title
-    tables: Mapping[str, tuple[str, Mapping[str, str]]] = field(default_factory=dict)  # name -> (title, columns)
+    # name -> (title, columns)
+    tables: Mapping[str, tuple[str, Mapping[str, str]]] = field(default_factory=dict)
     recorded: str = "the recorded"  # how `field.x` reads: the instance's field, not the data keyed
 
     def name(self, n: str) -> str:
@@ -105,25 +111,29 @@ class Words:
     def simple(self, text: Any) -> bool:
         """Is the expression one name (said as a title, so 'the' may go before it)?"""
         tree = self.parse(text)
-        return isinstance(tree, ast.Name) and tree.id in self.titles or isinstance(tree, ast.Attribute) and \
+        return isinstance(tree, ast.Name) and tree.id in self.titles \
+            or isinstance(tree, ast.Attribute) and \
             isinstance(tree.value, ast.Name) and tree.value.id in ("field", "data")
 
     def parse(self, text: Any) -> ast.expr | None:
         if not isinstance(text, str):
             return ast.Constant(text)
         flat = " ".join(text.split())
-        rewritten = _DURATION.sub(lambda m: f"__period({m.group(1)}, '{_UNIT.get(m.group(2), m.group(2))}')", flat)
+        rewritten = _DURATION.sub(lambda m: f"__period({m.group(1)}, "
+                                            f"'{_UNIT.get(m.group(2), m.group(2))}')", flat)
         try:
             return ast.parse(rewritten, mode="eval").body
         except SyntaxError:
             return None
 
     def default(self, text: Any, own: str) -> str:
-        """A data field's default: 'the current date', '7 days from the current date', 'the value on record'."""
+        """A data field's default: 'the current date', '7 days from the current date', 'the value on
+        record'."""
         tree = self.parse(text)
         if isinstance(tree, ast.List) and not tree.elts:
             return ""
-        if isinstance(tree, ast.Attribute) and isinstance(tree.value, ast.Name) and tree.value.id == "field" \
+        if isinstance(tree, ast.Attribute) and isinstance(tree.value, ast.Name) and tree.value.id \
+                == "field" \
                 and tree.attr == own:
             return "the value on record"
         return self.say(text)
@@ -136,11 +146,13 @@ class Words:
             if node.id == "now":
                 return "datetime"
             return self.kinds.get(node.id, "")
-        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in ("field", "data"):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id \
+                in ("field", "data"):
             return self.kinds.get(node.attr, "")
         if isinstance(node, ast.BinOp):
             return self.kind(node.left) or self.kind(node.right)
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("opened_on", "date"):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id \
+                in ("opened_on", "date"):
             return "date"
         return ""
 
@@ -151,8 +163,10 @@ class Words:
         if isinstance(node, ast.Name):
             if node.id in loop:
                 return loop[node.id]
-            return {"today": "the current date", "now": "the current date and time", "true": "yes", "false": "no",
-                    "null": "blank", "None": "blank", "status": "the status", "instance": "this record",
+            return {"today": "the current date", "now": "the current date and time", "true": "yes",
+                    "false": "no",
+                    "null": "blank", "None": "blank", "status": "the status",
+                    "instance": "this record",
                     "actor": "you"}.get(node.id) or self.name(node.id)
         if isinstance(node, ast.Attribute):
             base = node.value
@@ -181,7 +195,8 @@ class Words:
         if isinstance(node, ast.BinOp):
             return self.binop(node, loop)
         if isinstance(node, ast.IfExp):
-            return f"{self.node(node.body, loop)} if {self.node(node.test, loop)}, else {self.node(node.orelse, loop)}"
+            return f"{self.node(node.body, loop)} if {self.node(node.test, loop)}, " \
+                   f"else {self.node(node.orelse, loop)}"
         if isinstance(node, ast.Call):
             return self.call(node, loop)
         return ast.unparse(node)  # pragma: no cover - the expression language has no other node
@@ -195,9 +210,11 @@ class Words:
     def negate(self, node: ast.expr, loop: Mapping[str, str]) -> str:
         if isinstance(node, ast.Name | ast.Attribute) and self.kind(node) == "boolean":
             return f"{self.node(node, loop)} is no"
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "is_open":
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id \
+                == "is_open":
             return self.call(node, loop, negated=True)
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "any" and node.args \
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id \
+                == "any" and node.args \
                 and isinstance(node.args[0], ast.GeneratorExp):
             return self.loop_call("no", node.args[0], loop)
         inner = self.node(node, loop)
@@ -208,9 +225,11 @@ class Words:
         left = node.left
         for op, right in zip(node.ops, node.comparators, strict=True):
             r = self.node(right, loop)
-            if isinstance(op, ast.Is | ast.Eq) and isinstance(right, ast.Constant) and right.value is None:
+            if isinstance(op, ast.Is | ast.Eq) and isinstance(right, ast.Constant) \
+                    and right.value is None:
                 out += " is blank"
-            elif isinstance(op, ast.IsNot | ast.NotEq) and isinstance(right, ast.Constant) and right.value is None:
+            elif isinstance(op, ast.IsNot | ast.NotEq) and isinstance(right, ast.Constant) \
+                    and right.value is None:
                 out += " is given"
             elif isinstance(op, ast.Eq | ast.Is):
                 out += f" is {r}"
@@ -221,7 +240,8 @@ class Words:
                 if isinstance(right, ast.List | ast.Tuple):
                     out += f" is {'not ' if negated else ''}{self.node(right, loop)}"
                 else:
-                    out = f"{r} {'does not include' if negated else 'includes'} {self.node(left, loop)}"
+                    includes = "does not include" if negated else "includes"
+                    out = f"{r} {includes} {self.node(left, loop)}"
             else:
                 dated = self.kind(left) in _DATES or self.kind(right) in _DATES
                 out += f" {(_DATE_WORDS if dated else _ORDER_WORDS)[type(op)]} {r}"
@@ -229,12 +249,15 @@ class Words:
         return out
 
     def binop(self, node: ast.BinOp, loop: Mapping[str, str]) -> str:
-        sign = {ast.Add: "+", ast.Sub: "-", ast.Mult: "×", ast.FloorDiv: "÷"}.get(type(node.op), "?")
+        sign = {ast.Add: "+", ast.Sub: "-", ast.Mult: "×",
+                ast.FloorDiv: "÷"}.get(type(node.op), "?")
         right = node.right
-        if isinstance(node.op, ast.Add | ast.Sub) and isinstance(right, ast.Call) and isinstance(right.func, ast.Name) \
-                and right.func.id == "__period" and isinstance(node.left, ast.Name) and node.left.id in ("today", "now"):
-            return f"{self.node(right, loop)} {'from' if isinstance(node.op, ast.Add) else 'before'} " \
-                   f"{self.node(node.left, loop)}"
+        if isinstance(node.op, ast.Add | ast.Sub) and isinstance(right, ast.Call) \
+                and isinstance(right.func, ast.Name) \
+                and right.func.id == "__period" and isinstance(node.left, ast.Name) \
+                    and node.left.id in ("today", "now"):
+            after = "from" if isinstance(node.op, ast.Add) else "before"
+            return f"{self.node(right, loop)} {after} {self.node(node.left, loop)}"
         return f"{self.node(node.left, loop)} {sign} {self.node(right, loop)}"
 
     def call(self, node: ast.Call, loop: Mapping[str, str], negated: bool = False) -> str:
@@ -251,7 +274,8 @@ class Words:
                 return f"the date the {what}{about} was opened"
             return f"{'no' if negated else 'a'} {what}{about} is open"
         if name in ("any", "all", "count") and args and isinstance(args[0], ast.GeneratorExp):
-            return self.loop_call({"any": "some", "all": "every", "count": "the number of"}[name], args[0], loop)
+            return self.loop_call({"any": "some", "all": "every", "count": "the number of"}[name],
+                                  args[0], loop)
         if name == "len" and args:
             return f"the number of {self.node(args[0], loop)}"
         if name in ("min", "max"):
@@ -261,7 +285,8 @@ class Words:
             return self.node(args[0], loop)
         if name == "matches" and len(args) == 2:
             return f"{self.node(args[0], loop)} has the form {self.node(args[1], loop)}"
-        if name == "lookup" and len(args) == 3 and isinstance(args[0], ast.Constant) and isinstance(args[2], ast.Constant):
+        if name == "lookup" and len(args) \
+                == 3 and isinstance(args[0], ast.Constant) and isinstance(args[2], ast.Constant):
             title, columns = self.tables.get(str(args[0].value), (str(args[0].value), {}))
             column = columns.get(str(args[2].value), str(args[2].value).replace("_", " "))
             return f"‘{column}’ of {self.node(args[1], loop)} in the {title} table"
@@ -275,9 +300,11 @@ class Words:
         comp = gen.generators[0]
         var = comp.target.id if isinstance(comp.target, ast.Name) else "item"
         if isinstance(comp.iter, ast.List | ast.Tuple):  # over literal values: each of A, B and C
-            values = join([self.node(e, loop) for e in comp.iter.elts], "or" if word in ("some", "no") else "and")
+            values = join([self.node(e, loop) for e in comp.iter.elts],
+                          "or" if word in ("some", "no") else "and")
             cond = self.node(gen.elt, {**loop, var: "it"})
-            lead = {"some": "for one of", "every": "for each of", "no": "for none of"}.get(word, "the number of")
+            lead = {"some": "for one of", "every": "for each of",
+                    "no": "for none of"}.get(word, "the number of")
             return f"{lead} {values}: {cond}"
         source = self.node(comp.iter, loop)
         cond = self.node(gen.elt, {**loop, var: "it"})

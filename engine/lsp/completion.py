@@ -91,7 +91,8 @@ def schema_keys(schema: dict, path: list[str | int]) -> dict[str, str]:
     keys: dict[str, str] = {}
     for node in nodes:
         for key, sub in (node.get("properties") or {}).items():
-            described = next((n.get("description") for n in _resolve(schema, sub) if n.get("description")), "")
+            described = next((n.get("description") for n in _resolve(schema, sub)
+                              if n.get("description")), "")
             keys.setdefault(key, described or "")
     return keys
 
@@ -108,7 +109,8 @@ def complete(index: Index, text: str, line: int, col: int, schema: dict,
     if m is None:  # a key is being typed
         if scenario and len(path) >= 3 and path[-1] == "data" and path[0] == "steps":
             workflow, event = _scenario_step(text, lines, row)
-            return [Completion(n.name, "data", _title(index, n)) for n in index.declared(workflow, "data", event)]
+            return [Completion(n.name, "data", _title(index, n))
+                    for n in index.declared(workflow, "data", event)]
         return [Completion(k, "key", d) for k, d in schema_keys(schema, path).items()]
     key, typed = m.group(2), m.group(3)
     workflow = _workflow_of(text, lines, row, scenario)
@@ -167,10 +169,12 @@ def _title(index: Index, name: Any) -> str:
     from .language import entry
 
     raw = entry(index, name)
-    return next((str(raw[k]) for k in ("title", "name", "description") if isinstance(raw.get(k), str)), "")
+    return next((str(raw[k]) for k in ("title", "name", "description")
+                 if isinstance(raw.get(k), str)), "")
 
 
-def _names_for(index: Index, wf: str, event: str, key: str, typed: str, path: list, lines: list[str],
+def _names_for(index: Index, wf: str, event: str, key: str, typed: str, path: list,
+               lines: list[str],
                row: int, scenario: bool) -> list[Completion]:
     def of(kind: str, scope: str = "") -> list[Completion]:
         return [Completion(n.name, kind, _title(index, n)) for n in index.declared(wf, kind, scope)]
@@ -178,7 +182,8 @@ def _names_for(index: Index, wf: str, event: str, key: str, typed: str, path: li
     parent = next((p for p in reversed(path[:-1]) if isinstance(p, str)), "")
     if key in ("from", "to") and "transitions" in path or key in ("initial", "status", "in"):
         return of("status")
-    if key in ("open", "close", "overdue") or key == "assign" and "open" not in _siblings(lines, row):
+    if key in ("open", "close", "overdue") or key == "assign" and "open" \
+            not in _siblings(lines, row):
         return of("intray")
     if key == "letter" or key == "code" and parent == "letters":
         return of("letter")
@@ -194,7 +199,8 @@ def _names_for(index: Index, wf: str, event: str, key: str, typed: str, path: li
         return [Completion(q, "query", "") for q in sorted(index.queries)]
     if scenario and parent == "data":
         return _values_of(index, wf, event, key)
-    if key in EXPRESSION_KEYS or parent in ("set", "data") or "append" in path or key in ("assign", "about"):
+    if key in EXPRESSION_KEYS or parent in ("set", "data") or "append" in path or key \
+            in ("assign", "about"):
         return _expression(index, wf, event, typed)
     return []
 
@@ -203,7 +209,8 @@ def _siblings(lines: list[str], row: int) -> set[str]:
     """The keys of the mapping the line belongs to (the lines of the same indentation nearby)."""
     indent = len(lines[row]) - len(lines[row].lstrip(" -"))
     keys = set()
-    for r in list(range(row - 1, max(row - 12, -1), -1)) + list(range(row + 1, min(row + 12, len(lines)))):
+    for r in list(range(row - 1, max(row - 12, -1), -1)) \
+            + list(range(row + 1, min(row + 12, len(lines)))):
         line = lines[r]
         lead = len(line) - len(line.lstrip(" -"))
         found = re.match(r"^\s*(?:-\s+)?([A-Za-z_]\w*):", line)
@@ -224,7 +231,8 @@ def _values_of(index: Index, wf: str, event: str, key: str) -> list[Completion]:
 
     raw = entry(index, Name("data", wf, key, event))
     listed = raw.get("list")
-    return [Completion(v.name, "value", str(listed)) for v in index.declared(wf, "value", str(listed))] \
+    return [Completion(v.name, "value", str(listed))
+            for v in index.declared(wf, "value", str(listed))] \
         if isinstance(listed, str) else []
 
 
@@ -233,9 +241,13 @@ def _expression(index: Index, wf: str, event: str, typed: str) -> list[Completio
     quotes, the choice values."""
     if typed.count("'") % 2 == 1 or typed.count('"') % 2 == 1:
         return [Completion(n.name, "value", n.scope) for n in index.declared(wf, "value")]
-    found = [Completion(n.name, "data", _title(index, n)) for n in index.declared(wf, "data", event)] if event else []
+    found = [Completion(n.name, "data", _title(index, n))
+             for n in index.declared(wf, "data", event)] if event else []
     found += [Completion(n.name, "field", _title(index, n)) for n in index.declared(wf, "field")]
     found += [Completion(name, "function", text) for name, text in FUNCTIONS.items()]
-    found += [Completion(q, "query", f"a query of {owner}") for q, owner in sorted(index.queries.items())]
-    seen: set[str] = set()
-    return [c for c in found if not (c.label in seen or seen.add(c.label))]  # type: ignore[func-returns-value]
+    found += [Completion(q, "query", f"a query of {owner}")
+              for q, owner in sorted(index.queries.items())]
+    first: dict[str, Completion] = {}
+    for c in found:
+        first.setdefault(c.label, c)
+    return list(first.values())

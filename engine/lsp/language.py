@@ -13,11 +13,14 @@ from ..spec.yamlsrc import Source
 from .names import FUNCTIONS, SECTIONS, Index, Name, Occurrence
 from .spans import Span, key_span
 
-KIND_WORDS = {"status": "status", "event": "event", "intray": "intray", "letter": "letter", "field": "field",
+KIND_WORDS = {"status": "status", "event": "event", "intray": "intray", "letter": "letter",
+              "field": "field",
               "data": "data field", "list": "list", "value": "list value", "query": "query",
-              "param": "query parameter", "schedule": "schedule", "table": "table", "workflow": "workflow",
+              "param": "query parameter", "schedule": "schedule", "table": "table",
+              "workflow": "workflow",
               "function": "function"}
-_DETAIL_KEYS = ("title", "name", "description", "type", "list", "due", "final", "at", "event", "values")
+_DETAIL_KEYS = ("title", "name", "description", "type", "list", "due", "final", "at", "event",
+                "values")
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
 _DID_YOU_MEAN = re.compile(r"did you mean '([^']+)'\?")
 
@@ -65,7 +68,8 @@ def step_texts(index: Index, source: str, document: str) -> list[tuple[str, str]
         if place.step is None:
             continue
         for file in index.workflows.values():
-            procedure = _get(index.sources[file].data, "procedure") if file in index.sources else None
+            procedure = _get(index.sources[file].data, "procedure") if file in index.sources \
+                else None
             if not isinstance(procedure, dict) or procedure.get("document") != place.doc:
                 continue
             table = next((t for t in procedure.get("tables") or [] if isinstance(t, dict)
@@ -104,7 +108,8 @@ def hover(index: Index, file: str, line: int, col: int) -> tuple[str, Span] | No
     if isinstance(source, str):
         document = _get(index.document(name.workflow or name.name), "procedure", "document")
         lines.append(f"source: {md(source)}")
-        for place, heading in step_texts(index, source, document if isinstance(document, str) else ""):
+        for place, \
+                heading in step_texts(index, source, document if isinstance(document, str) else ""):
             lines.append(f"> {md(place)}: {md(heading)}")
     for assumption in _assumptions(raw):
         lines.append(f"assumption: {md(assumption)}")
@@ -125,7 +130,8 @@ def definition(index: Index, file: str, line: int, col: int) -> Occurrence | Non
     return index.definitions.get(found.name) if found is not None else None
 
 
-def references(index: Index, file: str, line: int, col: int, declaration: bool = True) -> list[Occurrence]:
+def references(index: Index, file: str, line: int, col: int,
+               declaration: bool = True) -> list[Occurrence]:
     """Every use of the name at the cursor in the folder (and its declaration, with declaration)."""
     found = index.at(file, line, col)
     if found is None:
@@ -135,7 +141,8 @@ def references(index: Index, file: str, line: int, col: int, declaration: bool =
 
 @dataclass
 class Symbol:
-    """One entry of a document's outline: a section (statuses, events ...) or a name declared in it."""
+    """One entry of a document's outline: a section (statuses, events ...) or a name declared in
+    it."""
 
     name: str
     kind: str
@@ -146,11 +153,13 @@ class Symbol:
     children: list[Symbol] = field(default_factory=list)
 
 
-OUTLINE_SECTIONS = ("statuses", "events", "intrays", "letters", "fields", "lists", "queries", "schedules")
+OUTLINE_SECTIONS = ("statuses", "events", "intrays", "letters", "fields", "lists", "queries",
+                    "schedules")
 
 
 def outline(src: Source) -> list[Symbol]:
-    """The statuses, events, intrays, letters (and fields, lists, queries, schedules) of a workflow."""
+    """The statuses, events, intrays, letters (and fields, lists, queries, schedules) of a
+    workflow."""
     if not isinstance(src.data, dict):
         return []
     last: dict[tuple, int] = {}

@@ -20,7 +20,8 @@ from .spans import Span, key_span, value_spans
 
 SECTIONS = {  # a workflow's catalogues: section -> the kind of name it declares
     "statuses": "status", "events": "event", "intrays": "intray", "letters": "letter",
-    "fields": "field", "lists": "list", "queries": "query", "schedules": "schedule", "tables": "table",
+    "fields": "field", "lists": "list", "queries": "query", "schedules": "schedule",
+    "tables": "table",
 }
 FUNCTIONS = {  # the functions an expression may call, as docs/language.md says them
     "len": "len(list): the number of entries of a list",
@@ -37,10 +38,12 @@ FUNCTIONS = {  # the functions an expression may call, as docs/language.md says 
 }
 WORDS = frozenset({  # names an expression reads that no document declares
     "and", "or", "not", "in", "is", "None", "True", "False", "if", "else", "for", "today", "now",
-    "status", "actor", "instance", "data", "field", "minute", "minutes", "hour", "hours", "day", "days",
+    "status", "actor", "instance", "data", "field", "minute", "minutes", "hour", "hours", "day",
+    "days",
     "week", "weeks", "true", "false", "null",
 })
-_TOKEN = re.compile(r"""'(?:[^'\\]|\\.)*'?|"(?:[^"\\]|\\.)*"?|(?<![\w.])(?:(data|field)\.)?([A-Za-z_]\w*)""")
+_TOKEN = re.compile(
+    r"""'(?:[^'\\]|\\.)*'?|"(?:[^"\\]|\\.)*"?|(?<![\w.])(?:(data|field)\.)?([A-Za-z_]\w*)""")
 _LOOP = re.compile(r"\bfor\s+([A-Za-z_]\w*)\s+in\b")
 _CALL = re.compile(r"\s*([A-Za-z_]\w*)\s*\(")
 _CODE_CALLS = {"is_open": "intray", "opened_on": "intray", "lookup": "table"}
@@ -48,8 +51,8 @@ _CODE_CALLS = {"is_open": "intray", "opened_on": "intray", "lookup": "table"}
 
 @dataclass(frozen=True, slots=True)
 class Name:
-    """A declared name: what kind it is, the workflow that declares it, and its scope (the event of a
-    data field, the list of a value, the query of a parameter)."""
+    """A declared name: what kind it is, the workflow that declares it, and its scope (the event of
+    a data field, the list of a value, the query of a parameter)."""
 
     kind: str
     workflow: str
@@ -69,8 +72,10 @@ class Occurrence:
 class Index:
     """Every declaration and use of the folder's names, by file."""
 
-    sources: dict[str, Source] = field(default_factory=dict)  # file -> its last document that loaded
-    occurrences: dict[str, list[Occurrence]] = field(default_factory=dict)  # file -> sorted by place
+    # file -> its last document that loaded
+    sources: dict[str, Source] = field(default_factory=dict)
+    # file -> sorted by place
+    occurrences: dict[str, list[Occurrence]] = field(default_factory=dict)
     definitions: dict[Name, Occurrence] = field(default_factory=dict)
     workflows: dict[str, str] = field(default_factory=dict)  # workflow name -> file
     queries: dict[str, str] = field(default_factory=dict)  # query name -> the workflow declaring it
@@ -104,14 +109,16 @@ def index_folder(sources: dict[str, Source]) -> Index:
     """The index of a folder's documents (workflows and scenarios, told apart by their top key)."""
     index = Index(sources=dict(sources))
     for file, src in sources.items():
-        if isinstance(src.data, dict) and isinstance(src.data.get("workflow"), str) and "scenario" not in src.data:
+        if isinstance(src.data, dict) and isinstance(src.data.get("workflow"), str) and "scenario" \
+                not in src.data:
             index.workflows.setdefault(src.data["workflow"], file)
             for query in _dict(src.data.get("queries")):
                 index.queries.setdefault(str(query), src.data["workflow"])
     for file, src in sources.items():
         if not isinstance(src.data, dict):
             continue
-        reader = _ScenarioReader(index, src) if "scenario" in src.data else _WorkflowReader(index, src)
+        reader = _ScenarioReader(index, src) if "scenario" in src.data \
+            else _WorkflowReader(index, src)
         found = sorted(reader.read(), key=lambda o: (o.span.line, o.span.start))
         index.occurrences[file] = found
         for o in found:
@@ -151,7 +158,8 @@ class _Reader:
         for sub, name in _names(raw):
             self.value(path + ((sub,) if sub != () else ()), make(name))
 
-    def expression(self, path: tuple, workflow: str, event: str = "", params: dict | None = None) -> None:
+    def expression(self, path: tuple, workflow: str, event: str = "",
+                   params: dict | None = None) -> None:
         """The names an expression reads: data fields of its event, then fields; parameters inside a
         query's where:; queries and functions where called; intray codes and tables in quotes."""
         doc = self.index.document(workflow)
@@ -162,24 +170,29 @@ class _Reader:
             loops = set(_LOOP.findall(text))
             for m in _TOKEN.finditer(text):
                 start = span.start + m.start()
-                if m.group(2) is None:  # a quoted text: an intray code or a table, as a function's argument
+                # a quoted text: an intray code or a table, as a function's argument
+                if m.group(2) is None:
                     called = re.search(r"([A-Za-z_]\w*)\s*\(\s*$", text[:m.start()])
                     kind = _CODE_CALLS.get(called.group(1)) if called else None
                     if kind and len(m.group(0)) > 2:
                         name = Name(kind, workflow, m.group(0)[1:-1])
                         self.found.append(Occurrence(name, Span(span.file, span.line, start + 1,
-                                                                start + len(m.group(0)) - 1), False, path))
+                                                                start + len(m.group(0)) - 1), False,
+                                                     path))
                     continue
                 word, explicit = m.group(2), m.group(1)
                 if word in loops or (word in WORDS and not explicit):
                     continue
-                name = self.classify(word, explicit, text[m.end():], workflow, event, data, fields, params)
+                name = self.classify(word, explicit, text[m.end():], workflow, event, data, fields,
+                                     params)
                 if name is not None:
                     begin = start + (len(explicit) + 1 if explicit else 0)
-                    self.found.append(Occurrence(name, Span(span.file, span.line, begin, begin + len(word)),
+                    self.found.append(Occurrence(name, Span(span.file, span.line, begin,
+                                                            begin + len(word)),
                                                  False, path))
 
-    def classify(self, word: str, explicit: str | None, after: str, workflow: str, event: str, data: dict,
+    def classify(self, word: str, explicit: str | None, after: str, workflow: str, event: str,
+                 data: dict,
                  fields: dict, params: dict | None) -> Name | None:
         if explicit == "data" or (not explicit and word in data):
             return Name("data", workflow, word, event)
@@ -196,7 +209,8 @@ class _Reader:
         return Name("field", workflow, word)  # not declared: a use all the same (check says so)
 
     def call(self, path: tuple, workflow: str, event: str) -> str | None:
-        """An `update:` or `signal:` call: the query it names, then its arguments; the query's owner."""
+        """An `update:` or `signal:` call: the query it names, then its arguments; the query's
+        owner."""
         raw = value_at(self.src.data, path)
         match = _CALL.match(raw) if isinstance(raw, str) else None
         self.expression(path, workflow, event)
@@ -220,14 +234,17 @@ class _WorkflowReader(_Reader):
         for name, raw in _dict(doc.get("lists")).items():
             for i, value in enumerate(_dict(raw).get("values") or []):
                 if isinstance(value, str):
-                    self.value(("lists", name, "values", i), Name("value", wf, value, str(name)), defines=True)
+                    self.value(("lists", name, "values", i), Name("value", wf, value, str(name)),
+                               defines=True)
         for name, raw in _dict(doc.get("fields")).items():
             self.field_spec(("fields", name), _dict(raw))
         for name, raw in _dict(doc.get("intrays")).items():
             stays = _dict(_dict(raw).get("stays_open"))
-            self.values(("intrays", name, "stays_open", "in"), stays.get("in"), lambda n: Name("status", wf, n))
+            self.values(("intrays", name, "stays_open", "in"), stays.get("in"),
+                        lambda n: Name("status", wf, n))
         for name, raw in _dict(doc.get("schedules")).items():
-            self.values(("schedules", name, "event"), _dict(raw).get("event"), lambda n: Name("event", wf, n))
+            self.values(("schedules", name, "event"), _dict(raw).get("event"),
+                        lambda n: Name("event", wf, n))
         for name, raw in _dict(doc.get("queries")).items():
             self.query(str(name), _dict(raw))
         for name, raw in _dict(doc.get("events")).items():
@@ -236,7 +253,8 @@ class _WorkflowReader(_Reader):
 
     def field_spec(self, path: tuple, raw: dict, event: str = "") -> None:
         self.values(path + ("list",), raw.get("list"), lambda n: Name("list", self.wf, n))
-        self.values(path + ("locked_after",), raw.get("locked_after"), lambda n: Name("event", self.wf, n))
+        self.values(path + ("locked_after",), raw.get("locked_after"),
+                    lambda n: Name("event", self.wf, n))
         if "default" in raw and isinstance(raw["default"], str):
             self.expression(path + ("default",), self.wf, event)
 
@@ -244,7 +262,8 @@ class _WorkflowReader(_Reader):
         path = ("queries", name)
         params = _dict(raw.get("params"))
         for param in params:
-            self.key(path + ("params", param), Name("param", self.wf, str(param), name), defines=True)
+            self.key(path + ("params", param), Name("param", self.wf, str(param), name),
+                     defines=True)
         for key, value in _dict(raw.get("match")).items():
             self.key(path + ("match", key), Name("field", self.wf, str(key)))
             if isinstance(value, str) and value in params:
@@ -256,7 +275,8 @@ class _WorkflowReader(_Reader):
     def event(self, name: str, raw: dict) -> None:
         path = ("events", name)
         for field_name, spec in _dict(raw.get("data")).items():
-            self.key(path + ("data", field_name), Name("data", self.wf, str(field_name), name), defines=True)
+            self.key(path + ("data", field_name), Name("data", self.wf, str(field_name), name),
+                     defines=True)
             self.field_spec(path + ("data", field_name), _dict(spec), name)
         self.guards(path + ("guards",), raw.get("guards"), name)
         for i, transition in enumerate(raw.get("transitions") or []):
@@ -264,7 +284,8 @@ class _WorkflowReader(_Reader):
                 continue
             here = path + ("transitions", i)
             for key in ("from", "to"):
-                self.values(here + (key,), transition.get(key), lambda n: Name("status", self.wf, n))
+                self.values(here + (key,), transition.get(key),
+                            lambda n: Name("status", self.wf, n))
             if isinstance(transition.get("when"), str):
                 self.expression(here + ("when",), self.wf, name)
             self.guards(here + ("guards",), transition.get("guards"), name)
@@ -279,12 +300,14 @@ class _WorkflowReader(_Reader):
 
     def effect(self, path: tuple, raw: dict, event: str) -> None:
         wf = self.wf
-        routed = "open" in raw  # open: CODE with assign: who (an expression); else assign: CODE, to: who
+        # open: CODE with assign: who (an expression); else assign: CODE, to: who
+        routed = "open" in raw
         for key in ("open", "close") + (() if routed else ("assign",)):
             self.values(path + (key,), raw.get(key), lambda n: Name("intray", wf, n))
         self.values(path + ("letter",), raw.get("letter"), lambda n: Name("letter", wf, n))
         self.values(path + ("number",), raw.get("number"), lambda n: Name("field", wf, n))
-        for key in ("if", "due", "about") + (("assign",) if routed else ("to",) if "assign" in raw else ()):
+        for key in ("if", "due", "about") \
+                + (("assign",) if routed else ("to",) if "assign" in raw else ()):
             if isinstance(raw.get(key), str):
                 self.expression(path + (key,), wf, event)
         target = wf
@@ -359,7 +382,8 @@ class _ScenarioReader(_Reader):
         self.values(here + ("overdue",), expect.get("overdue"), lambda n: Name("intray", wf, n))
         for key in ("allowed", "not_allowed"):
             self.values(here + (key,), expect.get(key), lambda n: Name("event", wf, n))
-        for k, letter in enumerate(expect.get("letters") or []) if isinstance(expect.get("letters"), list) else ():
+        for k, letter in enumerate(expect.get("letters") or []) \
+                if isinstance(expect.get("letters"), list) else ():
             if isinstance(letter, str):
                 self.value(here + ("letters", k), Name("letter", wf, letter))
             elif isinstance(letter, dict) and isinstance(letter.get("code"), str):

@@ -30,7 +30,8 @@ _ITEM_KIND = {"status": lsp.CompletionItemKind.EnumMember, "event": lsp.Completi
               "workflow": lsp.CompletionItemKind.Module, "key": lsp.CompletionItemKind.Property}
 _SYMBOL_KIND = {"section": lsp.SymbolKind.Namespace, "status": lsp.SymbolKind.EnumMember,
                 "event": lsp.SymbolKind.Event, "intray": lsp.SymbolKind.Constant,
-                "letter": lsp.SymbolKind.Constant, "field": lsp.SymbolKind.Field, "list": lsp.SymbolKind.Enum,
+                "letter": lsp.SymbolKind.Constant, "field": lsp.SymbolKind.Field,
+                "list": lsp.SymbolKind.Enum,
                 "query": lsp.SymbolKind.Function, "schedule": lsp.SymbolKind.Event}
 
 
@@ -127,7 +128,8 @@ def _schedule(ls: ProcflowServer, file: str) -> None:
     if pending is not None:
         pending.cancel()
     loop = asyncio.get_running_loop()
-    ls._pending[file] = loop.call_later(DEBOUNCE, lambda: (ls._pending.pop(file, None), check_any(ls, file)))
+    ls._pending[file] = loop.call_later(DEBOUNCE,
+                                        lambda: (ls._pending.pop(file, None), check_any(ls, file)))
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
@@ -177,7 +179,8 @@ def on_hover(ls: ProcflowServer, params: lsp.HoverParams) -> lsp.Hover | None:
     if found is None:
         return None
     text, span = found
-    return lsp.Hover(contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value=text), range=_range(span))
+    return lsp.Hover(contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value=text),
+                     range=_range(span))
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DEFINITION)
@@ -197,7 +200,8 @@ def on_references(ls: ProcflowServer, params: lsp.ReferenceParams) -> list[lsp.L
     return [_location(o) for o in found]
 
 
-@server.feature(lsp.TEXT_DOCUMENT_COMPLETION, lsp.CompletionOptions(trigger_characters=[":", " ", "(", "'"]))
+@server.feature(lsp.TEXT_DOCUMENT_COMPLETION,
+                lsp.CompletionOptions(trigger_characters=[":", " ", "(", "'"]))
 def on_completion(ls: ProcflowServer, params: lsp.CompletionParams) -> lsp.CompletionList:
     file = _file(params.text_document.uri)
     folder = ls.ensure_folder(file)
@@ -206,7 +210,8 @@ def on_completion(ls: ProcflowServer, params: lsp.CompletionParams) -> lsp.Compl
     found = complete(ls.index(), text, params.position.line + 1, params.position.character + 1,
                      schema("scenario" if scenario else "workflow"), scenario)
     return lsp.CompletionList(is_incomplete=False, items=[
-        lsp.CompletionItem(label=c.label, kind=_ITEM_KIND.get(c.kind), detail=c.detail or None) for c in found])
+        lsp.CompletionItem(label=c.label, kind=_ITEM_KIND.get(c.kind), detail=c.detail or None)
+        for c in found])
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
@@ -219,7 +224,8 @@ def on_symbols(ls: ProcflowServer, params: lsp.DocumentSymbolParams) -> list[lsp
     def symbol(s: Any) -> lsp.DocumentSymbol:
         end = len(src.line_text(s.end_line))
         return lsp.DocumentSymbol(
-            name=s.name, detail=s.detail or None, kind=_SYMBOL_KIND.get(s.kind, lsp.SymbolKind.Object),
+            name=s.name, detail=s.detail or None,
+            kind=_SYMBOL_KIND.get(s.kind, lsp.SymbolKind.Object),
             range=lsp.Range(start=lsp.Position(line=s.line - 1, character=0),
                             end=lsp.Position(line=s.end_line - 1, character=end)),
             selection_range=_range(s.selection), children=[symbol(c) for c in s.children])
@@ -235,7 +241,8 @@ def on_code_action(ls: ProcflowServer, params: lsp.CodeActionParams) -> list[lsp
         fix = fix_for(diagnostic.message) if diagnostic.source == "procflow" else None
         if fix is None:
             continue
-        edit = lsp.WorkspaceEdit(changes={params.text_document.uri: [lsp.TextEdit(range=diagnostic.range, new_text=fix)]})
+        edit = lsp.WorkspaceEdit(changes={
+            params.text_document.uri: [lsp.TextEdit(range=diagnostic.range, new_text=fix)]})
         actions.append(lsp.CodeAction(title=f"Change to '{fix}'", kind=lsp.CodeActionKind.QuickFix,
                                       diagnostics=[diagnostic], edit=edit, is_preferred=True))
     return actions

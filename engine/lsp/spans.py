@@ -29,7 +29,8 @@ class Span:
 
 
 def _quoted_end(text: str, start: int) -> int:
-    """The index just past the closing quote of the quoted scalar opening at `start` (or the end)."""
+    """The index just past the closing quote of the quoted scalar opening at `start` (or the
+    end)."""
     quote = text[start]
     i = start + 1
     while i < len(text):
@@ -67,7 +68,8 @@ def key_span(src: Source, path: tuple) -> Span | None:
     start = col - 1
     if start >= len(text):
         return None
-    end = _quoted_end(text, start) if text[start] in "\"'" else _plain_end(text, start, _in_flow(src, path), True)
+    end = _quoted_end(text, start) if text[start] in "\"'" \
+        else _plain_end(text, start, _in_flow(src, path), True)
     return Span(src.file, line, col, end + 1)
 
 

@@ -1,4 +1,5 @@
-"""Graphviz drawing of a diagram description: DOT text, and SVG, PNG or PDF through the `dot` program."""
+"""Graphviz drawing of a diagram description: DOT text, and SVG, PNG or PDF through the `dot`
+program."""
 from __future__ import annotations
 
 import re
@@ -34,7 +35,8 @@ def _edge_label(diagram: Diagram, edge: Edge) -> str:
     if edge.effects is not None and edge.kind != "branch":
         lines.append(_effect(diagram, edge))
     if edge.steps:
-        lines.insert(0, f'<font color="{PATH}"><b>step {", ".join(map(str, edge.steps))}</b></font>')
+        lines.insert(0,
+                     f'<font color="{PATH}"><b>step {", ".join(map(str, edge.steps))}</b></font>')
     return f"<{'<br/>'.join(lines)}>" if lines else ""
 
 
@@ -72,12 +74,15 @@ def to_dot(diagram: Diagram) -> str:
     highlight = bool(diagram.path)
     loose, columns = layout(diagram)
     out = [f"digraph {_q(diagram.name)} {{",
-           _stmt("graph", {"rankdir": "LR", "fontname": FONT, "fontsize": "11", "nodesep": "0.18", "ranksep": "0.3",
+           _stmt("graph", {"rankdir": "LR", "fontname": FONT, "fontsize": "11", "nodesep": "0.18",
+                           "ranksep": "0.3",
                            "newrank": "true", "labelloc": "b", "labeljust": "l", "pad": "0.2",
                            "label": f"<{legend(diagram)}>"}),
-           _stmt("node", {"fontname": FONT, "fontsize": "10", "shape": "box", "style": "rounded,filled",
+           _stmt("node", {"fontname": FONT, "fontsize": "10", "shape": "box",
+                          "style": "rounded,filled",
                           "penwidth": "1.2", "margin": "0.12,0.04", "height": "0.35"}),
-           _stmt("edge", {"fontname": FONT, "fontsize": "8", "color": EDGE, "arrowsize": "0.6", "penwidth": "1"})]
+           _stmt("edge", {"fontname": FONT, "fontsize": "8", "color": EDGE, "arrowsize": "0.6",
+                          "penwidth": "1"})]
     for i, group in enumerate(("", *diagram.groups)):
         members = [n for n in diagram.nodes if n.group == group and n.kind == "status"]
         if not members:
@@ -86,8 +91,10 @@ def to_dot(diagram: Diagram) -> str:
         if group:
             _, bg, _, border = colours(diagram, group)
             out.append(f"\tsubgraph cluster_{i} {{")
-            out.append(_stmt("graph", {"label": f"<<b>{_h(group)}</b>>", "style": "rounded,filled", "fillcolor": bg,
-                                       "color": border, "fontcolor": border, "fontsize": "11", "margin": "10"},
+            out.append(_stmt("graph", {"label": f"<<b>{_h(group)}</b>>", "style": "rounded,filled",
+                                       "fillcolor": bg,
+                                       "color": border, "fontcolor": border, "fontsize": "11",
+                                       "margin": "10"},
                              indent))
         for n in members:
             _, _, fill, line = colours(diagram, n.group)
@@ -99,21 +106,26 @@ def to_dot(diagram: Diagram) -> str:
             if n.mark:
                 attrs.update(color=MARKS[n.mark], penwidth="2.5")
                 if n.mark == "removed":
-                    attrs.update(style="rounded,dashed,filled", fillcolor="white", fontcolor=MARKS[n.mark])
+                    attrs.update(style="rounded,dashed,filled", fillcolor="white",
+                                 fontcolor=MARKS[n.mark])
             out.append(_stmt(n.id, attrs, indent))
         ids = {n.id for n in members}
-        out += [f"{indent}{{rank=same; {'; '.join(column)}}}" for column in columns if column[0] in ids]
+        out += [f"{indent}{{rank=same; {'; '.join(column)}}}" for column in columns
+                if column[0] in ids]
         if group:
             out.append("\t}")
     for n in diagram.nodes:
         if n.kind == "start":
-            out.append(_stmt(n.id, {"label": "", "shape": "circle", "style": "filled", "fillcolor": "black",
+            out.append(_stmt(n.id, {"label": "", "shape": "circle", "style": "filled",
+                                    "fillcolor": "black",
                                     "width": "0.16", "height": "0.16"}))
         elif n.kind == "choice":
-            out.append(_stmt(n.id, {"label": "", "shape": "diamond", "style": "filled", "fillcolor": "white",
+            out.append(_stmt(n.id, {"label": "", "shape": "diamond", "style": "filled",
+                                    "fillcolor": "white",
                                     "width": "0.22", "height": "0.22"}))
         elif n.kind == "merge":
-            out.append(_stmt(n.id, {"label": "", "shape": "circle", "style": "filled", "fillcolor": EDGE,
+            out.append(_stmt(n.id, {"label": "", "shape": "circle", "style": "filled",
+                                    "fillcolor": EDGE,
                                     "width": "0.09", "height": "0.09"}))
     for i, e in enumerate(diagram.edges):
         tail, head, attrs = _edge(diagram, e, i in loose)
@@ -136,7 +148,8 @@ def _q(value: str) -> str:
 
 
 def _stmt(head: str, attrs: dict[str, str], indent: str = "\t") -> str:
-    """`head [key=value ...]`, the keys sorted so that the text never depends on the order they were set in."""
+    """`head [key=value ...]`, the keys sorted so that the text never depends on the order they were
+    set in."""
     return f"{indent}{head} [{' '.join(f'{k}={_q(v)}' for k, v in sorted(attrs.items()))}]"
 
 
@@ -183,12 +196,14 @@ def how_to_read(diagram: Diagram) -> list[str]:
     if diagram.effects:
         keys.append("[n] the event's effects (see Effects):")
         marks = "".join(e.marker for e in diagram.effects)
-        said = [f"{s} {w}" for s, w in (("↑", "intray opened"), ("↓", "closed"), ("✉", "letter issued")) if s in marks]
+        said = [f"{s} {w}" for s, w in (("↑", "intray opened"), ("↓", "closed"),
+                                        ("✉", "letter issued")) if s in marks]
         if said:
             keys.append(" " + ", ".join(said))
         if "▶" in marks:
             keys.append(" ▶ W: a case of workflow W started")
-        if any(c.endswith("?") for e in diagram.effects for c in (*e.opened, *e.closed, *e.letters, *e.others)):
+        if any(c.endswith("?") for e in diagram.effects
+               for c in (*e.opened, *e.closed, *e.letters, *e.others)):
             keys.append(" ? only in some cases")
     if diagram.kept:
         keys.append("⟲ A: the events of row A keep the status")
@@ -207,15 +222,18 @@ Section = tuple[str, list[list[str]]]  # a title and rows of cells
 
 
 def legend(diagram: Diagram) -> str:
-    """The legend as one Graphviz HTML grid of three slots side by side: how to read; the effects and the
-    codes they name; the events that keep the status and the path. A grid stretches whatever it holds to
-    fit, so nothing is nested: the sections of one slot share its columns."""
-    how = [[_td("&#160;" * 4 * (len(k) - len(k.lstrip())) + _h(k.lstrip()), raw=True)] for k in how_to_read(diagram)]
+    """The legend as one Graphviz HTML grid of three slots side by side: how to read; the effects
+    and the codes they name; the events that keep the status and the path. A grid stretches whatever
+    it holds to fit, so nothing is nested: the sections of one slot share its columns."""
+    how = [[_td("&#160;" * 4 * (len(k) - len(k.lstrip())) + _h(k.lstrip()), raw=True)]
+           for k in how_to_read(diagram)]
     for group in diagram.groups:
         _, _, fill, line = colours(diagram, group)
-        how.append([f'<td align="left" bgcolor="{fill}" border="1"><font color="{line}">{_h(group)}</font></td>'])
+        how.append([f'<td align="left" bgcolor="{fill}" border="1"><font '
+                    f'color="{line}">{_h(group)}</font></td>'])
     for mark in marks_used(diagram):
-        how.append([f'<td align="left" border="1"><font color="{MARKS[mark]}"><b>{_h(MARK_WORDS[mark])}</b></font></td>'])
+        how.append(['<td align="left" border="1"><font '
+                    f'color="{MARKS[mark]}"><b>{_h(MARK_WORDS[mark])}</b></font></td>'])
     middle: list[Section] = []
     if diagram.effects:
         middle.append(("Effects", [[_td(str(e.key)), _td(e.text())] for e in diagram.effects]))
@@ -238,15 +256,17 @@ def legend(diagram: Diagram) -> str:
     if diagram.path:
         right.append(("Path", [[_td(str(s.number)), _td(s.title), _td(f"{s.source} → {s.target}")]
                                for s in diagram.path]))
-    slots = [(cols, _stack(sections, cols)) for cols, sections in ((1, [("How to read", how)]), (2, middle), (3, right))
+    slots = [(cols, _stack(sections, cols))
+             for cols, sections in ((1, [("How to read", how)]), (2, middle), (3, right))
              if sections]
     height = max(len(rows) for _, rows in slots)
     gap = '<td border="0" width="16"></td>'
-    grid = ["<tr>" + gap.join("".join(rows[i]) if i < len(rows) else f'<td border="0" colspan="{cols}"></td>'
+    grid = ["<tr>" + gap.join("".join(rows[i]) if i < len(rows)
+                              else f'<td border="0" colspan="{cols}"></td>'
                               for cols, rows in slots) + "</tr>" for i in range(height)]
     span = sum(cols for cols, _ in slots) + len(slots) - 1
-    head = (f'<tr><td align="left" colspan="{span}" border="0"><font point-size="13"><b>{_h(diagram.title)}</b>'
-            f' ({_h(diagram.name)})</font></td></tr>')
+    head = (f'<tr><td align="left" colspan="{span}" border="0"><font '
+            f'point-size="13"><b>{_h(diagram.title)}</b> ({_h(diagram.name)})</font></td></tr>')
     return ('<table border="0" cellborder="0" cellspacing="0" cellpadding="3" color="#BBBBBB">'
             + head + "\n" + "\n".join(grid) + "</table>")
 
@@ -271,13 +291,16 @@ def draw(diagram: Diagram, fmt: str) -> bytes:
     import graphviz
 
     try:
-        return graphviz.Source(to_dot(diagram)).pipe(format=fmt, quiet=True)  # its errors are said below
+        # its errors are said below
+        return graphviz.Source(to_dot(diagram)).pipe(format=fmt, quiet=True)
     except graphviz.ExecutableNotFound as exc:
         raise RuntimeError("drawing needs Graphviz's `dot` program (apt-get install graphviz); "
                            "--format dot and --format mermaid work without it") from exc
-    except graphviz.CalledProcessError as exc:  # dot is there but broken (half installed, no plugins)
+    # dot is there but broken (half installed, no plugins)
+    except graphviz.CalledProcessError as exc:
         raise RuntimeError(_dot_failed(f"exit {exc.returncode}", exc.stderr)) from None
-    except OSError as exc:  # it stopped before reading the diagram (a broken pipe), or cannot be run
+    # it stopped before reading the diagram (a broken pipe), or cannot be run
+    except OSError as exc:
         raise RuntimeError(_dot_failed(exc.strerror or str(exc), None)) from None
 
 
@@ -285,6 +308,6 @@ def _dot_failed(how: str, stderr: bytes | None) -> str:
     """Why drawing failed: how `dot` ended and the first lines it wrote, escaped for a terminal."""
     said = (stderr or b"").decode("utf-8", "replace").strip().splitlines()[:3]
     text = "; ".join(repr(line[:200])[1:-1] for line in said)
-    return (f"Graphviz's `dot` program failed ({how}{', saying: ' + text if text else ''}); reinstall it "
-            "(apt-get install --reinstall graphviz), or use --format dot or --format mermaid, which work "
-            "without it")
+    return (f"Graphviz's `dot` program failed ({how}{', saying: ' + text if text else ''}); "
+            "reinstall it (apt-get install --reinstall graphviz), or use --format dot or --format "
+            "mermaid, which work without it")

@@ -1,4 +1,5 @@
-"""The one graph extraction behind every diagram: a workflow, and optionally a path taken, as a neutral description."""
+"""The one graph extraction behind every diagram: a workflow, and optionally a path taken, as a
+neutral description."""
 from __future__ import annotations
 
 import re
@@ -23,13 +24,17 @@ class Taken(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class Marks:
-    """Changes drawn over a diagram (`procflow diff --diagram`): what the new version added or changed, and
-    what it removed, drawn from the old version. Moves are (event, from status, to status)."""
+    """Changes drawn over a diagram (`procflow diff --diagram`): what the new version added or
+    changed, and what it removed, drawn from the old version. Moves are (event, from status, to
+    status)."""
 
     statuses: dict[str, str] = field(default_factory=dict)  # status -> "added" | "changed"
-    moves: dict[tuple[str, str, str], str] = field(default_factory=dict)  # move -> "added" | "changed"
-    removed_statuses: tuple[tuple[str, str, bool], ...] = ()  # (name, group, final) in the old version
-    removed_moves: tuple[tuple[str, str, str, str], ...] = ()  # (event, its title, from, to) in the old version
+    # move -> "added" | "changed"
+    moves: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    # (name, group, final) in the old version
+    removed_statuses: tuple[tuple[str, str, bool], ...] = ()
+    # (event, its title, from, to) in the old version
+    removed_moves: tuple[tuple[str, str, str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,15 +47,17 @@ class Node:
     initial: bool = False
     keeps: tuple[str, ...] = ()  # keys of the Kept rows that apply in this status
     taken: bool = False  # the highlighted path visits it
-    mark: str = ""  # with Marks: added | changed | removed (drawn from the old version); "" otherwise
+    # with Marks: added | changed | removed (drawn from the old version); "" otherwise
+    mark: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class Edge:
     tail: str
     head: str
-    # start | move | choose (to a choice) | branch (from a choice) | feed (into a merge) | join (from a merge)
-    # | return (back into a merge: to the status the case came from) | loop (a path's step that kept the status)
+    # start | move | choose (to a choice) | branch (from a choice) | feed (into a merge) | join
+    # (from a merge) | return (back into a merge: to the status the case came from) | loop (a path's
+    # step that kept the status)
     kind: str
     events: tuple[str, ...] = ()
     title: tuple[str, ...] = ()  # the event's title, wrapped
@@ -58,14 +65,18 @@ class Edge:
     effects: int | None = None  # key into Diagram.effects
     steps: tuple[int, ...] = ()  # numbers of the highlighted path's steps over this edge
     taken: bool = False  # the highlighted path goes over it
-    back: bool = False  # leads only to statuses declared before its source: a layout need not follow it
-    both: bool = False  # a feed a return also goes over, the other way: drawn with an arrow at its status
-    mark: str = ""  # with Marks: added | changed | removed (drawn from the old version); "" otherwise
+    # leads only to statuses declared before its source: a layout need not follow it
+    back: bool = False
+    # a feed a return also goes over, the other way: drawn with an arrow at its status
+    both: bool = False
+    # with Marks: added | changed | removed (drawn from the old version); "" otherwise
+    mark: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class Move:
-    """One change of status, merged per (event, from, to): what the analysis and the highlight speak of."""
+    """One change of status, merged per (event, from, to): what the analysis and the highlight speak
+    of."""
 
     event: str
     source: str
@@ -96,7 +107,8 @@ class Effects:
 
 @dataclass(frozen=True, slots=True)
 class Kept:
-    """Events that keep the status, drawn once in the legend instead of a loop per event and status."""
+    """Events that keep the status, drawn once in the legend instead of a loop per event and
+    status."""
 
     key: str
     statuses: tuple[str, ...]
@@ -132,12 +144,14 @@ class Diagram:
         return next(n for n in self.nodes if n.name == name and n.kind == "status")
 
     def has(self, kind: str) -> bool:
-        """Whether some edge (start, move, choose, ..., return) or node (choice, merge) is of this kind."""
+        """Whether some edge (start, move, choose, ..., return) or node (choice, merge) is of this
+        kind."""
         return any(e.kind == kind for e in self.edges) or any(n.kind == kind for n in self.nodes)
 
 
 def safe_id(text: str, taken: set[str], prefix: str = "s_") -> str:
-    """An identifier of ASCII letters, digits and _ for `text`, distinct from those already taken."""
+    """An identifier of ASCII letters, digits and _ for `text`, distinct from those already
+    taken."""
     base = prefix + (re.sub(r"\W+", "_", text, flags=re.ASCII).strip("_") or "x")
     found, n = base, 1
     while found in taken:
@@ -181,7 +195,8 @@ class _DiagramBuilder:
         self.effect_keys: dict[tuple, int] = {}
 
     def effects(self, transitions: Iterable[Transition]) -> int | None:
-        """The key of the intrays, letters and other cases of these transitions; '?' where not in every case."""
+        """The key of the intrays, letters and other cases of these transitions; '?' where not in
+        every case."""
         per: list[dict[tuple[str, str], bool]] = []
         for t in transitions:
             mine: dict[tuple[str, str], bool] = {}
@@ -195,7 +210,8 @@ class _DiagramBuilder:
             for key, sure in mine.items():
                 found[key] = found.get(key, True) and sure
         found = {key: sure and all(key in mine for mine in per) for key, sure in found.items()}
-        sig = tuple(tuple(code + ("" if sure else "?") for (k, code), sure in found.items() if k == kind)
+        sig = tuple(tuple(code + ("" if sure else "?") for (k, code), sure in found.items()
+                          if k == kind)
                     for kind in _EFFECT_KINDS)
         if not any(sig):
             return None
@@ -212,8 +228,8 @@ class _DiagramBuilder:
 
 
 def _groups(items: list[_Item], hoisted: Sequence[str] = ()) -> list[tuple[list[str], list[_Item]]]:
-    """Items sharing conditions beyond `hoisted`, the most shared first: (the shared keys, the items); the rest
-    last, together."""
+    """Items sharing conditions beyond `hoisted`, the most shared first: (the shared keys, the
+    items); the rest last, together."""
     left, found = list(items), []
     while left:
         counts: dict[str, int] = {}
@@ -233,7 +249,8 @@ def _groups(items: list[_Item], hoisted: Sequence[str] = ()) -> list[tuple[list[
 
 def _common(items: Sequence[_Item]) -> list[str]:
     """The condition keys every item has, in the first item's order."""
-    return [c.key for c in items[0].conds if all(any(d.key == c.key for d in it.conds) for it in items[1:])]
+    return [c.key for c in items[0].conds
+            if all(any(d.key == c.key for d in it.conds) for it in items[1:])]
 
 
 def _words(conds: Iterable[Condition], hoisted: Sequence[str] = ()) -> str:
@@ -279,11 +296,12 @@ def _plan(ev: Event, b: _DiagramBuilder, kept: dict[str, list[Transition]]) -> _
     return plan
 
 
-def _round_trip(group: list[_Item], hoisted: Sequence[str], merges: dict[tuple[str, str], dict[str, int]],
+def _round_trip(group: list[_Item], hoisted: Sequence[str],
+                merges: dict[tuple[str, str], dict[str, int]],
                 ) -> dict[str, int] | None:
-    """The feeds of a merge into the items' status that they go back over: when they go back to exactly the
-    statuses the merge comes from, each chosen by one field (`original_outcome == '<status>'`), and nothing
-    else tells them apart."""
+    """The feeds of a merge into the items' status that they go back over: when they go back to
+    exactly the statuses the merge comes from, each chosen by one field (`original_outcome ==
+    '<status>'`), and nothing else tells them apart."""
     selects = {c.selects for it in group for c in it.conds if c.selects}
     if len(selects) != 1 or len(group) < 2:
         return None
@@ -301,11 +319,13 @@ def _round_trip(group: list[_Item], hoisted: Sequence[str], merges: dict[tuple[s
 
 
 class _Drawer:
-    """Draws the plans: direct edges (several sources meeting at a merge point), and choice trees."""
+    """Draws the plans: direct edges (several sources meeting at a merge point), and choice
+    trees."""
 
     def __init__(self, wf: Workflow, b: _DiagramBuilder) -> None:
         self.wf, self.b = wf, b
-        self.merges: dict[tuple[str, str], dict[str, int]] = {}  # (event, target) -> {source: feed edge}
+        # (event, target) -> {source: feed edge}
+        self.merges: dict[tuple[str, str], dict[str, int]] = {}
 
     def directs(self, p: _Plan) -> None:
         b, ev = self.b, p.event
@@ -316,34 +336,40 @@ class _Drawer:
                                                   wrap(ev.title), wrap(words), effects)))
                 continue
             merge = b.junction("merge", ev.name, self.wf.statuses[dst].group)
-            trunk = b.add(Edge(merge, b.sid[dst], "join", (ev.name,), wrap(ev.title), wrap(words), effects))
+            trunk = b.add(Edge(merge, b.sid[dst], "join", (ev.name,), wrap(ev.title), wrap(words),
+                               effects))
             feeds = self.merges.setdefault((ev.name, dst), {})
             for it in group:
                 feeds[it.source] = b.add(Edge(b.sid[it.source], merge, "feed", (ev.name,)))
                 it.segments += [feeds[it.source], trunk]
 
     def tree(self, ev: Event, src: str, items: list[_Item]) -> None:
-        """A choice at `src`: the event's title and the conditions all its branches share on the way in."""
+        """A choice at `src`: the event's title and the conditions all its branches share on the way
+        in."""
         b = self.b
         if self.back(items, [], b.sid[src], wrap(ev.title)):  # all of them: one edge, no choice
             return
         common = _common(items)
         choice = b.junction("choice", ev.name, self.wf.statuses[src].group)
-        trunk = b.add(Edge(b.sid[src], choice, "choose", (ev.name,), wrap(ev.title), _guard(items[0].conds, common)))
+        trunk = b.add(Edge(b.sid[src], choice, "choose", (ev.name,), wrap(ev.title),
+                           _guard(items[0].conds, common)))
         for it in items:
             it.segments.append(trunk)
         self.branches(ev, choice, items, common)
 
-    def back(self, group: list[_Item], hoisted: list[str], tail: str, title: tuple[str, ...] = ()) -> bool:
-        """Items that go back to where a merge came from, drawn as one edge back into the merge; it says the
-        conditions not already said on the way to `tail`."""
+    def back(self, group: list[_Item], hoisted: list[str], tail: str,
+             title: tuple[str, ...] = ()) -> bool:
+        """Items that go back to where a merge came from, drawn as one edge back into the merge; it
+        says the conditions not already said on the way to `tail`."""
         feeds = _round_trip(group, hoisted, self.merges)
         if feeds is None:
             return False
         b = self.b
         shown = [c.key for c in group[0].conds if c.key not in hoisted]
-        edge = b.add(Edge(tail, b.edges[next(iter(feeds.values()))].head, "return", (group[0].event,), title,
-                          _guard(group[0].conds, shown, back=True), b.effects(it.transition for it in group)))
+        edge = b.add(Edge(tail, b.edges[next(iter(feeds.values()))].head, "return",
+                          (group[0].event,), title,
+                          _guard(group[0].conds, shown, back=True),
+                          b.effects(it.transition for it in group)))
         for it in group:
             b.edges[feeds[it.target]] = replace(b.edges[feeds[it.target]], both=True)
             it.segments += [edge, feeds[it.target]]
@@ -357,14 +383,16 @@ class _Drawer:
                 if self.back(group, hoisted, at):
                     continue
                 sub = b.junction("choice", ev.name, self.wf.statuses[group[0].source].group)
-                edge = b.add(Edge(at, sub, "choose", (ev.name,), (), _guard(group[0].conds, shared)))
+                edge = b.add(Edge(at, sub, "choose", (ev.name,), (),
+                                  _guard(group[0].conds, shared)))
                 for it in group:
                     it.segments.append(edge)
                 self.branches(ev, sub, group, [*hoisted, *shared])
                 continue
             for dst in targets:
                 same = [it for it in group if it.target == dst]
-                branch = b.add(Edge(at, b.sid[dst], "branch", (ev.name,), (), wrap(_either(same, hoisted)),
+                branch = b.add(Edge(at, b.sid[dst], "branch", (ev.name,), (),
+                                    wrap(_either(same, hoisted)),
                                     b.effects(it.transition for it in same)))
                 for it in same:
                     it.segments.append(branch)
@@ -372,8 +400,8 @@ class _Drawer:
 
 def extract(wf: Workflow, taken: Sequence[Taken | tuple[str, str, str]] | None = None,
             marks: Marks | None = None) -> Diagram:
-    """The diagram of a workflow; with `taken`, the steps of a path marked and numbered on it; with `marks`,
-    what changed since another version coloured, and what it removed drawn in."""
+    """The diagram of a workflow; with `taken`, the steps of a path marked and numbered on it; with
+    `marks`, what changed since another version coloured, and what it removed drawn in."""
     b = _DiagramBuilder(wf)
     status = wf.statuses
     b.add(Edge("start", b.sid[wf.initial], "start"))
@@ -397,7 +425,8 @@ def extract(wf: Workflow, taken: Sequence[Taken | tuple[str, str, str]] | None =
     nodes = [Node("start", "", "start", taken=bool(path))]
     for name, st in status.items():
         keeps = tuple(k.key for k in kept_rows if name in k.statuses)
-        nodes.append(Node(b.sid[name], name, "status", st.group, st.final, name == wf.initial, keeps, name in visited))
+        nodes.append(Node(b.sid[name], name, "status", st.group, st.final, name == wf.initial,
+                          keeps, name in visited))
     for name, steps in loops.items():
         b.add(Edge(b.sid[name], b.sid[name], "loop", tuple(dict.fromkeys(s.event for s in steps)),
                    steps=tuple(s.number for s in steps), taken=True))
@@ -413,11 +442,13 @@ def extract(wf: Workflow, taken: Sequence[Taken | tuple[str, str, str]] | None =
         tuple((c, lt.title) for c, lt in wf.letters.items() if c in sent), path, tuple(wf.events))
 
 
-def _marked(wf: Workflow, nodes: list[Node], marks: Marks, moves: dict[tuple[str, str, str], list[_Item]],
+def _marked(wf: Workflow, nodes: list[Node], marks: Marks,
+            moves: dict[tuple[str, str, str], list[_Item]],
             b: _DiagramBuilder) -> list[Node]:
-    """Colour what changed; draw in the statuses and moves the other version had (after the others, so that
-    the ids and edges of the plain diagram stay as they are)."""
-    nodes = [replace(n, mark=marks.statuses[n.name]) if n.kind == "status" and n.name in marks.statuses else n
+    """Colour what changed; draw in the statuses and moves the other version had (after the others,
+    so that the ids and edges of the plain diagram stay as they are)."""
+    nodes = [replace(n, mark=marks.statuses[n.name])
+             if n.kind == "status" and n.name in marks.statuses else n
              for n in nodes]
     per: dict[int, list[str]] = {}
     for key, its in moves.items():
@@ -432,10 +463,12 @@ def _marked(wf: Workflow, nodes: list[Node], marks: Marks, moves: dict[tuple[str
     for name, group, final in marks.removed_statuses:
         if name not in b.sid:
             b.sid[name] = safe_id(name, b.ids)
-            nodes.append(Node(b.sid[name], name, "status", group if group in groups else "", final, mark="removed"))
+            nodes.append(Node(b.sid[name], name, "status", group if group in groups else "", final,
+                              mark="removed"))
     for event, title, src, dst in marks.removed_moves:
         if src in b.sid and dst in b.sid:
-            b.add(Edge(b.sid[src], b.sid[dst], "move" if src != dst else "loop", (event,), wrap(title),
+            b.add(Edge(b.sid[src], b.sid[dst], "move" if src != dst else "loop", (event,),
+                       wrap(title),
                        mark="removed"))
     return nodes
 
@@ -460,7 +493,8 @@ def _kept(wf: Workflow, kept: dict[str, list[Transition]], b: _DiagramBuilder) -
         rows.setdefault(statuses, []).append((wf.events[event].title, b.effects(transitions)))
     out = []
     for i, (statuses, events) in enumerate(rows.items()):
-        out.append(Kept(chr(ord("A") + i) if i < 26 else f"K{i + 1}", statuses, _where(wf, statuses), tuple(events)))
+        out.append(Kept(chr(ord("A") + i) if i < 26 else f"K{i + 1}", statuses,
+                        _where(wf, statuses), tuple(events)))
     return tuple(out)
 
 
@@ -475,10 +509,12 @@ def _where(wf: Workflow, statuses: tuple[str, ...]) -> str:
 
 def _same(a: Transition, b: Transition) -> bool:
     """One transition, though perhaps of another load of the same file: the same place in it."""
-    return a is b or (a.pos is not None and b.pos is not None and a.event == b.event and a.pos[1:] == b.pos[1:])
+    return a is b or (a.pos is not None and b.pos is not None and a.event == b.event
+                      and a.pos[1:] == b.pos[1:])
 
 
-def _path(wf: Workflow, taken: Sequence[Taken | tuple[str, str, str]], moves: dict[tuple[str, str, str], list[_Item]],
+def _path(wf: Workflow, taken: Sequence[Taken | tuple[str, str, str]],
+          moves: dict[tuple[str, str, str], list[_Item]],
           b: _DiagramBuilder) -> tuple[tuple[PathStep, ...], dict[str, list[PathStep]], set[str]]:
     """Number the steps, mark the segments they went over, gather the steps that kept the status."""
     path: list[PathStep] = []
@@ -489,14 +525,16 @@ def _path(wf: Workflow, taken: Sequence[Taken | tuple[str, str, str]], moves: di
         step = Taken(*raw)
         event, src, dst = step.event, step.source, step.target
         if event not in wf.events or src not in wf.statuses or dst not in wf.statuses:
-            raise ValueError(f"step {n} ({event} from {src} to {dst}) is not part of workflow {wf.name}")
+            raise ValueError(f"step {n} ({event} from {src} to {dst}) is not part of "
+                             f"workflow {wf.name}")
         path.append(PathStep(n, event, wf.events[event].title, src, dst))
         visited |= {src, dst}
         if src == dst:
             loops.setdefault(src, []).append(path[-1])
             continue
         if (event, src, dst) not in moves:
-            raise ValueError(f"step {n}: {event} does not move {src} to {dst} in workflow {wf.name}")
+            raise ValueError(
+                f"step {n}: {event} does not move {src} to {dst} in workflow {wf.name}")
         over = moves[(event, src, dst)]
         if step.transition is not None:  # the transition taken, when the caller knows it
             over = [it for it in over if _same(it.transition, step.transition)] or over

@@ -1,4 +1,5 @@
-"""Short, readable label text for diagrams: a `when:` split into conditions, said in words, wrapped."""
+"""Short, readable label text for diagrams: a `when:` split into conditions, said in words,
+wrapped."""
 from __future__ import annotations
 
 import ast
@@ -14,7 +15,8 @@ _OPS = {ast.Eq: "is", ast.NotEq: "is not", ast.Lt: "<", ast.LtE: "≤", ast.Gt: 
 
 @dataclass(frozen=True, slots=True)
 class Condition:
-    """One conjunct of a `when:`; `selects` names the field when it reads `field == '<target status>'`."""
+    """One conjunct of a `when:`; `selects` names the field when it reads `field == '<target
+    status>'`."""
 
     key: str  # what groups equal conditions: the words, or "→ the FIELD" for a selector
     words: str
@@ -22,7 +24,8 @@ class Condition:
 
 
 def conditions(text: str, target: str) -> list[Condition]:
-    """The conjuncts of a `when:` text in words; the whole text as one condition when it is not Python."""
+    """The conjuncts of a `when:` text in words; the whole text as one condition when it is not
+    Python."""
     try:
         tree = ast.parse(text.strip(), mode="eval").body
     except SyntaxError:
@@ -32,20 +35,23 @@ def conditions(text: str, target: str) -> list[Condition]:
     for part in parts:
         words = say(part)
         field = _selector(part, target)
-        found.append(Condition(f"→ the {field}", words, field) if field else Condition(words, words))
+        found.append(Condition(f"→ the {field}", words, field) if field
+                     else Condition(words, words))
     return found
 
 
 def _selector(node: ast.expr, target: str) -> str:
     if isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], ast.Eq):
         for a, b in ((node.left, node.comparators[0]), (node.comparators[0], node.left)):
-            if isinstance(a, ast.Name | ast.Attribute) and isinstance(b, ast.Constant) and b.value == target:
+            if isinstance(a, ast.Name | ast.Attribute) and isinstance(b, ast.Constant) and b.value \
+                    == target:
                 return say(a)
     return ""
 
 
 def say(node: ast.expr) -> str:
-    """An expression in words: no quotes, `is`/`is not`, lists as 'a / b / c', fields with spaces."""
+    """An expression in words: no quotes, `is`/`is not`, lists as 'a / b / c', fields with
+    spaces."""
     if isinstance(node, ast.Constant):
         if node.value is None or isinstance(node.value, bool):
             return {None: "none", True: "yes", False: "no"}[node.value]
@@ -55,13 +61,15 @@ def say(node: ast.expr) -> str:
     if isinstance(node, ast.Attribute):
         return f"{say(node.value)}.{node.attr}"
     if isinstance(node, ast.List | ast.Tuple | ast.Set):
-        items = [say(e).replace(" ", "\u00a0") for e in node.elts]  # wrapped between items, not inside
+        # wrapped between items, not inside
+        items = [say(e).replace(" ", "\u00a0") for e in node.elts]
         if not items:
             return "nothing"
         return " / ".join(items)
     if isinstance(node, ast.BoolOp):
         joiner = " and " if isinstance(node.op, ast.And) else " or "
-        return joiner.join(f"({say(v)})" if isinstance(v, ast.BoolOp) else say(v) for v in node.values)
+        return joiner.join(f"({say(v)})" if isinstance(v, ast.BoolOp) else say(v)
+                           for v in node.values)
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
         return f"not {say(node.operand)}"
     if isinstance(node, ast.Compare):

@@ -1,4 +1,5 @@
-"""Mermaid `stateDiagram-v2` text of a diagram description, for Markdown viewers and wikis without Graphviz."""
+"""Mermaid `stateDiagram-v2` text of a diagram description, for Markdown viewers and wikis without
+Graphviz."""
 from __future__ import annotations
 
 import json
@@ -9,7 +10,8 @@ from .labels import wrap
 from .style import MARK_WORDS, MARKS, PATH, colours
 
 # characters with a meaning in Mermaid's grammar, said as its entity codes
-_ENTITIES = {"#": "#35;", ";": "#59;", '"': "#quot;", "<": "#lt;", ">": "#gt;", "{": "#123;", "}": "#125;",
+_ENTITIES = {"#": "#35;", ";": "#59;", '"': "#quot;", "<": "#lt;", ">": "#gt;", "{": "#123;",
+             "}": "#125;",
              "[": "#91;", "]": "#93;", ":": "#58;", "%": "#37;", "\u00a0": " "}
 
 
@@ -36,15 +38,19 @@ def _label(diagram: Diagram, edge: Edge) -> str:
 
 
 def to_mermaid(diagram: Diagram) -> str:
-    """stateDiagram-v2: statuses coloured by group (final ones with a thick border), choice points, a legend."""
-    title = json.dumps(f"{diagram.title} ({diagram.name})", ensure_ascii=False)  # a YAML double-quoted string
+    """stateDiagram-v2: statuses coloured by group (final ones with a thick border), choice points,
+    a legend."""
+    # a YAML double-quoted string
+    title = json.dumps(f"{diagram.title} ({diagram.name})", ensure_ascii=False)
     out = ["---", f"title: {title}", "---", "stateDiagram-v2", "    direction LR"]
     for i, group in enumerate(("", *diagram.groups)):
         _, _, fill, line = colours(diagram, group)
         out.append(f"    classDef g{i} fill:{fill},stroke:{line},color:#000")
-        out.append(f"    classDef g{i}f fill:{fill},stroke:{line},stroke-width:4px,color:#000,font-weight:bold")
+        out.append(f"    classDef g{i}f "
+                   f"fill:{fill},stroke:{line},stroke-width:4px,color:#000,font-weight:bold")
     out.append(f"    classDef taken stroke:{PATH},stroke-width:4px")
-    used = [m for m in MARKS if any(n.mark == m for n in diagram.nodes) or any(e.mark == m for e in diagram.edges)]
+    used = [m for m in MARKS
+            if any(n.mark == m for n in diagram.nodes) or any(e.mark == m for e in diagram.edges)]
     for mark in used:
         dashes = ",stroke-dasharray:5 5,color:" + MARKS[mark] if mark == "removed" else ""
         out.append(f"    classDef {mark} stroke:{MARKS[mark]},stroke-width:4px{dashes}")
@@ -66,7 +72,8 @@ def to_mermaid(diagram: Diagram) -> str:
     for e in diagram.edges:
         tail = "[*]" if e.tail == "start" else e.tail
         label = _label(diagram, e)
-        # Mermaid has no arrow at both ends: a return goes to a choice of its own, and on to each status
+        # Mermaid has no arrow at both ends: a return goes to a choice of its own, and on to each
+        # status
         head = backs[e.head] if e.kind == "return" else e.head
         out.append(f"    {tail} --> {head}" + (f" : {label}" if label else ""))
         if e.kind == "feed" and e.both:
@@ -77,7 +84,8 @@ def to_mermaid(diagram: Diagram) -> str:
 
 
 def _legend(diagram: Diagram) -> list[str]:
-    """A state of its own holding the legend: how to read, groups, effects, kept events, codes and the path."""
+    """A state of its own holding the legend: how to read, groups, effects, kept events, codes and
+    the path."""
     lines = []
     if any(n.final for n in diagram.nodes):
         lines.append("Thick border, bold name: a final status")
@@ -86,9 +94,11 @@ def _legend(diagram: Diagram) -> list[str]:
     lines += [f"{colours(diagram, g)[0].capitalize()}: {g}" for g in diagram.groups]
     if diagram.effects:
         marks = "".join(e.marker for e in diagram.effects)
-        said = [f"{s} {w}" for s, w in (("↑", "intray opened"), ("↓", "closed"), ("✉", "letter issued"),
+        said = [f"{s} {w}" for s, w in (("↑", "intray opened"), ("↓", "closed"),
+                                        ("✉", "letter issued"),
                                         ("▶ W:", "a case of workflow W started")) if s[0] in marks]
-        if any(c.endswith("?") for e in diagram.effects for c in (*e.opened, *e.closed, *e.letters, *e.others)):
+        if any(c.endswith("?") for e in diagram.effects
+               for c in (*e.opened, *e.closed, *e.letters, *e.others)):
             said.append("? only in some cases")
         lines.append("Effects [n]: " + ", ".join(said))
         lines += [f"[{e.key}] {e.text()}" for e in diagram.effects]
@@ -98,7 +108,8 @@ def _legend(diagram: Diagram) -> list[str]:
     lines += [f"{code}: {name}" for code, name in (*diagram.intrays, *diagram.letters)]
     lines += [f"Step {s.number}: {s.title} ({s.source} → {s.target})" for s in diagram.path]
     marked = {n.mark for n in diagram.nodes} | {e.mark for e in diagram.edges}
-    lines += [MARK_WORDS[m].capitalize() + f" (a transition's label starts {m.upper()})" for m in MARKS
+    lines += [MARK_WORDS[m].capitalize() + f" (a transition's label starts {m.upper()})"
+              for m in MARKS
               if m in marked]
     wrapped = [part for line in lines for part in wrap(line, 64, max_lines=20)]
     return ['    state "Legend" as legend', *(f"    legend : {text(line)}" for line in wrapped)]

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from .graph import Diagram
 
-# per group, in the order the workflow's statuses name them: (name, cluster background, status fill, border)
+# per group, in the order the workflow's statuses name them: (name, cluster background, status fill,
+# border)
 PALETTE = (
     ("blue", "#EEF4FB", "#C6DBEF", "#2F5F98"),
     ("orange", "#FEF4EA", "#FDD0A2", "#B35806"),
@@ -17,7 +18,8 @@ NO_GROUP = ("grey", "#FFFFFF", "#EEEEEE", "#555555")
 PATH = "#D62728"  # the highlighted path
 EDGE = "#4D4D4D"
 EFFECT = "#1A4F8B"  # effect keys
-# `procflow diff --diagram`: what a version added, changed, and removed (drawn dashed, from the old version)
+# `procflow diff --diagram`: what a version added, changed, and removed (drawn dashed, from the old
+# version)
 MARKS = {"added": "#2CA02C", "changed": "#E69F00", "removed": "#D62728"}
 MARK_WORDS = {"added": "green: added in this version", "changed": "amber: changed in this version",
               "removed": "red, dashed: removed (as the old version had it)"}

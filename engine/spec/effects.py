@@ -1,6 +1,6 @@
-"""Reading a workflow's effects (set, number, append, open, close, assign, letter, update, start, signal)
-and who may fire an event, for the workflow builder (see build); and what other workflows' queries
-look like to callers (QuerySig)."""
+"""Reading a workflow's effects (set, number, append, open, close, assign, letter, update, start,
+signal) and who may fire an event, for the workflow builder (see build); and what other workflows'
+queries look like to callers (QuerySig)."""
 from __future__ import annotations
 
 import ast
@@ -16,7 +16,8 @@ RECORD_KEYS = ("status", "instance")  # what a query's records hold besides the 
 
 
 def same_type(a: FieldSpec, b: FieldSpec) -> bool:
-    """Do values checked against `a` also pass `b` unchanged? (Then a `set:` need not check them again.)"""
+    """Do values checked against `a` also pass `b` unchanged? (Then a `set:` need not check them
+    again.)"""
     if (a.type, a.list) != (b.type, b.list):
         return False
     if a.type != "list":
@@ -29,14 +30,16 @@ def same_type(a: FieldSpec, b: FieldSpec) -> bool:
         ra, rb = {f.name: f for f in a.record}, {f.name: f for f in b.record}
         return ra.keys() == rb.keys() and all(
             same_type(ra[k], rb[k]) and ra[k].required == rb[k].required
-            and (ra[k].default.text if ra[k].default else None) == (rb[k].default.text if rb[k].default else None)
+            and (ra[k].default.text if ra[k].default else None)
+            == (rb[k].default.text if rb[k].default else None)
             for k in ra)
     return True
 
 
 @dataclass(frozen=True)
 class QuerySig:
-    """What a caller needs to know of a query: who declares it, its parameters, its records' fields."""
+    """What a caller needs to know of a query: who declares it, its parameters, its records'
+    fields."""
 
     owner: str
     params: int
@@ -75,7 +78,8 @@ class EffectReader:
 
     def effect(self, path: KeyPath, raw: dict, scope: Scope) -> list[Effect]:
         common: dict[str, Any] = {
-            "source": raw.get("source", ""), "assumption": raw.get("assumption", ""), "pos": self.position(path),
+            "source": raw.get("source", ""), "assumption": raw.get("assumption", ""),
+            "pos": self.position(path),
         }
         if "if" in raw:
             common["when"] = self.expr(path + ("if",), raw["if"], scope, "condition (if)")
@@ -99,12 +103,14 @@ class EffectReader:
                     source_spec = scope.data.get(value.strip()) if isinstance(value, str) else None
                     trusted = source_spec is not None and same_type(source_spec, spec)
                     constant = self.constant(p, compiled, spec)
-                    out.append(Effect(kind="set", target=name, value=compiled, trusted=trusted or bool(constant),
+                    out.append(Effect(kind="set", target=name, value=compiled,
+                                      trusted=trusted or bool(constant),
                                       constant=constant, **common))
             return out
         if "number" in raw:
             name = raw["number"]
-            if self.ref(path + ("number",), name, self.fields, "field") and self.fields[name].type != "integer":
+            if self.ref(path + ("number",), name, self.fields, "field") \
+                    and self.fields[name].type != "integer":
                 self.error(path + ("number",), f"field '{name}' must be an integer to be numbered")
             return [Effect(kind="number", target=name, **common)]
         if "append" in raw:
@@ -128,14 +134,17 @@ class EffectReader:
             code = raw["open"]
             self.ref(path + ("open",), code, self.intrays, "intray")
             if code in self.intrays and self.intrays[code].due is None and "due" not in raw:
-                self.error(path + ("open",), f"intray {code} has no due period in the catalogue; give `due:` here")
-            return [Effect(kind="open", target=code, due=opt("due", "due"), about=opt("about", "about"),
+                self.error(path + ("open",),
+                           f"intray {code} has no due period in the catalogue; give `due:` here")
+            return [Effect(kind="open", target=code, due=opt("due", "due"),
+                           about=opt("about", "about"),
                            assign=opt("assign", "assign"), **common)]
         if "close" in raw:
             codes = [raw["close"]] if isinstance(raw["close"], str) else raw["close"]
             about = opt("about", "about")
             for j, code in enumerate(codes):
-                self.ref(path + ("close",) if isinstance(raw["close"], str) else path + ("close", j),
+                self.ref(path + ("close",) if isinstance(raw["close"], str)
+                         else path + ("close", j),
                          code, self.intrays, "intray")
             return [Effect(kind="close", target=code, about=about, **common) for code in codes]
         if "assign" in raw:
@@ -148,8 +157,8 @@ class EffectReader:
             known = recipients(self.lists, self.fields)
             for i, who in enumerate(raw["to"]):
                 self.ref(path + ("to", i), who, known, "recipient", _did_you_mean(who, known) or
-                         f"letters go to the parties the workflow knows: {', '.join(sorted(known))} (or the values of "
-                         f"a `{PARTY_LIST}` list)")
+                         "letters go to the parties the workflow knows: "
+                         f"{', '.join(sorted(known))} (or the values of a `{PARTY_LIST}` list)")
             return [Effect(kind="letter", target=code, to=tuple(raw["to"]), **common)]
         if "start" in raw or "signal" in raw:
             return self.start_effect(path, raw, scope, common)
@@ -169,17 +178,20 @@ class EffectReader:
                 compiled = self.expr(p, value, scope, f"value of {field_name}")
                 if compiled is not None:
                     sets.append((field_name, compiled))
-        return [Effect(kind="update", target=sig.owner, targets=targets, sets=tuple(sets), **common)]
+        return [Effect(kind="update", target=sig.owner, targets=targets, sets=tuple(sets),
+                       **common)]
 
     def start_effect(self, path: KeyPath, raw: dict, scope: Scope, common: dict) -> list[Effect]:
-        """`start: WORKFLOW` / `signal: QUERY(args)` with `event:` and `data:`: act on another instance."""
+        """`start: WORKFLOW` / `signal: QUERY(args)` with `event:` and `data:`: act on another
+        instance."""
         kind = "start" if "start" in raw else "signal"
         targets = name = None
         if kind == "start":
             owner = raw["start"]
             if not self.ref(path + ("start",), owner, self.siblings, "workflow (in this folder)",
                             hint=None if len(self.siblings) > 1 else
-                            "no other workflow file is beside this one: check it where it lives with the others"):
+                            "no other workflow file is beside this one: check it where it lives "
+                            "with the others"):
                 return []
             if "as" in raw:
                 name = self.expr(path + ("as",), raw["as"], scope, "as")
@@ -197,7 +209,8 @@ class EffectReader:
             self.check_start(path, owner, raw, event_doc, data_fields)
         record = []
         for key, value in (raw.get("data") or {}).items():
-            if self.ref(path + ("data", key), key, data_fields, f"data field of {owner} event {raw['event']}",
+            if self.ref(path + ("data", key), key, data_fields,
+                        f"data field of {owner} event {raw['event']}",
                         key=True):
                 compiled = self.expr(path + ("data", key), value, scope, f"value of {key}")
                 if compiled is not None:
@@ -205,8 +218,10 @@ class EffectReader:
         return [Effect(kind=kind, target=owner, targets=targets, event=raw["event"], name=name,
                        record=tuple(record), **common)]
 
-    def check_start(self, path: KeyPath, owner: str, raw: dict, event_doc: dict, data_fields: dict) -> None:
-        """A started instance begins in its workflow's initial status: the event must leave it, with its data."""
+    def check_start(self, path: KeyPath, owner: str, raw: dict, event_doc: dict,
+                    data_fields: dict) -> None:
+        """A started instance begins in its workflow's initial status: the event must leave it, with
+        its data."""
         initial = self.siblings[owner].get("initial")
         transitions = event_doc.get("transitions")
         if not isinstance(transitions, list):
@@ -214,10 +229,12 @@ class EffectReader:
         sources = set()
         for tr in transitions:
             found = _mapping(tr).get("from")
-            sources |= {found} if isinstance(found, str) else {f for f in found if isinstance(f, str)} \
+            sources |= {found} if isinstance(found, str) \
+                else {f for f in found if isinstance(f, str)} \
                 if isinstance(found, list) else set()
         if isinstance(initial, str) and initial not in sources:
-            self.error(path + ("event",), f"event {raw['event']} of workflow {owner} cannot happen in {owner}'s "
+            self.error(path + ("event",),
+                       f"event {raw['event']} of workflow {owner} cannot happen in {owner}'s "
                        f"initial status '{initial}', where a started instance begins",
                        f"start it with an event that leaves '{initial}'")
         given = raw.get("data") or {}
@@ -225,7 +242,8 @@ class EffectReader:
             spec = _mapping(spec)
             if spec.get("required") and "default" not in spec and key not in given:
                 self.error(path + ("data",) if "data" in raw else path + ("event",),
-                           f"the {owner} event {raw['event']} requires data field '{key}', which is not given",
+                           f"the {owner} event {raw['event']} requires data field '{key}', which "
+                           "is not given",
                            f"add {key}: ... under data:")
 
     def called_query_owner(self, path: KeyPath, text: Any, compiled: Expr | None) -> str | None:
@@ -233,10 +251,13 @@ class EffectReader:
             call = ast.parse(str(text), mode="eval").body
         except SyntaxError:
             call = None
-        name = call.func.id if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) else None
+        name = call.func.id if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) \
+            else None
         if name not in self.sigs:
             if compiled is not None:
-                self.error(path, "this needs a call to a declared query, e.g. applications_on_case(case_number)",
+                self.error(path,
+                           "this needs a call to a declared query, e.g. "
+                           "applications_on_case(case_number)",
                            _did_you_mean(str(name), self.sigs))
             return None
         return self.sigs[name].owner
@@ -246,19 +267,23 @@ class EffectReader:
             tree = ast.parse(value, mode="eval")
         except SyntaxError:
             return
-        if isinstance(tree.body, ast.Constant) and isinstance(tree.body.value, str) and spec.list in self.lists:
+        if isinstance(tree.body, ast.Constant) and isinstance(tree.body.value, str) and spec.list \
+                in self.lists:
             allowed = self.lists[spec.list].values
             if tree.body.value not in allowed:
-                self.error(path, f"'{tree.body.value}' is not a value of {name}", _did_you_mean(tree.body.value, allowed))
+                self.error(path, f"'{tree.body.value}' is not a value of {name}",
+                           _did_you_mean(tree.body.value, allowed))
 
     def who(self, path: KeyPath, raw: dict) -> Who:
         areas = tuple(raw.get("areas", ()))
         if "areas" in self.tables:
             for i, area in enumerate(areas):
-                self.ref(path + ("areas", i), area, self.tables["areas"].rows, "area (a row of the areas table)")
+                self.ref(path + ("areas", i), area, self.tables["areas"].rows,
+                         "area (a row of the areas table)")
         if not areas and not raw.get("roles"):
             self.error(path, "`by:` needs `areas:` or `roles:`", code="schema", key=True)
-        return Who(areas=areas, roles=tuple(raw.get("roles", ())), says=raw["says"], source=raw.get("source", ""),
+        return Who(areas=areas, roles=tuple(raw.get("roles", ())), says=raw["says"],
+                   source=raw.get("source", ""),
                    assumption=raw.get("assumption", ""), pos=self.position(path))
 
     @staticmethod

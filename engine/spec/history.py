@@ -1,4 +1,5 @@
-"""A workflow file's past versions, read from git: its text and model at a revision, and a version found by its hash.
+"""A workflow file's past versions, read from git: its text and model at a revision, and a version
+found by its hash.
 
 The one module that runs `git` (as a subprocess). A version is the content hash `build` gives a
 workflow (`content_version`); an instance records it, so that it can be bound again to the very
@@ -21,7 +22,8 @@ GIT_TIMEOUT = 30  # seconds for one git command
 
 
 class HistoryError(ProcflowError):
-    """The history cannot be read as asked: not a git work tree, an unknown revision, a file not in it."""
+    """The history cannot be read as asked: not a git work tree, an unknown revision, a file not in
+    it."""
 
 
 def decode(raw: bytes) -> str:
@@ -44,15 +46,18 @@ class Tracked:
         return head
 
 
-def _git(root: Path | str, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+def _git(root: Path | str, *args: str,
+         stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
     env = {k: v for k, v in os.environ.items() if k not in ("GIT_DIR", "GIT_WORK_TREE")}
     env.update(LC_ALL="C", GIT_OPTIONAL_LOCKS="0")
-    return subprocess.run(["git", "--no-pager", *args], cwd=root, input=stdin, capture_output=True, env=env,
+    return subprocess.run(["git", "--no-pager", *args], cwd=root, input=stdin, capture_output=True,
+                          env=env,
                           timeout=GIT_TIMEOUT, check=False)
 
 
 def locate(path: str | os.PathLike) -> Tracked | None:
-    """Where a path lies in its git work tree, or None when it is in none (or git is not installed)."""
+    """Where a path lies in its git work tree, or None when it is in none (or git is not
+    installed)."""
     full = Path(os.path.abspath(path))
     folder = full.parent
     while not folder.is_dir() and folder != folder.parent:  # a file of a folder deleted since
@@ -78,14 +83,16 @@ def _tracked(path: str | os.PathLike) -> Tracked:
 
 def commit_of(tracked: Tracked, rev: str) -> str:
     """The full commit hash a revision names; HistoryError when it names none."""
-    out = _git(tracked.root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}")
+    out = _git(tracked.root, "rev-parse", "--verify", "--quiet", "--end-of-options",
+               f"{rev}^{{commit}}")
     if out.returncode != 0 or not out.stdout.strip():
         raise HistoryError(f"unknown revision '{rev}' in the git repository at {tracked.root}")
     return out.stdout.decode().strip()
 
 
 def _blobs(root: Path, specs: list[str]) -> dict[str, bytes | None]:
-    """The content of each `REV:path` (None where there is no such file), read by one git process."""
+    """The content of each `REV:path` (None where there is no such file), read by one git
+    process."""
     if not specs:
         return {}
     out = _git(root, "cat-file", "--batch", stdin="".join(s + "\n" for s in specs).encode())
@@ -108,7 +115,8 @@ def _blobs(root: Path, specs: list[str]) -> dict[str, bytes | None]:
 
 
 def _oids(root: Path, specs: list[str]) -> list[str | None]:
-    """The blob id of each `REV:path` (None where there is no such file), asked of one git process."""
+    """The blob id of each `REV:path` (None where there is no such file), asked of one git
+    process."""
     if not specs:
         return []
     out = _git(root, "cat-file", "--batch-check", stdin="".join(s + "\n" for s in specs).encode())
@@ -122,8 +130,9 @@ def _oids(root: Path, specs: list[str]) -> list[str | None]:
 
 
 def text_at(path: str | os.PathLike, rev: str, *, verify: bool = True) -> tuple[str, str]:
-    """The text of a file at a revision, and the name it is known by there (`REV:path`). `verify=False`
-    skips asking whether the revision exists (it then reads as 'the file is not in it')."""
+    """The text of a file at a revision, and the name it is known by there (`REV:path`).
+    `verify=False` skips asking whether the revision exists (it then reads as 'the file is not in
+    it')."""
     tracked = _tracked(path)
     if verify:
         commit_of(tracked, rev)
@@ -137,7 +146,8 @@ def text_at(path: str | os.PathLike, rev: str, *, verify: bool = True) -> tuple[
 
 
 def _siblings_at(tracked: Tracked, rev: str) -> dict[str, Any]:
-    """The other workflow documents of the file's folder at a revision, as read (see `sibling_documents`)."""
+    """The other workflow documents of the file's folder at a revision, as read (see
+    `sibling_documents`)."""
     from .yamlsrc import load_yaml
 
     tree = f"{rev}:{tracked.folder}" if tracked.folder else f"{rev}^{{tree}}"
@@ -146,7 +156,8 @@ def _siblings_at(tracked: Tracked, rev: str) -> dict[str, Any]:
         return {}
     names = [n for n in out.stdout.decode("utf-8", "replace").splitlines() if n.endswith(".yaml")]
     mine = tracked.path.rpartition("/")[2]
-    specs = [f"{rev}:{tracked.folder + '/' if tracked.folder else ''}{n}" for n in sorted(names) if n != mine]
+    specs = [f"{rev}:{tracked.folder + '/' if tracked.folder else ''}{n}" for n in sorted(names)
+             if n != mine]
     found: dict[str, Any] = {}
     for spec, raw in _blobs(tracked.root, specs).items():
         if raw is None:
@@ -168,7 +179,8 @@ def _build_text(text: str, name: str, tracked: Tracked, rev: str) -> Workflow:
 
 
 def load_at(path: str | os.PathLike, rev: str) -> Workflow:
-    """The workflow a file held at a revision, its queries resolved against its folder at that revision.
+    """The workflow a file held at a revision, its queries resolved against its folder at that
+    revision.
 
     Positions name the file as `REV:path`. HistoryError when the revision or the file cannot be
     read; DefinitionError (with every finding) when what it held is not a valid workflow.
@@ -179,10 +191,11 @@ def load_at(path: str | os.PathLike, rev: str) -> Workflow:
 
 
 def previous_text(path: str | os.PathLike, rev: str = "HEAD") -> tuple[str, str] | None:
-    """The text a file held at a revision and its name there (`REV:path`), when it differs from the file now.
+    """The text a file held at a revision and its name there (`REV:path`), when it differs from the
+    file now.
 
-    None when it is the same, or when there is nothing to compare with: the file is not in a git work
-    tree, the revision is unknown, or the file is not in it.
+    None when it is the same, or when there is nothing to compare with: the file is not in a git
+    work tree, the revision is unknown, or the file is not in it.
     """
     try:
         text, name = text_at(path, rev, verify=False)
@@ -196,8 +209,8 @@ def previous_text(path: str | os.PathLike, rev: str = "HEAD") -> tuple[str, str]
 
 
 def previous(path: str | os.PathLike, rev: str = "HEAD") -> Workflow | None:
-    """The workflow a file held at a revision, when it differs from the file now (see `previous_text`);
-    None too when what it held does not load."""
+    """The workflow a file held at a revision, when it differs from the file now (see
+    `previous_text`); None too when what it held does not load."""
     found = previous_text(path, rev)
     if found is None:
         return None
@@ -208,14 +221,17 @@ def previous(path: str | os.PathLike, rev: str = "HEAD") -> Workflow | None:
 
 
 def find_version(path: str | os.PathLike, version: str) -> Workflow:
-    """The workflow of a file's history whose content hash is `version` (the newest commit holding it).
+    """The workflow of a file's history whose content hash is `version` (the newest commit holding
+    it).
 
-    Looks at the file's commits on every branch (`git rev-list --all -- PATH`); LookupError saying where
-    it looked when none holds it. A file that was renamed is followed only under its present name.
+    Looks at the file's commits on every branch (`git rev-list --all -- PATH`); LookupError saying
+    where it looked when none holds it. A file that was renamed is followed only under its present
+    name.
     """
     tracked = locate(path)
     if tracked is None:
-        raise LookupError(f"{path} is not in a git repository, where its past versions would be found")
+        raise LookupError(f"{path} is not in a git repository, where its past versions "
+                          "would be found")
     out = _git(tracked.root, "rev-list", "--all", "--", tracked.path)
     commits = out.stdout.decode().split() if out.returncode == 0 else []
     if not commits:
@@ -235,8 +251,9 @@ def find_version(path: str | os.PathLike, version: str) -> Workflow:
             try:
                 return _build_text(text, f"{commit[:12]}:{tracked.path}", tracked, commit)
             except DefinitionError as exc:
-                raise LookupError(f"it is in commit {commit[:12]} of {tracked.path}, but does not load there: "
-                                  f"{exc.findings[0].render() if exc.findings else exc}") from None
+                why = exc.findings[0].render() if exc.findings else exc
+                raise LookupError(f"it is in commit {commit[:12]} of {tracked.path}, but does not "
+                                  f"load there: {why}") from None
     raise LookupError(f"none of the {len(commits)} commit(s) of {tracked.path} holds it")
 
 

@@ -1,7 +1,9 @@
-"""The names a workflows folder declares (workflows, events, queries, statuses), read cheaply for shell completion.
+"""The names a workflows folder declares (workflows, events, queries, statuses), read cheaply for
+shell completion.
 
-Only reads: each `NAME.yaml` of the folder is parsed as plain YAML (no checking, no model); a file that does not
-parse, or is larger than a workflow should be, is skipped. Nothing here raises for a user's file.
+Only reads: each `NAME.yaml` of the folder is parsed as plain YAML (no checking, no model); a file
+that does not parse, or is larger than a workflow should be, is skipped. Nothing here raises for a
+user's file.
 """
 from __future__ import annotations
 
@@ -14,7 +16,8 @@ KINDS = ("workflows", "events", "queries", "statuses")
 
 
 def declared_names(folder: Path) -> dict[str, list[str]]:
-    """{kind: sorted names} for the workflow files of `folder` (workflows by file name, as commands find them)."""
+    """{kind: sorted names} for the workflow files of `folder` (workflows by file name, as commands
+    find them)."""
     found: dict[str, set[str]] = {kind: set() for kind in KINDS}
     try:
         files = sorted(p for p in folder.glob("*.yaml") if p.is_file())

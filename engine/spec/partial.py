@@ -16,7 +16,8 @@ from .schema import meant_keys, workflow_errors
 from .yamlsrc import Source, value_at
 
 MAX_ROUNDS = 8  # setting a part aside can leave its parent incomplete: that is set aside next
-TEXT_KEYS = frozenset({"source", "title", "says", "name", "description"})  # required, but only say something
+# required, but only say something
+TEXT_KEYS = frozenset({"source", "title", "says", "name", "description"})
 STAND_IN = "(missing)"
 
 
@@ -109,7 +110,8 @@ def _remove(data: Any, positions: dict, path: tuple) -> bool:
         depth = len(path) - 1
         moved = {}
         for key in list(positions):
-            if key[:depth] == path[:-1] and len(key) > depth and isinstance(key[depth], int) and key[depth] >= last:
+            if key[:depth] == path[:-1] and len(key) \
+                    > depth and isinstance(key[depth], int) and key[depth] >= last:
                 value = positions.pop(key)
                 if key[depth] > last:
                     moved[key[:depth] + (key[depth] - 1,) + key[depth + 1:]] = value

@@ -1,5 +1,5 @@
-"""Reading a workflow's `procedure:` catalogue (the text's tables and steps), the citations it writes, and
-the other workflows it needs, for the workflow builder (see build)."""
+"""Reading a workflow's `procedure:` catalogue (the text's tables and steps), the citations it
+writes, and the other workflows it needs, for the workflow builder (see build)."""
 from __future__ import annotations
 
 import re
@@ -11,27 +11,31 @@ from .yamlsrc import KeyPath, Source
 
 
 class ProcedureReader:
-    """The procedure text of a workflow document, read for the workflow builder, whose methods (error,
-    position) and document (src, siblings, sigs) these use."""
+    """The procedure text of a workflow document, read for the workflow builder, whose methods
+    (error, position) and document (src, siblings, sigs) these use."""
 
     src: Source
     siblings: dict[str, Any]  # the folder's workflow documents, by workflow name
     sigs: dict[str, Any]
 
     def procedure(self, raw: dict) -> Procedure:
-        """`procedure:`: the text's tables, each listed once, its steps numbered 1, 2, 3 ... as in the text."""
+        """`procedure:`: the text's tables, each listed once, its steps numbered 1, 2, 3 ... as in
+        the text."""
         path: KeyPath = ("procedure",)
         document = raw["document"]
         if not re.fullmatch(r"[A-Z][A-Za-z]*", document):
-            self.error(path + ("document",), f"'{document}' is not a document prefix as citations write it",
-                       "a capital letter, then letters: COA, as in 'COA Table 4 Step 7'", code="schema")
+            self.error(path + ("document",),
+                       f"'{document}' is not a document prefix as citations write it",
+                       "a capital letter, then letters: COA, as in 'COA Table 4 Step 7'",
+                       code="schema")
         tables: list[ProcedureTable] = []
         first_line: dict[int, int] = {}
         for i, raw_table in enumerate(raw["tables"]):
             tpath = path + ("tables", i)
             number = raw_table["table"]
             if number in first_line:
-                self.error(tpath + ("table",), f"Table {number} is listed twice (first at line {first_line[number]})",
+                self.error(tpath + ("table",),
+                           f"Table {number} is listed twice (first at line {first_line[number]})",
                            "list each table of the text once")
                 continue
             first_line[number] = self.src.pos(tpath + ("table",))[0]
@@ -41,24 +45,32 @@ class ProcedureReader:
                 spath = tpath + ("steps", key)
                 n = int(key)  # the schema admits only digits
                 if n < 1:
-                    self.error(spath, f"{rows} {key} of Table {number}: steps are numbered from 1, as in the text",
+                    self.error(spath,
+                               f"{rows} {key} of Table {number}: steps are numbered from 1, "
+                               "as in the text",
                                key=True)
                 elif n in steps:
-                    self.error(spath, f"{rows} {n} of Table {number} is listed twice (first at line "
-                               f"{steps[n].pos[1] if steps[n].pos else '?'})", f"each {rows.lower()} once", key=True)
+                    self.error(spath,
+                               f"{rows} {n} of Table {number} is listed twice (first at line "
+                               f"{steps[n].pos[1] if steps[n].pos else '?'})",
+                               f"each {rows.lower()} once", key=True)
                 else:
                     steps[n] = ProcedureStep(number=n, heading=heading, pos=self.position(spath))
             missing = sorted(set(range(1, max(steps, default=0) + 1)) - set(steps))
             if missing:
-                self.error(tpath + ("steps",), f"Table {number} skips {rows} {', '.join(map(str, missing))}",
-                           f"list every {rows.lower()} of the table as the text numbers them", key=True)
+                self.error(tpath + ("steps",),
+                           f"Table {number} skips {rows} {', '.join(map(str, missing))}",
+                           f"list every {rows.lower()} of the table as the text numbers them",
+                           key=True)
             columns = tuple(raw_table.get("columns", (rows, "Action")))
             tables.append(ProcedureTable(
-                number=number, title=raw_table["title"], steps=tuple(steps[n] for n in sorted(steps)),
+                number=number, title=raw_table["title"],
+                steps=tuple(steps[n] for n in sorted(steps)),
                 start=raw_table.get("start", ""), rows=rows, columns=(columns[0], columns[1]),
                 pos=self.position(tpath)))
         return Procedure(document=document, title=raw["title"], tables=tuple(tables),
-                         purpose=raw.get("purpose", ""), elsewhere=self.catalogued_elsewhere(document),
+                         purpose=raw.get("purpose", ""),
+                         elsewhere=self.catalogued_elsewhere(document),
                          pos=self.position(path))
 
     def catalogued_elsewhere(self, document: str) -> tuple[tuple[int, tuple[int, ...], str], ...]:
@@ -67,7 +79,8 @@ class ProcedureReader:
         found = []
         for name, other in sorted(self.siblings.items()):
             raw = _mapping(_mapping(other).get("procedure"))
-            if name == me or raw.get("document") != document or not isinstance(raw.get("tables"), list):
+            if name == me or raw.get("document") != document \
+                    or not isinstance(raw.get("tables"), list):
                 continue
             for table in raw["tables"]:
                 table = _mapping(table)
@@ -81,7 +94,8 @@ class ProcedureReader:
         """Every `source:` text of the document with where it is written, in document order."""
         found = []
         for path in self.src.positions:
-            if not path or path[-1] != "source" or (len(path) > 1 and path[-2] in ("set", "data", "match")):
+            if not path or path[-1] \
+                    != "source" or (len(path) > 1 and path[-2] in ("set", "data", "match")):
                 continue
             node: Any = self.src.data
             for seg in path:
@@ -97,5 +111,6 @@ class ProcedureReader:
         needed = {sig.owner for name, sig in self.sigs.items() if name in called}
         for event in _mapping(self.src.data.get("events")).values():
             for tr in _mapping(event).get("transitions") or []:
-                needed |= {e["start"] for e in tr.get("effects") or [] if isinstance(e, dict) and "start" in e}
+                needed |= {e["start"] for e in tr.get("effects")
+                           or [] if isinstance(e, dict) and "start" in e}
         return frozenset(needed - {me})

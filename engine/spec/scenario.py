@@ -40,8 +40,8 @@ WorkflowFinder = Callable[[str], Workflow | None]
 
 
 def find_workflow_file(name: str, near: Path) -> Path | None:
-    """`workflows/NAME.yaml` in the scenario's folder or the nearest folder above it, else the current one
-    (NAME "*": the first workflow file found)."""
+    """`workflows/NAME.yaml` in the scenario's folder or the nearest folder above it, else the
+    current one (NAME "*": the first workflow file found)."""
     for folder in [near, *near.parents, Path.cwd()]:
         if name == "*":
             candidates = sorted((folder / "workflows").glob("*.yaml"))
@@ -95,8 +95,11 @@ def load_scenario(path: str | Path, finder: WorkflowFinder | None = None) -> Sce
     def unknown(p: tuple, name: str) -> None:
         wf = misnamed.get(name)
         if wf is not None:
-            err(p, f"unknown workflow '{name}': {Path(wf.file).name if wf.file else 'its file'} declares workflow "
-                   f"'{wf.name}'", f"name the workflow as its file is named, or use '{wf.name}' here")
+            err(p,
+                f"unknown workflow '{name}': {Path(wf.file).name if wf.file else 'its file'} "
+                "declares workflow "
+                   f"'{wf.name}'",
+                f"name the workflow as its file is named, or use '{wf.name}' here")
         else:
             err(p, f"unknown workflow '{name}'", f"no workflows/{name}.yaml was found")
 
@@ -156,14 +159,17 @@ def load_scenario(path: str | Path, finder: WorkflowFinder | None = None) -> Sce
                 kinds[name] = raw["workflow"]
         wf_name = kinds.get(name)
         wf = workflow(wf_name) if wf_name else None
-        if wf is None and ("event" in raw or "expect" in raw) and "query" not in raw and "workflow" not in raw:
-            err(p, f"instance '{name}' has no workflow yet: name it with `workflow:` on its first step")
+        if wf is None and ("event" in raw or "expect" in raw) and "query" not in raw \
+                and "workflow" not in raw:
+            err(p, f"instance '{name}' has no workflow yet: "
+                   "name it with `workflow:` on its first step")
         if wf is not None:
             _check_step(wf, raw, p, err)
         if "query" in raw:
             owner = query_owner(raw["query"])
             if owner is None:
-                err(p + ("query",), f"unknown query '{raw['query']}'", _did_you_mean(raw["query"], known_queries()))
+                err(p + ("query",), f"unknown query '{raw['query']}'",
+                    _did_you_mean(raw["query"], known_queries()))
             else:
                 _check_query(owner.queries[raw["query"]], owner, raw, p, err)
         for key in ("advance", "at"):
@@ -175,12 +181,15 @@ def load_scenario(path: str | Path, finder: WorkflowFinder | None = None) -> Sce
                     elif key == "advance":
                         parse_duration(raw[key])
                     elif now is not None and moment is not None and moment < now:
-                        err(p + (key,), f"at: {moment} is before the clock ({now}): the clock cannot move backwards",
+                        err(p + (key,),
+                            f"at: {moment} is before the clock ({now}): the clock cannot "
+                            "move backwards",
                             "use a later moment, or move the steps after it earlier")
                     else:
                         now = moment
                 except (ValueError, OverflowError) as exc:
-                    err(p + (key,), str(exc) if isinstance(exc, ValueError) else "the clock cannot go that far")
+                    err(p + (key,),
+                        str(exc) if isinstance(exc, ValueError) else "the clock cannot go that far")
                     now = None
         steps.append(Step(i + 1, src.pos(p)[0], raw, name, wf_name))
     pending = [w for w in cache.values() if w is not None]
@@ -189,7 +198,8 @@ def load_scenario(path: str | Path, finder: WorkflowFinder | None = None) -> Sce
             if name not in cache:
                 required = workflow(name)
                 if required is None:
-                    err(("workflow",), f"workflow '{name}' is needed for its queries but was not found")
+                    err(("workflow",),
+                        f"workflow '{name}' is needed for its queries but was not found")
                 else:
                     pending.append(required)
     if findings:
@@ -199,20 +209,24 @@ def load_scenario(path: str | Path, finder: WorkflowFinder | None = None) -> Sce
 
 
 def _check_query(query: Query, wf: Workflow, raw: dict, p: tuple, err: Callable[..., None]) -> None:
-    """A query step's criteria and expectations; a step expecting `error` may give a criterion the search refuses."""
+    """A query step's criteria and expectations; a step expecting `error` may give a criterion the
+    search refuses."""
     expect = raw.get("expect", {})
     names = [q.name for q in query.params]
     if "error" not in expect:
         for key in raw.get("data") or {}:
             if key not in names:
                 err(p + ("data", key), query.not_a_criterion(key, wf.fields),
-                    _did_you_mean(key, names) or f"its parameters are {', '.join(names) or 'none'}", key=True)
+                    _did_you_mean(key, names) or f"its parameters are {', '.join(names) or 'none'}",
+                    key=True)
     unexpected = [k for k in expect if k not in ("results", "error")]
     if unexpected:
-        err(p + ("expect", unexpected[0]), f"a query step can only expect `results` or `error`, not `{unexpected[0]}`",
+        err(p + ("expect", unexpected[0]),
+            f"a query step can only expect `results` or `error`, not `{unexpected[0]}`",
             key=True)
     if "results" in expect and "error" in expect:
-        err(p + ("expect", "error"), "a query step expects `results` or `error`, not both", key=True)
+        err(p + ("expect", "error"), "a query step expects `results` or `error`, not both",
+            key=True)
 
 
 def _check_step(wf: Workflow, raw: dict, p: tuple, err: Callable[..., None]) -> None:
@@ -228,7 +242,8 @@ def _check_step(wf: Workflow, raw: dict, p: tuple, err: Callable[..., None]) -> 
                 if spec is None:
                     err(p + ("data", key), f"event {event.name} has no data field '{key}'",
                         _did_you_mean(key, [d.name for d in event.data]) or
-                        f"its fields are {', '.join(d.name for d in event.data) or 'none'}", key=True)
+                        f"its fields are {', '.join(d.name for d in event.data) or 'none'}",
+                        key=True)
                 elif "error" not in expect:
                     try:
                         coerce(spec, value, wf.lists)
@@ -249,14 +264,16 @@ def _check_step(wf: Workflow, raw: dict, p: tuple, err: Callable[..., None]) -> 
         spec = expect.get(key, [])
         for j, code in enumerate(spec):
             if code not in wf.intrays:
-                err(p + ("expect", key, code if isinstance(spec, dict) else j), f"unknown intray '{code}'",
+                err(p + ("expect", key, code if isinstance(spec, dict) else j),
+                    f"unknown intray '{code}'",
                     _did_you_mean(code, wf.intrays), key=isinstance(spec, dict))
             elif isinstance(spec, dict) and due_problem(spec[code]):
                 err(p + ("expect", key, code), due_problem(spec[code]))
     for j, letter in enumerate(expect.get("letters", [])):
         code = letter if isinstance(letter, str) else letter["code"]
         if code not in wf.letters:
-            err(p + ("expect", "letters", j), f"unknown letter '{code}'", _did_you_mean(code, wf.letters))
+            err(p + ("expect", "letters", j), f"unknown letter '{code}'",
+                _did_you_mean(code, wf.letters))
 
 
 def status_named(wf: Workflow, name: str) -> str | None:

@@ -14,7 +14,8 @@ import yaml
 from ..controls import control_in
 from ..findings import DefinitionError, Finding
 
-KeyPath = tuple[str | int, ...]  # key path into the document, e.g. ("events", "finalise", "transitions", 0, "to")
+# key path into the document, e.g. ("events", "finalise", "transitions", 0, "to")
+KeyPath = tuple[str | int, ...]
 Position = tuple[int, int, int, int]  # (line, col, key_line, key_col), 1-based
 
 MAX_BYTES = 5 * 1024 * 1024  # documents larger than this are refused
@@ -34,7 +35,8 @@ _INT_TAGGED = re.compile(r"[-+]?[0-9]+")
 _FLOAT = re.compile(r"[-+]?(?:(?:0|[1-9][0-9]*)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 _FLOAT_TAGGED = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 _LINE_BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")
-_NOT_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_NOT_PRINTABLE = re.compile(
+    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def content_version(text: str) -> str:
@@ -52,7 +54,8 @@ class Source:
     positions: dict[KeyPath, Position] = field(default_factory=dict)
 
     def pos(self, path: KeyPath, *, key: bool = False) -> tuple[int, int]:
-        """Where `path` was written (its key with key=True); the nearest known ancestor otherwise."""
+        """Where `path` was written (its key with key=True); the nearest known ancestor
+        otherwise."""
         path = tuple(path)
         for end in range(len(path), -1, -1):
             found = self.positions.get(path[:end])
@@ -103,7 +106,8 @@ class _SourceBuilder:
 
     # -- findings
     def problem(self, line: int, col: int, message: str, hint: str = "") -> None:
-        self.findings.append(Finding(self.src.file, line, col, message, code="yaml", severity="error", hint=hint))
+        self.findings.append(Finding(self.src.file, line, col, message, code="yaml",
+                                     severity="error", hint=hint))
         if len(self.findings) >= MAX_FINDINGS:
             raise _Stop
 
@@ -117,7 +121,8 @@ class _SourceBuilder:
                 self.documents += 1
                 if self.documents > 1:
                     self.problem_at(event, "the file holds more than one YAML document",
-                                    "a line '---' starts a new document: remove it, or split the file")
+                                    "a line '---' starts a new document: remove it, or "
+                                    "split the file")
                     raise _Stop
             elif isinstance(event, yaml.ScalarEvent):
                 self.scalar(event)
@@ -152,8 +157,10 @@ class _SourceBuilder:
             self.problem_at(event, f"tags are not allowed ('{shown}')",
                             "remove the tag; write the value plainly, or in quotes for text")
 
-    def place(self, event: Any) -> tuple[KeyPath, bool, tuple[int, int], Callable[[Any], None]] | None:
-        """Where the node of `event` goes: (path, record, key mark, attach); None when it is a key."""
+    def place(self, event: Any) -> tuple[KeyPath, bool, tuple[int, int],
+                                         Callable[[Any], None]] | None:
+        """Where the node of `event` goes: (path, record, key mark, attach); None when it is a
+        key."""
         mark = (event.start_mark.line + 1, event.start_mark.column + 1)
         if not self.stack:
             if self.root_seen:  # pragma: no cover - the parser allows one root per document
@@ -186,11 +193,13 @@ class _SourceBuilder:
             return
         path, record, key_mark, attach = placed
         value = self.resolve(event)
-        if path == () and value is None and event.tag is None and event.implicit[0] and event.value == "":
+        if path == () and value is None and event.tag is None and event.implicit[0] \
+                and event.value == "":
             self.root_empty = True
         attach(value)
         if record:
-            self.src.positions[path] = (event.start_mark.line + 1, event.start_mark.column + 1, *key_mark)
+            self.src.positions[path] = (event.start_mark.line + 1, event.start_mark.column + 1,
+                                        *key_mark)
 
     def alias(self, event: yaml.AliasEvent) -> None:
         self.no_alias(event, f"write the value out instead of referring to '*{event.anchor}'")
@@ -209,12 +218,14 @@ class _SourceBuilder:
         if placed is None:
             self.problem_at(event, "a key must be a single word or phrase, not a list or mapping",
                             "check the indentation, or put the key in quotes")
-            self.stack.append(_Frame(kind, container, self.stack[-1].path, record=False, as_key=True))
+            self.stack.append(_Frame(kind, container, self.stack[-1].path, record=False,
+                                     as_key=True))
             return
         path, record, key_mark, attach = placed
         attach(container)
         if record:
-            self.src.positions[path] = (event.start_mark.line + 1, event.start_mark.column + 1, *key_mark)
+            self.src.positions[path] = (event.start_mark.line + 1, event.start_mark.column + 1,
+                                        *key_mark)
         self.stack.append(_Frame(kind, container, path, record=record))
 
     def end(self) -> None:
@@ -224,13 +235,14 @@ class _SourceBuilder:
             parent.key, parent.discard = object(), True
 
     def controls(self, event: yaml.ScalarEvent) -> None:
-        """A control character written as an escape ("\\0", "\\e", "\\x1b") is a finding: it would reach a
-        terminal, a diagram or a page (raw ones are refused with the file, see _NOT_PRINTABLE)."""
+        """A control character written as an escape ("\\0", "\\e", "\\x1b") is a finding: it would
+        reach a terminal, a diagram or a page (raw ones are refused with the file, see
+        _NOT_PRINTABLE)."""
         found = control_in(event.value)
         if found:
             self.problem_at(event, f"a control character ({found}) in text is not allowed",
-                            "remove the escape: control characters (other than tab and newline) would reach "
-                            "terminals, diagrams and documents")
+                            "remove the escape: control characters (other than tab and newline) "
+                            "would reach terminals, diagrams and documents")
 
     def map_key(self, event: yaml.ScalarEvent) -> None:
         self.controls(event)
@@ -240,7 +252,8 @@ class _SourceBuilder:
         text = event.value
         plain = event.tag is None and event.implicit[0]
         if plain and text == "<<":
-            self.problem(line, col, "merge keys ('<<') are not allowed", "write the keys out in full")
+            self.problem(line, col, "merge keys ('<<') are not allowed",
+                         "write the keys out in full")
             return
         if plain and text == "":
             self.problem(line, col, "a key is missing before ':'")
@@ -255,7 +268,8 @@ class _SourceBuilder:
         top.key, top.discard = key, False
 
     def resolve(self, event: yaml.ScalarEvent) -> Any:
-        """The value of a scalar: YAML 1.2 core for plain scalars, but dates and yes/no stay text."""
+        """The value of a scalar: YAML 1.2 core for plain scalars, but dates and yes/no stay
+        text."""
         text, tag = event.value, event.tag
         self.controls(event)
         if tag is None:
@@ -280,7 +294,8 @@ class _SourceBuilder:
         if kind == "null" and text in _NULL:
             return None
         if kind in ("int", "float", "bool", "null"):
-            word = {"int": "an integer", "float": "a number", "bool": "true or false", "null": "empty"}[kind]
+            word = {"int": "an integer", "float": "a number", "bool": "true or false",
+                    "null": "empty"}[kind]
             self.problem_at(event, f"'{text}' is tagged !!{kind} but is not {word}")
         return text
 
@@ -297,20 +312,25 @@ def _ignore(value: Any) -> None:
 
 
 def load_yaml(text: str, file: str = "<input>") -> Source:
-    """Parse one YAML document into a Source; DefinitionError with every finding if it is not usable."""
+    """Parse one YAML document into a Source; DefinitionError with every finding if it is not
+    usable."""
     if text.startswith("\ufeff"):
         text = text[1:]
     src = Source(file=file, text=text, data=None, positions={})
     size = len(text.encode("utf-8", "surrogatepass"))
     if size > MAX_BYTES:
-        raise DefinitionError([Finding(file, 0, 0, f"the file is too large ({size // (1024 * 1024)} MB; "
-                                       f"the limit is {MAX_BYTES // (1024 * 1024)} MB)", code="yaml")])
+        raise DefinitionError([Finding(file, 0, 0,
+                                       f"the file is too large ({size // (1024 * 1024)} MB; "
+                                       f"the limit is {MAX_BYTES // (1024 * 1024)} MB)",
+                                       code="yaml")])
     bad = _NOT_PRINTABLE.search(text)
     if bad:
         line, col = _line_col(text, bad.start())
         raise DefinitionError([Finding(file, line, col,
-                                       f"the file contains a character that is not allowed (U+{ord(bad.group()):04X})",
-                                       code="yaml", hint="remove it; it may be invisible in some editors")])
+                                       "the file contains a character that is not allowed "
+                                       f"(U+{ord(bad.group()):04X})",
+                                       code="yaml",
+                                       hint="remove it; it may be invisible in some editors")])
     builder = _SourceBuilder(src)
     try:
         builder.run(yaml.parse(text, Loader=_Loader))
@@ -319,7 +339,8 @@ def load_yaml(text: str, file: str = "<input>") -> Source:
     except yaml.MarkedYAMLError as exc:
         builder.findings.append(_syntax_finding(src, exc))
     except yaml.YAMLError as exc:  # pragma: no cover - control characters are caught above
-        builder.findings.append(Finding(file, 0, 0, f"the file is not valid YAML: {exc}", code="yaml"))
+        builder.findings.append(Finding(file, 0, 0, f"the file is not valid YAML: {exc}",
+                                        code="yaml"))
     if builder.findings:
         raise DefinitionError(builder.findings)
     if builder.documents == 0 or builder.root_empty:
@@ -327,10 +348,12 @@ def load_yaml(text: str, file: str = "<input>") -> Source:
     return src
 
 
-def parse_pairs(words: tuple[str, ...] | list[str], keep_text: frozenset[str] | set[str] = frozenset()) -> dict:
-    """field=value words, each value read as YAML (2026-03-01, true, [1, 2], {reason: 8}); the fields named in
-    `keep_text` keep their words as typed (a Case Number '0012'), unless written as a YAML list or mapping.
-    ValueError for a word that is not field=value or a value that is not YAML."""
+def parse_pairs(words: tuple[str, ...] | list[str],
+                keep_text: frozenset[str] | set[str] = frozenset()) -> dict:
+    """field=value words, each value read as YAML (2026-03-01, true, [1, 2], {reason: 8}); the
+    fields named in `keep_text` keep their words as typed (a Case Number '0012'), unless written as
+    a YAML list or mapping. ValueError for a word that is not field=value or a value that is not
+    YAML."""
     data: dict[str, Any] = {}
     for word in words:
         key, sep, value = word.partition("=")
@@ -342,37 +365,47 @@ def parse_pairs(words: tuple[str, ...] | list[str], keep_text: frozenset[str] | 
         try:
             data[key] = load_yaml(value or "null", "<input>").data
         except DefinitionError as exc:
-            raise ValueError(f"'{word}': the value is not YAML ({exc.findings[0].message})") from None
+            raise ValueError(
+                f"'{word}': the value is not YAML ({exc.findings[0].message})") from None
     return data
 
 
 def load_yaml_file(path: str | os.PathLike) -> Source:
-    """Read a UTF-8 file and load it; any reading problem is a DefinitionError, never a traceback."""
+    """Read a UTF-8 file and load it; any reading problem is a DefinitionError, never a
+    traceback."""
     name = os.fspath(path)
     try:
         size = os.stat(name).st_size
         if size > MAX_BYTES:
-            raise DefinitionError([Finding(name, 0, 0, f"the file is too large ({size // (1024 * 1024)} MB; "
-                                           f"the limit is {MAX_BYTES // (1024 * 1024)} MB)", code="yaml")])
+            raise DefinitionError([Finding(name, 0, 0,
+                                           f"the file is too large ({size // (1024 * 1024)} MB; "
+                                           f"the limit is {MAX_BYTES // (1024 * 1024)} MB)",
+                                           code="yaml")])
         with open(name, "rb") as handle:
             raw = handle.read(MAX_BYTES + 1)
     except FileNotFoundError:
-        raise DefinitionError([Finding(name, 0, 0, "the file does not exist", code="yaml")]) from None
+        raise DefinitionError([Finding(name, 0, 0, "the file does not exist",
+                                       code="yaml")]) from None
     except IsADirectoryError:
-        raise DefinitionError([Finding(name, 0, 0, "this is a folder, not a file", code="yaml")]) from None
+        raise DefinitionError([Finding(name, 0, 0, "this is a folder, not a file",
+                                       code="yaml")]) from None
     except PermissionError:
-        raise DefinitionError([Finding(name, 0, 0, "permission to read the file was refused", code="yaml")]) from None
+        raise DefinitionError([Finding(name, 0, 0, "permission to read the file was refused",
+                                       code="yaml")]) from None
     except OSError as exc:
         reason = exc.strerror or str(exc)
-        raise DefinitionError([Finding(name, 0, 0, f"the file cannot be read ({reason})", code="yaml")]) from None
+        raise DefinitionError([Finding(name, 0, 0, f"the file cannot be read ({reason})",
+                                       code="yaml")]) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         line_start = raw.rfind(b"\n", 0, exc.start) + 1
         col = len(raw[line_start:exc.start].decode("utf-8", "replace")) + 1
-        raise DefinitionError([Finding(name, line, col, f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x})",
-                                       code="yaml", hint="save the file with UTF-8 encoding")]) from None
+        raise DefinitionError([Finding(name, line, col,
+                                       f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x})",
+                                       code="yaml",
+                                       hint="save the file with UTF-8 encoding")]) from None
     return load_yaml(text, name)
 
 
@@ -407,13 +440,15 @@ def _words(text: str) -> str:
 _KEY_LINE = re.compile(r"^( *)(?:- +)?([^\s#'\"][^:#]*?|'[^']*'|\"[^\"]*\"):(?:\s|$)")
 
 
-def _dedented_key(src: Source, line: int) -> tuple[tuple[int, int, str], tuple[int, int, str]] | None:
+def _dedented_key(src: Source, line: int) -> tuple[tuple[int, int, str],
+                                                   tuple[int, int, str]] | None:
     """A key above line `line` written less indented than the line before it, while the lines after
     it go on at least as deep (a `guards:` of a transition moved left): the key and its place, and
     the key of the line before it, which it most likely belongs with. None when there is none."""
     def indent(n: int) -> int | None:
         text = src.line_text(n)
-        return None if not text.strip() or text.lstrip().startswith("#") else len(text) - len(text.lstrip(" "))
+        return None if not text.strip() or text.lstrip().startswith("#") \
+            else len(text) - len(text.lstrip(" "))
 
     def neighbour(n: int, step: int) -> int | None:
         n += step
@@ -425,24 +460,29 @@ def _dedented_key(src: Source, line: int) -> tuple[tuple[int, int, str], tuple[i
         here = indent(n)
         match = _KEY_LINE.match(src.line_text(n)) if here is not None else None
         before, after = neighbour(n, -1), neighbour(n, 1)
-        if match is None or before is None or after is None or src.line_text(n).lstrip().startswith("-"):
+        if match is None or before is None or after is None \
+                or src.line_text(n).lstrip().startswith("-"):
             continue
-        if here < (indent(before) or 0) <= (indent(after) or 0):  # what follows goes on as deep as before
+        # what follows goes on as deep as before
+        if here < (indent(before) or 0) <= (indent(after) or 0):
             near = _KEY_LINE.match(src.line_text(before))
             if near is None:
                 continue
             near_col = len(near.group(1)) + (len(src.line_text(before).lstrip(" ")) -
-                                              len(src.line_text(before).lstrip(" ").lstrip("- "))) + 1
+                                              len(src.line_text(before).lstrip(" ").lstrip("- "))) \
+                                                  + 1
             return (n, here + 1, match.group(2).strip()), (before, near_col, near.group(2).strip())
     return None
 
 
 def _syntax_finding(src: Source, exc: yaml.MarkedYAMLError) -> Finding:
-    """A syntax error as a sentence at the place it was found, with a hint where the cause is usual."""
+    """A syntax error as a sentence at the place it was found, with a hint where the cause is
+    usual."""
     problem, context = exc.problem or "", exc.context or ""
     mark = exc.problem_mark or exc.context_mark
     line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-    ctx_line, ctx_col = (exc.context_mark.line + 1, exc.context_mark.column + 1) if exc.context_mark else (line, col)
+    ctx_line, ctx_col = (exc.context_mark.line + 1, exc.context_mark.column + 1) \
+        if exc.context_mark else (line, col)
     text = src.line_text(line)
     indent = text[: len(text) - len(text.lstrip(" \t"))]
     at = text[col - 1] if 0 < col <= len(text) else ""
@@ -453,25 +493,29 @@ def _syntax_finding(src: Source, exc: yaml.MarkedYAMLError) -> Finding:
 
     if "tab" in problem or "\\t" in problem or at == "\t" or "\t" in indent:
         tab_col = indent.index("\t") + 1 if "\t" in indent else col
-        return found("a tab character is used for indentation", "YAML indentation must use spaces, not tabs",
+        return found("a tab character is used for indentation",
+                     "YAML indentation must use spaces, not tabs",
                      (line, tab_col))
     if "mapping values are not allowed" in problem:
         return found("a ':' followed by a space is not allowed here",
                      "put the value in quotes if it contains ': ', or check the indentation")
     if "could not find expected ':'" in problem:
         return found("a key is not followed by ':'",
-                     "write 'key: value'; text that goes on over several lines must be indented more than its key",
+                     "write 'key: value'; text that goes on over several lines must be indented "
+                     "more than its key",
                      (ctx_line, ctx_col))
     if "quoted scalar" in context and "end of stream" in problem:
         return found("a quoted value is never closed", "add the closing quote", (ctx_line, ctx_col))
     if "block collection" in context and ("'-' indicator" in problem or "<block end>" in problem):
         return found("a list item and a key are mixed at the same indentation",
-                     "every item of a list starts with '- ' at the same indentation; a key cannot follow them there")
+                     "every item of a list starts with '- ' at the same indentation; a key cannot "
+                     "follow them there")
     misplaced = _dedented_key(src, line) if "block" in context else None
     if misplaced is not None:
         (key_line, key_col, key), (near_line, near_col, near) = misplaced
         return found(f"'{key}' is indented less than the lines around it",
-                     f"it most likely belongs with '{near}' on line {near_line}: indent it to column {near_col}",
+                     f"it most likely belongs with '{near}' on line {near_line}: indent it to "
+                     f"column {near_col}",
                      (key_line, key_col))
     if "block mapping" in context and ("expected key" in problem or "<block end>" in problem):
         return found("this line is not indented like the keys above it",
@@ -501,7 +545,8 @@ def value_at(data: Any, path: KeyPath) -> Any:
 
 
 _YAML11_BOOLEANS = frozenset(
-    w for word in ("yes", "no", "on", "off", "y", "n") for w in (word, word.capitalize(), word.upper()))
+    w for word in ("yes", "no", "on", "off", "y", "n")
+    for w in (word, word.capitalize(), word.upper()))
 
 
 def yaml11_booleans(src: Source) -> list[Finding]:
@@ -510,9 +555,12 @@ def yaml11_booleans(src: Source) -> list[Finding]:
     found = []
     for path, (line, col, _, _) in src.positions.items():
         value = value_at(src.data, path)
-        if isinstance(value, str) and value in _YAML11_BOOLEANS and src.line_text(line)[col - 1:col] not in "'\"":
+        if isinstance(value, str) and value in _YAML11_BOOLEANS \
+                and src.line_text(line)[col - 1:col] not in "'\"":
             meaning = "true" if value.lower() in ("yes", "on", "y") else "false"
-            found.append(Finding(src.file, line, col, f"'{value}' is text here, but YAML 1.1 readers (PyYAML, "
-                                 f"Ansible, older yq) read it as {meaning}", code="yaml-1.1", severity="warning",
+            found.append(Finding(src.file, line, col,
+                                 f"'{value}' is text here, but YAML 1.1 readers (PyYAML, "
+                                 f"Ansible, older yq) read it as {meaning}", code="yaml-1.1",
+                                 severity="warning",
                                  hint=f"quote it: \"{value}\""))
     return found

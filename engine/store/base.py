@@ -4,7 +4,8 @@ A store holds cases of every workflow, its own simulated clock, and the log of w
 Every change is one transaction (see `Transaction`): the store loads the cases the event needs into
 its engine, the engine decides (pure) and commits in memory, and the store writes every instance
 the event touched, each guarded by the version it was read at, or nothing at all. `MemoryStore`
-(memory.py) keeps cases for as long as the process runs; `SqlStore` (sql.py) in SQLite or PostgreSQL.
+(memory.py) keeps cases for as long as the process runs; `SqlStore` (sql.py) in SQLite or
+PostgreSQL.
 
 The interface a program (the CLI, a web app) uses: `create`, `case`, `cases`, `fire` (with the
 version the user saw, for the optimistic check), `why`, `options`, `clock`, `set_clock`, `advance`,
@@ -33,7 +34,8 @@ START_CLOCK = "2026-01-01 09:00"
 
 
 class StoreError(ProcflowError):
-    """The store cannot be used (unreachable, not a store, another schema, busy): nothing changed."""
+    """The store cannot be used (unreachable, not a store, another schema, busy): nothing
+    changed."""
 
 
 class CaseChanged(ProcflowError):
@@ -91,8 +93,10 @@ class Fired:
     created: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
-        return {"case": self.case, "event": self.event, "at": to_json(self.at), "from": self.from_, "to": self.to,
-                "opened": self.opened, "closed": self.closed, "letters": self.letters, "versions": self.versions,
+        return {"case": self.case, "event": self.event, "at": to_json(self.at), "from": self.from_,
+                "to": self.to,
+                "opened": self.opened, "closed": self.closed, "letters": self.letters,
+                "versions": self.versions,
                 "created": self.created}
 
 
@@ -111,7 +115,8 @@ class Logged:
 
 
 class Transaction:
-    """What a store does inside one transaction; each store implements it for where it keeps cases."""
+    """What a store does inside one transaction; each store implements it for where it keeps
+    cases."""
 
     def clock(self) -> datetime:
         raise NotImplementedError
@@ -137,17 +142,21 @@ class Transaction:
     def sequences(self) -> dict[tuple[str, str], int]:
         raise NotImplementedError
 
-    def write(self, instances: list[Instance], numbers: dict[tuple[str, str], int], now: datetime) -> dict[str, int]:
-        """Write these instances (their state as the engine holds it), each only if unchanged since it was read
-        (CaseChanged otherwise); one not in the store yet is added. Their new versions (1 for a new one)."""
+    def write(self, instances: list[Instance], numbers: dict[tuple[str, str], int],
+              now: datetime) -> dict[str, int]:
+        """Write these instances (their state as the engine holds it), each only if unchanged since
+        it was read (CaseChanged otherwise); one not in the store yet is added. Their new versions
+        (1 for a new one)."""
         raise NotImplementedError
 
-    def log(self, at: datetime, kind: str, case: str | None, event: str | None, data: Any, actor: Any,
+    def log(self, at: datetime, kind: str, case: str | None, event: str | None, data: Any,
+            actor: Any,
             outcome: Any) -> None:
         raise NotImplementedError
 
 
-WorkflowSource = Callable[[str], Workflow]  # a workflow by name (LookupError, saying why, when there is none)
+# a workflow by name (LookupError, saying why, when there is none)
+WorkflowSource = Callable[[str], Workflow]
 
 
 class CaseStore:
@@ -157,11 +166,14 @@ class CaseStore:
         self._source = workflows
         self._clock = SimulatedClock(START_CLOCK)
         self.engine = Engine(clock=self._clock)
-        self._reads: dict[tuple[str, str], bool] = {}  # (workflow version, event) -> whether it reads other cases
+        # (workflow version, event) -> whether it reads other cases
+        self._reads: dict[tuple[str, str], bool] = {}
 
     # -- what each store provides ------------------------------------------------------------
-    def _transaction(self, *, write: bool, exclusive: bool = False) -> AbstractContextManager[Transaction]:
-        """A transaction: `exclusive` when what it decides reads other cases (no other write runs meanwhile)."""
+    def _transaction(self, *, write: bool,
+                     exclusive: bool = False) -> AbstractContextManager[Transaction]:
+        """A transaction: `exclusive` when what it decides reads other cases (no other write runs
+        meanwhile)."""
         raise NotImplementedError
 
     def _forget(self, ids: list[str]) -> None:
@@ -191,15 +203,17 @@ class CaseStore:
         try:
             wf = self._source(name)
         except LookupError as exc:
-            raise Refused("workflow", [str(exc.args[0]) if exc.args else f"unknown workflow '{name}'"]) from None
+            raise Refused("workflow", [str(exc.args[0]) if exc.args
+                                       else f"unknown workflow '{name}'"]) from None
         wf = self.engine.add_workflow(wf)
         for other in sorted(wf.requires):
             self.hold(other)
         return wf
 
     def reads_others(self, wf: Workflow, event: str) -> bool:
-        """Whether the event's rules may read or change other cases (queries, update/signal/start) or number
-        (a sequence shared by the cases): such an event runs alone, with every case it may read loaded."""
+        """Whether the event's rules may read or change other cases (queries, update/signal/start)
+        or number (a sequence shared by the cases): such an event runs alone, with every case it may
+        read loaded."""
         key = (wf.version, event)
         found = self._reads.get(key)
         if found is None:
@@ -210,7 +224,8 @@ class CaseStore:
     def _event_reads(self, event: Event) -> bool:
         names = set(self.engine.queries)
         if not names:
-            return any(ef.kind in ("update", "signal", "start", "number") for tr in event.transitions
+            return any(ef.kind in ("update", "signal", "start", "number")
+                       for tr in event.transitions
                        for ef in tr.effects)
         call = re.compile(r"\b(" + "|".join(map(re.escape, sorted(names))) + r")\s*\(")
         for obj in _parts(event):
@@ -239,13 +254,14 @@ class CaseStore:
         return to
 
     def advance(self, to: Any) -> list[Fired]:
-        """Move the clock on to a moment; the overnight schedules run on the way, as in scenarios."""
+        """Move the clock on to a moment; the overnight schedules run on the way, as in
+        scenarios."""
         to = _moment(to)
         with self._transaction(write=True, exclusive=True) as tx:
             start = tx.clock()
             if to < start:
-                raise Refused("advance", [f"the clock only moves forward with advance (it is {start:%Y-%m-%d %H:%M});"
-                                          f" set it to move it back"])
+                raise Refused("advance", ["the clock only moves forward with advance (it is "
+                                          f"{start:%Y-%m-%d %H:%M}); set it to move it back"])
             scheduled = []
             for name in tx.workflow_names():
                 wf = self.hold(name)
@@ -266,8 +282,9 @@ class CaseStore:
         """A new case of a workflow, in its initial status; named `case_id`, or WORKFLOW-N."""
         wf = self.hold(workflow)
         if case_id is not None and not CASE_ID.fullmatch(case_id):
-            raise Refused("create", [f"a case is named with letters, digits, '.', '_' and '-' (at most 200, "
-                                     f"starting with a letter or digit), not {case_id!r:.60}"])
+            raise Refused("create", ["a case is named with letters, digits, '.', '_' and '-' "
+                                     "(at most 200, starting with a letter or digit), not "
+                                     f"{case_id!r:.60}"])
         with self._transaction(write=True) as tx:
             name = case_id or self._free_name(tx, wf.name)
             if tx.locate(name) is not None:
@@ -277,27 +294,31 @@ class CaseStore:
             inst = self.engine.create(wf.name, name)
             try:
                 tx.write([inst], {}, now)
-                tx.log(now, "create", name, None, {"workflow": wf.name, "version": wf.version}, actor or {}, None)
+                tx.log(now, "create", name, None, {"workflow": wf.name, "version": wf.version},
+                       actor or {}, None)
             except BaseException:
                 self._forget([name])
                 raise
             return Case(name, wf.name, inst.status, 1, self.engine.state(inst))
 
     def restore_all(self, states: list[Any]) -> list[str]:
-        """Cases given as their state JSON (a JSON store read in), added as they are: all of them, or Refused
-        and none (each is checked on a scratch engine first). Their names."""
+        """Cases given as their state JSON (a JSON store read in), added as they are: all of them,
+        or Refused and none (each is checked on a scratch engine first). Their names."""
         scratch = Engine(clock=self._clock)
         scratch.find_version = self.engine.find_version
         for state in states:
             name = state.get("workflow") if isinstance(state, dict) else None
             if not isinstance(name, str):
-                raise Refused("import", [f"a case is a mapping with its workflow, not {state!r:.60}"])
+                raise Refused("import",
+                              [f"a case is a mapping with its workflow, not {state!r:.60}"])
             for wf_name in (name, *sorted(self.hold(name).requires)):
                 if wf_name not in scratch.workflows:
                     scratch.add_workflow(self.hold(wf_name))
             label = state.get("instance")
             if not isinstance(label, str) or not CASE_ID.fullmatch(label):
-                raise Refused("import", [f"a case is named with letters, digits, '.', '_' and '-', not {label!r:.60}"])
+                raise Refused("import",
+                              ["a case is named with letters, digits, '.', '_' and '-', not "
+                               f"{label!r:.60}"])
             scratch.restore(state)
         with self._transaction(write=True, exclusive=True) as tx:
             now = tx.clock()
@@ -310,11 +331,13 @@ class CaseStore:
             try:
                 for state in states:
                     self.engine.forget(state["instance"])
-                    added.append(self.engine.restore(self.engine.state(scratch.instances[state["instance"]])))
+                    added.append(self.engine.restore(
+                        self.engine.state(scratch.instances[state["instance"]])))
                 tx.write(added, numbers, now)
                 for inst in added:
                     tx.log(now, "import", inst.name, None, {"workflow": inst.workflow.name,
-                                                             "state": self.engine.state(inst)}, None, None)
+                                                             "state": self.engine.state(inst)},
+                           None, None)
             except BaseException:
                 self._forget([inst.name for inst in added])
                 raise
@@ -328,15 +351,17 @@ class CaseStore:
 
     def fire(self, case_id: str, event: str, data: dict | None = None, actor: dict | None = None,
              expected: int | None = None) -> Fired:
-        """Fire an event on a case: decided and written with every case it touches, or Refused/Ambiguous/
-        CaseChanged and nothing changed. `expected`: the case's version as the user saw it."""
+        """Fire an event on a case: decided and written with every case it touches, or
+        Refused/Ambiguous/ CaseChanged and nothing changed. `expected`: the case's version as the
+        user saw it."""
         wf = self._workflow_of(case_id)
         exclusive = self.reads_others(wf, event)
         while True:
             try:
                 with self._transaction(write=True, exclusive=exclusive) as tx:
                     inst = self._load(tx, case_id, expected, exclusive, event)
-                    if not exclusive and self.reads_others(inst.workflow, event):  # its older version reads others
+                    # its older version reads others
+                    if not exclusive and self.reads_others(inst.workflow, event):
                         raise _Retry()
                     now = tx.clock()
                     self._clock.set(now)
@@ -345,8 +370,10 @@ class CaseStore:
             except _Retry:
                 exclusive = True
 
-    def why(self, case_id: str, event: str, data: dict | None = None, actor: dict | None = None) -> list[str]:
-        """Why the event cannot happen now with this data: the refusing guards' sentences ([] if it can)."""
+    def why(self, case_id: str, event: str, data: dict | None = None,
+            actor: dict | None = None) -> list[str]:
+        """Why the event cannot happen now with this data: the refusing guards' sentences ([] if it
+        can)."""
         with self._transaction(write=False) as tx:
             inst = self._load(tx, case_id, None, True, event)
             self._clock.set(tx.clock())
@@ -360,7 +387,8 @@ class CaseStore:
             return self.engine.options(inst, actor)
 
     def _workflow_of(self, case_id: str) -> Workflow:
-        held = self.engine.instances.get(case_id)  # a case's workflow never changes: the copy held says it
+        # a case's workflow never changes: the copy held says it
+        held = self.engine.instances.get(case_id)
         if held is not None:
             return self.hold(held.workflow.name)
         with self._transaction(write=False) as tx:
@@ -369,13 +397,16 @@ class CaseStore:
             raise Refused("case", [f"no case called {case_id!r:.60} in the store"])
         return self.hold(found[0])
 
-    def _load(self, tx: Transaction, case_id: str, expected: int | None, others: bool, event: str | None) -> Instance:
+    def _load(self, tx: Transaction, case_id: str, expected: int | None, others: bool,
+              event: str | None) -> Instance:
         found = tx.locate(case_id)
         if found is None:
             raise Refused("case", [f"no case called {case_id!r:.60} in the store"])
         workflow, version = found
         if expected is not None and expected != version:
-            raise CaseChanged(case_id, f"it is at version {version}, the event was decided on version {expected}")
+            raise CaseChanged(case_id,
+                              f"it is at version {version}, the event was decided on "
+                              f"version {expected}")
         wf = self.hold(workflow)
         if others and (event is None or self.reads_others(wf, event)):
             tx.load_workflows(self._reach(wf))
@@ -383,9 +414,11 @@ class CaseStore:
         tx.load([case_id])
         return self.engine.instances[case_id]
 
-    def _write(self, tx: Transaction, outcomes: list[Outcome], now: datetime, committed: bool = False) -> list[Fired]:
-        """Commit decided outcomes in memory (unless `committed`: the schedules advance() fired, logged with it),
-        then write every case they touch; on any failure, forget them (the store keeps what it had)."""
+    def _write(self, tx: Transaction, outcomes: list[Outcome], now: datetime,
+               committed: bool = False) -> list[Fired]:
+        """Commit decided outcomes in memory (unless `committed`: the schedules advance() fired,
+        logged with it), then write every case they touch; on any failure, forget them (the store
+        keeps what it had)."""
         touched: dict[str, Instance] = {}
         numbers: dict[tuple[str, str], int] = {}
         for outcome in outcomes:
@@ -399,7 +432,8 @@ class CaseStore:
             for f, o in zip(fired if not committed else (), outcomes, strict=False):
                 tx.log(now, "event", f.case, f.event, to_json(o.logged[3]), to_json(o.logged[2]),
                        {"from": f.from_, "to": f.to, "opened": [i["code"] for i in f.opened],
-                        "closed": [i["code"] for i in f.closed], "letters": [lt["code"] for lt in f.letters],
+                        "closed": [i["code"] for i in f.closed],
+                        "letters": [lt["code"] for lt in f.letters],
                         "versions": f.versions, "created": f.created})
         except BaseException:
             self._forget(list(touched))
@@ -419,7 +453,8 @@ def _moment(value: Any) -> datetime:
 
 
 def _parts(obj: Any, depth: int = 0) -> Iterator[Any]:
-    """Every dataclass and expression inside an event (its guards, data, transitions and effects)."""
+    """Every dataclass and expression inside an event (its guards, data, transitions and
+    effects)."""
     if depth > 8:
         return
     yield obj
@@ -456,7 +491,8 @@ def _fired(o: Outcome, versions: dict[str, int]) -> Fired:
 
     walk(o)
     entry = o.logged
-    return Fired(o.instance.name, entry[1], entry[0], entry[4], entry[5], [i.to_json() for i in o.opened],
+    return Fired(o.instance.name, entry[1], entry[0], entry[4], entry[5],
+                 [i.to_json() for i in o.opened],
                  [i.to_json() for i in o.closed], [lt.to_json() for lt in o.letters], names,
                  sorted(n for n, v in names.items() if v == 1))
 

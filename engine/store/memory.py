@@ -37,7 +37,8 @@ class MemoryStore(CaseStore):
             raise
 
     def _forget(self, ids: list[str]) -> None:
-        """Nothing to forget: the engine's instances are the store's (a refused commit changes nothing)."""
+        """Nothing to forget: the engine's instances are the store's (a refused commit changes
+        nothing)."""
 
     def case(self, case_id: str) -> Case:
         from ..findings import Refused
@@ -45,7 +46,8 @@ class MemoryStore(CaseStore):
         inst = self.engine.instances.get(case_id)
         if inst is None:
             raise Refused("case", [f"no case called {case_id!r:.60} in the store"])
-        return Case(case_id, inst.workflow.name, inst.status, self._versions[case_id], self.engine.state(inst))
+        return Case(case_id, inst.workflow.name, inst.status, self._versions[case_id],
+                    self.engine.state(inst))
 
     def cases(self, workflow: str | None = None, status: str | None = None, overdue: bool = False,
               limit: int = 1000) -> list[CaseRow]:
@@ -53,11 +55,12 @@ class MemoryStore(CaseStore):
         for name in sorted(self.engine.instances):
             inst = self.engine.instances[name]
             due = _next_due(inst)
-            if (workflow and inst.workflow.name != workflow) or (status and inst.status != status) or (
-                    overdue and (due is None or due >= self._now)):
+            if (workflow and inst.workflow.name != workflow) or (status and inst.status != status) \
+                    or (overdue and (due is None or due >= self._now)):
                 continue
             rows.append(CaseRow(name, inst.workflow.name, inst.status, self._versions[name],
-                                to_json(due) if due else None, inst.events, to_json(self._updated[name])))
+                                to_json(due) if due else None, inst.events,
+                                to_json(self._updated[name])))
         return rows[:limit]
 
     def log(self, case_id: str | None = None, limit: int = 100_000) -> list[Logged]:
@@ -91,7 +94,8 @@ class _MemoryTransaction(Transaction):
     def sequences(self) -> dict[tuple[str, str], int]:
         return dict(self.store._numbers)
 
-    def write(self, instances: list[Instance], numbers: dict[tuple[str, str], int], now: datetime) -> dict[str, int]:
+    def write(self, instances: list[Instance], numbers: dict[tuple[str, str], int],
+              now: datetime) -> dict[str, int]:
         versions = self.store._versions
         for inst in instances:
             versions[inst.name] = versions.get(inst.name, 0) + 1
@@ -99,7 +103,8 @@ class _MemoryTransaction(Transaction):
         self.store._numbers.update(numbers)
         return {inst.name: versions[inst.name] for inst in instances}
 
-    def log(self, at: datetime, kind: str, case: str | None, event: str | None, data: Any, actor: Any,
+    def log(self, at: datetime, kind: str, case: str | None, event: str | None, data: Any,
+            actor: Any,
             outcome: Any) -> None:
         log = self.store._log
         log.append(Logged(len(log) + 1, to_json(at), kind, case, event, data, actor, outcome))

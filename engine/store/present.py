@@ -1,4 +1,5 @@
-"""What `procflow case` and `procflow clock` print: cases, lists, outcomes and the log as text or JSON.
+"""What `procflow case` and `procflow clock` print: cases, lists, outcomes and the log as text or
+JSON.
 
 Pure functions of what the store returns (no I/O), so that a web page can show the same things.
 """
@@ -17,34 +18,40 @@ TEXT_TYPES = ("text", "choice")  # data given as key=value keeps its words as th
 
 
 def typed_data(words: list[str] | tuple[str, ...], event: Event | None) -> dict:
-    """key=value words as the event's data: a text or choice field keeps the value as typed (a Case Number
-    '0012' stays '0012'); any other is read as YAML (2026-03-01, true, [1, 2], '{reason: 8}'). ValueError
-    for a word that is not key=value or a value that is not YAML."""
+    """key=value words as the event's data: a text or choice field keeps the value as typed (a Case
+    Number '0012' stays '0012'); any other is read as YAML (2026-03-01, true, [1, 2], '{reason:
+    8}'). ValueError for a word that is not key=value or a value that is not YAML."""
     from ..spec.yamlsrc import parse_pairs
 
-    return parse_pairs(words, {d.name for d in event.data if d.type in TEXT_TYPES} if event is not None else set())
+    return parse_pairs(words, {d.name for d in event.data if d.type in TEXT_TYPES}
+                       if event is not None else set())
 
 
 def case_json(case: Case, now: datetime) -> dict:
-    return {"case": case.id, "workflow": case.workflow, "status": case.status, "version": case.version,
-            "clock": to_json(now), "overdue": [i["code"] for i in case.overdue(now)], "state": case.state}
+    return {"case": case.id, "workflow": case.workflow, "status": case.status,
+            "version": case.version,
+            "clock": to_json(now), "overdue": [i["code"] for i in case.overdue(now)],
+            "state": case.state}
 
 
 def case_text(case: Case, now: datetime) -> str:
     state = case.state
-    lines = [f"{case.id}: {case.workflow}, status {case.status} (version {case.version}; clock {now:%Y-%m-%d %H:%M})"]
+    lines = [f"{case.id}: {case.workflow}, status {case.status} (version {case.version}; clock "
+             f"{now:%Y-%m-%d %H:%M})"]
     fields = state.get("fields") or {}
     lines.append("fields:" if fields else "fields: none")
     lines += [f"  {k}: {_short(v)}" for k, v in fields.items()]
     lines.append(intrays_text(case, now))
     letters = state.get("letters") or []
     lines.append("letters:" if letters else "letters: none")
-    lines += [f"  {lt['code']} to {', '.join(lt['to'])} on {_moment(lt['issued'])}" for lt in letters]
+    lines += [f"  {lt['code']} to {', '.join(lt['to'])} on {_moment(lt['issued'])}"
+              for lt in letters]
     history = state.get("history") or []
     lines.append("history:" if history else "history: none")
     for h in history:
         who = ", ".join(f"{k} {v}" for k, v in (h.get("actor") or {}).items())
-        lines.append(f"  {_moment(h['at'])}  {h['event']}: {h['from']} -> {h['to']}" + (f"  by {who}" if who else ""))
+        lines.append(f"  {_moment(h['at'])}  {h['event']}: {h['from']} -> {h['to']}"
+                     + (f"  by {who}" if who else ""))
     return "\n".join(lines)
 
 
@@ -62,8 +69,10 @@ def intrays_text(case: Case, now: datetime) -> str:
 
 
 def rows_json(rows: list[CaseRow], now: datetime) -> list[dict]:
-    return [{"case": r.id, "workflow": r.workflow, "status": r.status, "version": r.version, "next_due": r.next_due,
-             "overdue": r.next_due is not None and parse_moment(r.next_due) < now, "events": r.events,
+    return [{"case": r.id, "workflow": r.workflow, "status": r.status, "version": r.version,
+             "next_due": r.next_due,
+             "overdue": r.next_due is not None and parse_moment(r.next_due) < now,
+             "events": r.events,
              "updated": r.updated} for r in rows]
 
 
@@ -83,11 +92,13 @@ def rows_text(rows: list[CaseRow], now: datetime) -> str:
 def fired_text(fired: Fired) -> str:
     parts = [f"{fired.case}: {fired.event}: {fired.from_} -> {fired.to}"]
     if fired.opened:
-        parts.append("opened " + ", ".join(f"{i['code']} (due {_moment(i['due'])})" for i in fired.opened))
+        parts.append("opened "
+                     + ", ".join(f"{i['code']} (due {_moment(i['due'])})" for i in fired.opened))
     if fired.closed:
         parts.append("closed " + ", ".join(i["code"] for i in fired.closed))
     if fired.letters:
-        parts.append("letters " + ", ".join(f"{lt['code']} to {', '.join(lt['to'])}" for lt in fired.letters))
+        parts.append("letters "
+                     + ", ".join(f"{lt['code']} to {', '.join(lt['to'])}" for lt in fired.letters))
     others = [f"{k} (version {v})" for k, v in fired.versions.items() if k != fired.case]
     if others:
         parts.append("also changed " + ", ".join(others))
@@ -95,11 +106,13 @@ def fired_text(fired: Fired) -> str:
 
 
 def options_json(options: list[EventOption]) -> list[dict]:
-    return [{"event": o.event, "title": o.title, "allowed": o.allowed, "reasons": o.reasons} for o in options]
+    return [{"event": o.event, "title": o.title, "allowed": o.allowed, "reasons": o.reasons}
+            for o in options]
 
 
 def log_json(entries: list[Logged]) -> list[dict]:
-    return [{"seq": e.seq, "at": e.at, "kind": e.kind, "case": e.case, "event": e.event, "data": e.data,
+    return [{"seq": e.seq, "at": e.at, "kind": e.kind, "case": e.case, "event": e.event,
+             "data": e.data,
              "actor": e.actor, "outcome": e.outcome} for e in entries]
 
 

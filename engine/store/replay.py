@@ -1,4 +1,5 @@
-"""The store's log played again on a fresh in-memory engine: every case as the log says it should be.
+"""The store's log played again on a fresh in-memory engine: every case as the log says it should
+be.
 
 `verify` compares that with what the store holds: a lost update, a half-written event or a tick
 missed shows as a difference (the concurrency tests and `procflow case verify` use it).
@@ -47,7 +48,8 @@ def replay(store: CaseStore, log: list[Logged]) -> tuple[dict[str, dict], list[s
                 hold(e.data["workflow"])
                 engine.restore(e.data["state"])
         except (Refused, Ambiguous, KeyError, TypeError, ValueError) as exc:
-            problems.append(f"log entry {e.seq} ({e.kind} {e.case or ''} {e.event or ''}) does not play again: {exc}")
+            problems.append(f"log entry {e.seq} ({e.kind} {e.case or ''} {e.event or ''}) does not "
+                            f"play again: {exc}")
     return {name: engine.state(inst) for name, inst in engine.instances.items()}, problems
 
 
@@ -62,7 +64,8 @@ def verify(store: CaseStore) -> list[str]:
     for name in sorted(held & expected.keys()):
         state = store.case(name).state
         if state != expected[name]:
-            problems.append(f"{name}: differs from a replay of the log: {_first_difference(state, expected[name])}")
+            problems.append(f"{name}: differs from a replay of the log: "
+                            f"{_first_difference(state, expected[name])}")
     return problems
 
 
@@ -70,7 +73,8 @@ def _first_difference(got: Any, want: Any, path: str = "") -> str:
     if isinstance(got, dict) and isinstance(want, dict):
         for key in sorted(set(got) | set(want), key=str):
             if got.get(key) != want.get(key):
-                return _first_difference(got.get(key), want.get(key), f"{path}.{key}" if path else str(key))
+                return _first_difference(got.get(key), want.get(key),
+                                         f"{path}.{key}" if path else str(key))
     if isinstance(got, list) and isinstance(want, list) and len(got) == len(want):
         for i, (a, b) in enumerate(zip(got, want, strict=True)):
             if a != b:

@@ -1,5 +1,5 @@
-"""Cases in and out of the store as files: a case written as a scenario (a played case becomes a regression
-test), a scenario played into the store, and the JSON store of `simulate --json` read in.
+"""Cases in and out of the store as files: a case written as a scenario (a played case becomes a
+regression test), a scenario played into the store, and the JSON store of `simulate --json` read in.
 """
 from __future__ import annotations
 
@@ -17,17 +17,18 @@ MAX_JSON_STORE = 200 * 1024 * 1024  # bytes of a JSON store read in
 
 
 def export_scenario(store: CaseStore, case_id: str) -> dict:
-    """The case's history as a scenario document: every event on it, and on the cases it was changed with
-    (and the SCO-style records of the workflows its queries read), with the clock moves between them and,
-    after each event, what came out of it (status; for the case itself the intrays opened and closed and
-    the letters); at the end, its fields (but numbers, which count every case of the store) and open intrays."""
+    """The case's history as a scenario document: every event on it, and on the cases it was changed
+    with (and the SCO-style records of the workflows its queries read), with the clock moves between
+    them and, after each event, what came out of it (status; for the case itself the intrays opened
+    and closed and the letters); at the end, its fields (but numbers, which count every case of the
+    store) and open intrays."""
     case = store.case(case_id)
     log = store.log()
     if any(e.kind == "import" for e in log):
         imported = [e.case for e in log if e.kind == "import"]
         if case_id in imported:
-            raise Refused("export", [f"{case_id} was read in from a JSON store: its events before that are not "
-                                     f"in the log, so no scenario can play it"])
+            raise Refused("export", [f"{case_id} was read in from a JSON store: its events before "
+                                     f"that are not in the log, so no scenario can play it"])
     wf = store.hold(case.workflow)
     included = _related(log, case_id) | {e.case for e in log if e.kind == "create" and
                                          e.data.get("workflow") in wf.requires and e.case}
@@ -49,7 +50,8 @@ def export_scenario(store: CaseStore, case_id: str) -> dict:
                 step["actor"] = e.actor
             expect: dict[str, Any] = {"status": e.outcome["to"]}
             if e.case == case_id:
-                expect.update(opened=e.outcome["opened"], closed=e.outcome["closed"], letters=e.outcome["letters"])
+                expect.update(opened=e.outcome["opened"], closed=e.outcome["closed"],
+                              letters=e.outcome["letters"])
             step["expect"] = expect
             steps.append(step)
         elif e.kind in ("advance", "set") and start is not None:
@@ -58,7 +60,8 @@ def export_scenario(store: CaseStore, case_id: str) -> dict:
         raise Refused("export", [f"the log holds nothing of {case_id}"])
     state = case.state
     numbered = {ef.target for tr in wf.transitions() for ef in tr.effects if ef.kind == "number"}
-    fields = {k: v for k, v in (state.get("fields") or {}).items() if k not in numbered}  # store-wide sequences
+    # store-wide sequences
+    fields = {k: v for k, v in (state.get("fields") or {}).items() if k not in numbered}
     steps.append({"instance": case_id, "expect": {
         "status": case.status, "fields": fields,
         "intrays": [i["code"] for i in state.get("intrays") or () if i.get("state") == "open"]}})
@@ -67,7 +70,8 @@ def export_scenario(store: CaseStore, case_id: str) -> dict:
 
 
 def _at(steps: list[dict], at: str, now: str | None, start: str | None) -> tuple[str, str]:
-    """An `at:` step when the clock has moved since the last step (the first moment is the scenario's clock)."""
+    """An `at:` step when the clock has moved since the last step (the first moment is the
+    scenario's clock)."""
     if start is None:
         return at, at
     if at != now:
@@ -80,7 +84,8 @@ def _scenario_moment(iso: str) -> str:
 
 
 def _related(log: list[Logged], case_id: str) -> set[str]:
-    """The case and every case an event changed together with it, and so on (bounded by the log's length)."""
+    """The case and every case an event changed together with it, and so on (bounded by the log's
+    length)."""
     related = {case_id}
     groups = [{e.case, *(e.outcome or {}).get("versions", {})} for e in log if e.kind == "event"]
     for _ in range(len(groups) + 1):
@@ -101,21 +106,24 @@ def scenario_yaml(doc: dict) -> str:
     return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=110)
 
 
-def import_scenario(store: CaseStore, scenario: Scenario, prefix: str = "") -> tuple[int, list[str]]:
-    """Play a scenario's steps into the store, its cases named PREFIX + the scenario's names: each event is
-    its own transaction, the clock set to the scenario's first. The events played, and the steps that did
-    not come out as the scenario expects (a refusal it did not expect, or an acceptance where it did)."""
+def import_scenario(store: CaseStore, scenario: Scenario,
+                    prefix: str = "") -> tuple[int, list[str]]:
+    """Play a scenario's steps into the store, its cases named PREFIX + the scenario's names: each
+    event is its own transaction, the clock set to the scenario's first. The events played, and the
+    steps that did not come out as the scenario expects (a refusal it did not expect, or an
+    acceptance where it did)."""
     names = {prefix + s.instance for s in scenario.steps}
     taken = [n for n in sorted(names) if any(r.id == n for r in store.cases(limit=10**9))]
     if taken:
-        raise Refused("import", [f"the store already has a case called {taken[0]}: give --prefix to name the "
-                                 f"scenario's cases apart"])
+        raise Refused("import", [f"the store already has a case called {taken[0]}: give --prefix "
+                                 f"to name the scenario's cases apart"])
     store.set_clock(scenario.clock)
     played, problems = 0, []
     existing: set[str] = set()
     for step in scenario.steps:
         raw, name = step.raw, prefix + step.instance
-        if name not in existing and step.workflow and not any(k in raw for k in ("advance", "at", "query")):
+        if name not in existing and step.workflow \
+                and not any(k in raw for k in ("advance", "at", "query")):
             try:
                 store.case(name)
             except Refused:
@@ -131,8 +139,8 @@ def import_scenario(store: CaseStore, scenario: Scenario, prefix: str = "") -> t
                 store.fire(name, raw["event"], raw.get("data"), raw.get("actor"))
                 played += 1
                 if expected_error:
-                    problems.append(f"step {step.index} ({raw['event']} on {name}): accepted, the scenario expects "
-                                    f"it refused with '{expected_error}'")
+                    problems.append(f"step {step.index} ({raw['event']} on {name}): accepted, the "
+                                    f"scenario expects it refused with '{expected_error}'")
             except (Refused, Ambiguous) as exc:
                 if not expected_error:
                     problems.append(f"step {step.index} ({raw['event']} on {name}): refused: {exc}")
@@ -140,8 +148,9 @@ def import_scenario(store: CaseStore, scenario: Scenario, prefix: str = "") -> t
 
 
 def import_json_store(store: CaseStore, path: Path) -> list[str]:
-    """The cases of a JSON store (the list of states `simulate --json` prints) added to the store, each as
-    it was; the names added. Refused, adding nothing, when any is not a case or its name is taken."""
+    """The cases of a JSON store (the list of states `simulate --json` prints) added to the store,
+    each as it was; the names added. Refused, adding nothing, when any is not a case or its name is
+    taken."""
     try:
         if path.stat().st_size > MAX_JSON_STORE:
             raise StoreError(f"{path}: larger than {MAX_JSON_STORE // 2**20} MiB")
@@ -149,5 +158,6 @@ def import_json_store(store: CaseStore, path: Path) -> list[str]:
     except (OSError, UnicodeDecodeError) as exc:
         raise StoreError(f"{path}: not a JSON store (a JSON list of cases): {exc}") from None
     except StoreProblem as exc:
-        raise StoreError(f"{path}: not a JSON store as `simulate --json` prints it: {exc}") from None
+        raise StoreError(
+            f"{path}: not a JSON store as `simulate --json` prints it: {exc}") from None
     return store.restore_all(states)

@@ -1,4 +1,5 @@
-"""Connecting to a store's database and keeping its schema: Alembic migrations shipped in the package, run here.
+"""Connecting to a store's database and keeping its schema: Alembic migrations shipped in the
+package, run here.
 
 A new (empty) database is given the current schema and the clock. A store whose schema is older than
 this procflow's is a message saying how to migrate it (`procflow case migrate`); a newer one, or a
@@ -18,7 +19,8 @@ VERSION_TABLE = "procflow_schema"
 
 
 def connect(url: str) -> Any:
-    """A SQLAlchemy engine for a store: a PostgreSQL URL, sqlite:///FILE, or a file name (SQLite)."""
+    """A SQLAlchemy engine for a store: a PostgreSQL URL, sqlite:///FILE, or a file name
+    (SQLite)."""
     from sqlalchemy import create_engine, event
     from sqlalchemy.exc import ArgumentError
 
@@ -28,9 +30,11 @@ def connect(url: str) -> Any:
             return create_engine(target, connect_args={"connect_timeout": 10,
                                                        "options": "-c lock_timeout=30000"})
         except ArgumentError as exc:
-            raise StoreError(f"{url}: not a PostgreSQL URL such as postgresql://user@host/db ({exc})") from None
+            raise StoreError(f"{url}: not a PostgreSQL URL such as "
+                             f"postgresql://user@host/db ({exc})") from None
     if "://" in url and not url.startswith("sqlite:///"):
-        raise StoreError(f"{url}: a store is a SQLite file (FILE or sqlite:///FILE) or postgresql://user@host/db")
+        raise StoreError(f"{url}: a store is a SQLite file (FILE or sqlite:///FILE) or "
+                         "postgresql://user@host/db")
     path = Path(url.removeprefix("sqlite:///"))
     if path.is_dir():
         raise StoreError(f"{path}: is a folder; a SQLite store is a file")
@@ -48,8 +52,10 @@ def connect(url: str) -> Any:
 
     @event.listens_for(db, "begin")
     def _on_begin(conn: Any) -> None:
-        # a writer takes the write lock at once, so that what it reads cannot change before it writes
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("procflow_write") else "BEGIN")
+        # a writer takes the write lock at once, so that what it reads cannot change before it
+        # writes
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("procflow_write")
+                             else "BEGIN")
 
     return db
 
@@ -77,36 +83,41 @@ def revision(db: Any) -> tuple[str | None, list[str]]:
 
     try:
         with db.connect() as conn:
-            current = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE}).get_current_revision()
+            context = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
+            current = context.get_current_revision()
             tables = inspect(conn).get_table_names()
     except sa_exc.DBAPIError as exc:
-        first = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__
+        first = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() \
+            else type(exc.orig).__name__
         raise StoreError(f"{_where(db)}: not a store that can be opened: {first}") from None
     return current, tables
 
 
 def prepare(db: Any, clock: datetime) -> None:
-    """Check the store's schema is this procflow's; give an empty database the schema and the clock."""
+    """Check the store's schema is this procflow's; give an empty database the schema and the
+    clock."""
     current, tables = revision(db)
     wanted = head()
     if current == wanted:
         return
     if current is None:
         if tables:
-            raise StoreError(f"{_where(db)}: holds tables ({', '.join(sorted(tables)[:5])}) but is not a procflow "
-                             f"store; give a new file or an empty database")
+            raise StoreError(f"{_where(db)}: holds tables ({', '.join(sorted(tables)[:5])}) but is "
+                             f"not a procflow store; give a new file or an empty database")
         migrate(db, clock)
         return
     if _known(current):
-        raise StoreError(f"{_where(db)}: the store's schema is revision {current}, older than this procflow's "
-                         f"({wanted}): run `procflow case migrate` (back it up first)")
-    raise StoreError(f"{_where(db)}: the store's schema is revision {current}, which this procflow does not know "
-                     f"(its newest is {wanted}): it was written by a newer procflow; use that one")
+        raise StoreError(f"{_where(db)}: the store's schema is revision {current}, older than "
+                         f"this procflow's ({wanted}): run `procflow case migrate` (back "
+                         "it up first)")
+    raise StoreError(f"{_where(db)}: the store's schema is revision {current}, which this procflow "
+                     f"does not know (its newest is {wanted}): it was written by a newer procflow; "
+                     "use that one")
 
 
 def migrate(db: Any, clock: datetime | None = None) -> tuple[str | None, str]:
-    """Bring the store's schema to this procflow's (creating it in an empty database); the revisions before
-    and after. A store of a newer schema is refused."""
+    """Bring the store's schema to this procflow's (creating it in an empty database); the revisions
+    before and after. A store of a newer schema is refused."""
     from alembic import command
     from sqlalchemy import insert, select
 
@@ -115,7 +126,8 @@ def migrate(db: Any, clock: datetime | None = None) -> tuple[str | None, str]:
     current, _ = revision(db)
     wanted = head()
     if current is not None and not _known(current):
-        raise StoreError(f"{_where(db)}: the store's schema is revision {current}, newer than this procflow's")
+        raise StoreError(f"{_where(db)}: the store's schema is revision {current}, newer than "
+                         "this procflow's")
     with db.connect() as conn:
         conn = conn.execution_options(procflow_write=True)
         with conn.begin():
@@ -137,4 +149,5 @@ def _known(rev: str) -> bool:
 
 
 def _where(db: Any) -> str:
-    return db.url.render_as_string(hide_password=True) if db.dialect.name != "sqlite" else str(db.url.database)
+    return db.url.render_as_string(hide_password=True) if db.dialect.name != "sqlite" \
+        else str(db.url.database)

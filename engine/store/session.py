@@ -1,8 +1,9 @@
-"""An interactive simulation on the case store (`procflow simulate WORKFLOW`): several cases, the store's clock,
-and nothing lost on quit. Commands are lines of text, each answered with text; the CLI reads and prints.
+"""An interactive simulation on the case store (`procflow simulate WORKFLOW`): several cases, the
+store's clock, and nothing lost on quit. Commands are lines of text, each answered with text; the
+CLI reads and prints.
 
-After every event and clock move the current case's status and its open intrays (due, OVERDUE) are shown;
-the events possible now only on request (`options`).
+After every event and clock move the current case's status and its open intrays (due, OVERDUE) are
+shown; the events possible now only on request (`options`).
 """
 from __future__ import annotations
 
@@ -28,10 +29,11 @@ HELP = """Commands:
 
 
 class StoreSession:
-    """A session on `store`, on case `case` (made of workflow `workflow` when it does not exist). With
-    `json_lines`, every answer (the greeting too) is one JSON object a line, for programs."""
+    """A session on `store`, on case `case` (made of workflow `workflow` when it does not exist).
+    With `json_lines`, every answer (the greeting too) is one JSON object a line, for programs."""
 
-    def __init__(self, store: CaseStore, workflow: str, case: str | None = None, json_lines: bool = False):
+    def __init__(self, store: CaseStore, workflow: str, case: str | None = None,
+                 json_lines: bool = False):
         self.store = store
         self.say = as_json if json_lines else plain
         wf = store.hold(workflow)
@@ -43,8 +45,9 @@ class StoreSession:
             self.current = store.create(wf.name, name).id
             said = f"a new case '{self.current}'"
         status = store.case(self.current).status
-        hello = self.say(f"{wf.title}: {said}, in status {status}. Type 'help' for commands, 'options' for the "
-                         "events possible now.", {"workflow": wf.name, "instance": self.current, "status": status})
+        hello = self.say(f"{wf.title}: {said}, in status {status}. Type 'help' for commands, "
+                         "'options' for the events possible now.",
+                         {"workflow": wf.name, "instance": self.current, "status": status})
         self.greeting = f"{hello}\n{self.summary()}"
 
     def _exists(self, case: str) -> bool:
@@ -83,7 +86,8 @@ class StoreSession:
             state = store.case(self.current).state
             return say(json.dumps(state, indent=2), state)
         if cmd == "show":
-            return say(case_text(store.case(self.current), store.clock()), store.case(self.current).state)
+            return say(case_text(store.case(self.current), store.clock()),
+                       store.case(self.current).state)
         if cmd == "cases":
             rows = store.cases()
             return say(rows_text(rows, store.clock()), {"cases": rows_json(rows, store.clock())})
@@ -99,21 +103,28 @@ class StoreSession:
             return self.summary()
         if cmd in ("advance", "at"):  # the store's clock: schedules run on the way, as in scenarios
             text = " ".join(rest)
-            fired = store.advance(store.clock() + parse_duration(text) if cmd == "advance" else parse_moment(text))
-            moved = say("\n".join(f"  {fired_text(f)}" for f in fired), {"fired": [f.to_json() for f in fired]})
+            fired = store.advance(store.clock() + parse_duration(text) if cmd == "advance"
+                                  else parse_moment(text))
+            moved = say("\n".join(f"  {fired_text(f)}" for f in fired),
+                        {"fired": [f.to_json() for f in fired]})
             return "\n".join(line for line in (moved, self.summary()) if line)
         if cmd == "why":
             if not rest:
                 raise ValueError("say which event: why EVENT")
-            reasons = store.why(self.current, rest[0], typed_data(rest[1:], self._event(rest[0])))  # type: ignore[arg-type]
-            return say("  it can happen now" if not reasons else "\n".join(f"  - {r}" for r in reasons),
+            data = typed_data(rest[1:], self._event(rest[0]))
+            reasons = store.why(self.current, rest[0], data)  # type: ignore[arg-type]
+            return say("  it can happen now" if not reasons
+                       else "\n".join(f"  - {r}" for r in reasons),
                        {"event": rest[0], "allowed": not reasons, "reasons": reasons})
-        fired = store.fire(self.current, cmd, typed_data(rest, self._event(cmd)))  # type: ignore[arg-type]
+        data = typed_data(rest, self._event(cmd))
+        fired = store.fire(self.current, cmd, data)  # type: ignore[arg-type]
         opened, closed = [i["code"] for i in fired.opened], [i["code"] for i in fired.closed]
         moved = say(f"  {fired.from_} -> {fired.to}"
                     + (f"; opened {', '.join(opened)}" if opened else "")
                     + (f"; closed {', '.join(closed)}" if closed else "")
-                    + (f"; letters {', '.join(lt['code'] for lt in fired.letters)}" if fired.letters else ""),
-                    {"event": cmd, "accepted": True, "from": fired.from_, "to": fired.to, "opened": opened,
+                    + (f"; letters {', '.join(lt['code'] for lt in fired.letters)}" if fired.letters
+                       else ""),
+                    {"event": cmd, "accepted": True, "from": fired.from_, "to": fired.to,
+                     "opened": opened,
                      "closed": closed, "letters": fired.letters})
         return moved + "\n" + self.summary()

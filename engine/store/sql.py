@@ -1,18 +1,20 @@
-"""The store in a SQL database: SQLite (one file, the default) or PostgreSQL (a team's server), one code path.
+"""The store in a SQL database: SQLite (one file, the default) or PostgreSQL (a team's server), one
+code path.
 
-Each event is one database transaction. The engine decides on the cases as the transaction reads them;
-every case the event touched is then written with `UPDATE ... WHERE row_version = <as read>`, so an
-outcome decided from a case that has changed since is refused (CaseChanged), never a lost update.
+Each event is one database transaction. The engine decides on the cases as the transaction reads
+them; every case the event touched is then written with `UPDATE ... WHERE row_version = <as read>`,
+so an outcome decided from a case that has changed since is refused (CaseChanged), never a lost
+update.
 
 How writers are kept apart:
-- SQLite: every writing transaction starts with BEGIN IMMEDIATE, which takes the database's write lock
-  at once: writers run one after another, readers go on meanwhile (WAL journal).
-- PostgreSQL (READ COMMITTED): a writing transaction locks the row of the case it fires on (SELECT ... FOR
-  UPDATE) and holds a transaction-level advisory lock, shared by events that read and change only their
-  own case, exclusive for the events whose rules read or change other cases (queries, update:, signal:,
-  start:, numbering) and for clock moves. What such an event reads cannot change under it and no case
-  appears that its queries would have found, and the log's order is an order the events could have run
-  in one after another (the log replays). See README, "The case store".
+- SQLite: every writing transaction starts with BEGIN IMMEDIATE, which takes the database's write
+  lock at once: writers run one after another, readers go on meanwhile (WAL journal).
+- PostgreSQL (READ COMMITTED): a writing transaction locks the row of the case it fires on (SELECT
+  ... FOR UPDATE) and holds a transaction-level advisory lock, shared by events that read and change
+  only their own case, exclusive for the events whose rules read or change other cases (queries,
+  update:, signal:, start:, numbering) and for clock moves. What such an event reads cannot change
+  under it and no case appears that its queries would have found, and the log's order is an order
+  the events could have run in one after another (the log replays). See README, "The case store".
 """
 from __future__ import annotations
 
@@ -37,7 +39,8 @@ _STATEMENTS: dict[str, Any] = {}
 
 
 def _sql(name: str) -> Any:
-    """The statements every event runs, made once (building a statement costs more than SQLite running it)."""
+    """The statements every event runs, made once (building a statement costs more than SQLite
+    running it)."""
     found = _STATEMENTS.get(name)
     if found is None:
         from sqlalchemy import bindparam, insert, select, text, update
@@ -45,12 +48,14 @@ def _sql(name: str) -> Any:
         made = {
             "clock": text("SELECT value FROM procflow_meta WHERE name = 'clock'"),
             "locate": text("SELECT workflow, row_version FROM procflow_cases WHERE id = :id"),
-            "locate_locked": text("SELECT workflow, row_version FROM procflow_cases WHERE id = :id FOR UPDATE"),
+            "locate_locked": text("SELECT workflow, row_version FROM procflow_cases WHERE id = "
+                                  ":id FOR UPDATE"),
             "update": update(cases).where(cases.c.id == bindparam("case_id"),
                                           cases.c.row_version == bindparam("old")),
             "insert": insert(cases),
             "log": insert(events),
-            "versions": select(cases.c.id, cases.c.row_version).where(cases.c.id.in_(bindparam("ids", expanding=True))),
+            "versions": select(cases.c.id, cases.c.row_version)
+            .where(cases.c.id.in_(bindparam("ids", expanding=True))),
         }
         _STATEMENTS.update(made)
         found = made[name]
@@ -66,8 +71,8 @@ class SqlStore(CaseStore):
         self.db = connect(url)
         self.postgres = self.db.dialect.name == "postgresql"
         self._known: dict[str, int] = {}  # the version of each case as the engine holds it
-        prepare(self.db, parse_moment(clock) if clock is not None else datetime.now().replace(second=0,
-                                                                                               microsecond=0))
+        now = datetime.now().replace(second=0, microsecond=0)
+        prepare(self.db, parse_moment(clock) if clock is not None else now)
 
     def close(self) -> None:
         self.db.dispose()
@@ -81,19 +86,23 @@ class SqlStore(CaseStore):
         try:
             with self.db.connect() as conn:
                 if self.postgres:
-                    if not write:  # one snapshot for every case a read looks at; writers: the default, READ COMMITTED
+                    # one snapshot for every case a read looks at; writers: the default, READ
+                    # COMMITTED
+                    if not write:
                         conn = conn.execution_options(isolation_level="REPEATABLE READ")
                 else:
                     conn = conn.execution_options(procflow_write=write)
                 with conn.begin():
                     if self.postgres and write:
-                        lock = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+                        lock = "pg_advisory_xact_lock" if exclusive \
+                            else "pg_advisory_xact_lock_shared"
                         conn.execute(text(f"SELECT {lock}(:key)"), {"key": LOCK_KEY})
                     tx = _SqlTransaction(self, conn, write)
                     yield tx
         except sa_exc.IntegrityError:
             self._forget(list(tx.pending) if tx else [])
-            raise CaseChanged("a case", "another was written with the same name meanwhile") from None
+            raise CaseChanged("a case",
+                              "another was written with the same name meanwhile") from None
         except sa_exc.DBAPIError as exc:
             self._forget(list(tx.pending) if tx else [])
             raise StoreError(_db_problem(exc)) from None
@@ -112,7 +121,8 @@ class SqlStore(CaseStore):
         from sqlalchemy import select
 
         with self._transaction(write=False) as tx:
-            row = tx.conn.execute(select(cases.c.workflow, cases.c.status, cases.c.row_version, cases.c.state)
+            row = tx.conn.execute(select(cases.c.workflow, cases.c.status, cases.c.row_version,
+                                         cases.c.state)
                                   .where(cases.c.id == case_id)).first()
         if row is None:
             raise Refused("case", [f"no case called {case_id!r:.60} in the store"])
@@ -122,7 +132,8 @@ class SqlStore(CaseStore):
               limit: int = 1000) -> list[CaseRow]:
         from sqlalchemy import select
 
-        query = select(cases.c.id, cases.c.workflow, cases.c.status, cases.c.row_version, cases.c.next_due,
+        query = select(cases.c.id, cases.c.workflow, cases.c.status, cases.c.row_version,
+                       cases.c.next_due,
                        cases.c.events, cases.c.updated).order_by(cases.c.id).limit(limit)
         if workflow:
             query = query.where(cases.c.workflow == workflow)
@@ -140,7 +151,8 @@ class SqlStore(CaseStore):
         if case_id is not None:
             query = query.where(events.c.case_id == case_id)
         with self._transaction(write=False) as tx:
-            return [Logged(r.seq, r.at, r.kind, r.case_id, r.event, loads(r.data), loads(r.actor), loads(r.outcome))
+            return [Logged(r.seq, r.at, r.kind, r.case_id, r.event, loads(r.data), loads(r.actor),
+                           loads(r.outcome))
                     for r in tx.conn.execute(query)]
 
     def size(self) -> int | None:
@@ -149,7 +161,8 @@ class SqlStore(CaseStore):
 
         if self.postgres:
             with self.db.connect() as conn:
-                return int(conn.execute(text("SELECT pg_database_size(current_database())")).scalar_one())
+                return int(
+                    conn.execute(text("SELECT pg_database_size(current_database())")).scalar_one())
         path = self.db.url.database
         return sum(os.path.getsize(p) for p in (path, f"{path}-wal") if p and os.path.exists(p))
 
@@ -159,7 +172,8 @@ class _SqlTransaction(Transaction):
         self.store = store
         self.conn = conn
         self.writing = write
-        self.pending: dict[str, int] = {}  # cases written, with their new versions (the engine's once committed)
+        # cases written, with their new versions (the engine's once committed)
+        self.pending: dict[str, int] = {}
         self.located: dict[str, int] = {}  # the version of each case locate() read
 
     def clock(self) -> datetime:
@@ -171,8 +185,10 @@ class _SqlTransaction(Transaction):
         self.conn.execute(update(meta).where(meta.c.name == "clock").values(value=to_json(moment)))
 
     def locate(self, case_id: str) -> tuple[str, int] | None:
-        locked = self.writing and self.store.postgres  # SQLite's writer holds the whole database already
-        row = self.conn.execute(_sql("locate_locked" if locked else "locate"), {"id": case_id}).first()
+        # SQLite's writer holds the whole database already
+        locked = self.writing and self.store.postgres
+        row = self.conn.execute(_sql("locate_locked" if locked else "locate"),
+                                {"id": case_id}).first()
         if row is None:
             return None
         self.located[case_id] = row.row_version
@@ -181,7 +197,9 @@ class _SqlTransaction(Transaction):
     def load(self, ids: list[str]) -> None:
         known, engine, located = self.store._known, self.store.engine, self.located
         if all(i in located and known.get(i) == located[i] and i in engine.instances for i in ids):
-            return  # read (and on PostgreSQL locked) by locate() in this transaction: the copy held is current
+            # read (and on PostgreSQL locked) by locate() in this transaction: the copy held is
+            # current
+            return
         rows = self.conn.execute(_sql("versions"), {"ids": ids})
         if any(known.get(r.id) != r.row_version or r.id not in engine.instances for r in rows):
             self._refresh(cases.c.id.in_(ids))
@@ -192,12 +210,14 @@ class _SqlTransaction(Transaction):
         self._refresh(cases.c.workflow.in_(names))
 
     def _refresh(self, which: Any) -> None:
-        """The engine's copies of these cases made those of the store, reading only the ones that changed."""
+        """The engine's copies of these cases made those of the store, reading only the ones that
+        changed."""
         from sqlalchemy import select
 
         store = self.store
         known = store._known
-        stale = [r.id for r in self.conn.execute(select(cases.c.id, cases.c.row_version).where(which))
+        stale = [r.id
+                 for r in self.conn.execute(select(cases.c.id, cases.c.row_version).where(which))
                  if known.get(r.id) != r.row_version or r.id not in store.engine.instances]
         for start in range(0, len(stale), 500):
             for row in self.conn.execute(select(cases.c.id, cases.c.row_version, cases.c.state)
@@ -209,7 +229,8 @@ class _SqlTransaction(Transaction):
                     store.hold(state.get("workflow") if isinstance(state, dict) else "")
                     store.engine.restore(state)
                 except (ValueError, RecursionError, Refused) as exc:
-                    why = "; ".join(exc.reasons) if isinstance(exc, Refused) else str(exc) or "nested too deeply"
+                    why = "; ".join(exc.reasons) if isinstance(exc, Refused) else str(exc) \
+                        or "nested too deeply"
                     raise StoreError(f"case {row.id} in the store cannot be read: {why}") from None
                 known[row.id] = row.row_version
 
@@ -223,7 +244,8 @@ class _SqlTransaction(Transaction):
 
         return {(r.workflow, r.field): r.value for r in self.conn.execute(select(sequences))}
 
-    def write(self, instances: list[Instance], numbers: dict[tuple[str, str], int], now: datetime) -> dict[str, int]:
+    def write(self, instances: list[Instance], numbers: dict[tuple[str, str], int],
+              now: datetime) -> dict[str, int]:
         from sqlalchemy import insert, update
 
         at = to_json(now)
@@ -231,15 +253,19 @@ class _SqlTransaction(Transaction):
         for inst in instances:
             state = self.store.engine.state(inst)
             due = _next_due(inst)
-            values = {"workflow": inst.workflow.name, "version": inst.workflow.version, "status": inst.status,
-                      "next_due": to_json(due) if due else None, "events": inst.events, "updated": at,
+            values = {"workflow": inst.workflow.name, "version": inst.workflow.version,
+                      "status": inst.status,
+                      "next_due": to_json(due) if due else None, "events": inst.events,
+                      "updated": at,
                       "state": json.dumps(state, ensure_ascii=False, separators=(",", ":"))}
             old = self.pending.get(inst.name) or self.store._known.get(inst.name)
             if old is None:
-                self.conn.execute(_sql("insert"), {"id": inst.name, "row_version": 1, "created": at, **values})
+                self.conn.execute(_sql("insert"),
+                                  {"id": inst.name, "row_version": 1, "created": at, **values})
                 versions[inst.name] = 1
             else:
-                done = self.conn.execute(_sql("update"), {"case_id": inst.name, "old": old, "row_version": old + 1,
+                done = self.conn.execute(_sql("update"), {"case_id": inst.name, "old": old,
+                                                          "row_version": old + 1,
                                                           **values})
                 if done.rowcount != 1:
                     raise CaseChanged(inst.name)
@@ -247,23 +273,30 @@ class _SqlTransaction(Transaction):
             self.pending[inst.name] = versions[inst.name]
         for (workflow, field), number in numbers.items():
             done = self.conn.execute(update(sequences).where(sequences.c.workflow == workflow,
-                                                             sequences.c.field == field).values(value=number))
+                                                             sequences.c.field
+                                                             == field).values(value=number))
             if done.rowcount == 0:
-                self.conn.execute(insert(sequences).values(workflow=workflow, field=field, value=number))
+                self.conn.execute(insert(sequences).values(workflow=workflow, field=field,
+                                                           value=number))
         return versions
 
-    def log(self, at: datetime, kind: str, case: str | None, event: str | None, data: Any, actor: Any,
+    def log(self, at: datetime, kind: str, case: str | None, event: str | None, data: Any,
+            actor: Any,
             outcome: Any) -> None:
         def dump(value: Any) -> str | None:
-            return None if value is None else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+            return None if value is None \
+                else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
-        self.conn.execute(_sql("log"), {"at": to_json(at), "kind": kind, "case_id": case, "event": event,
-                                        "data": dump(data), "actor": dump(actor), "outcome": dump(outcome)})
+        self.conn.execute(_sql("log"), {"at": to_json(at), "kind": kind, "case_id": case,
+                                        "event": event,
+                                        "data": dump(data), "actor": dump(actor),
+                                        "outcome": dump(outcome)})
 
 
 def _db_problem(exc: Any) -> str:
     """A database error as a sentence for the user."""
-    text = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(getattr(exc, "orig", exc)).strip() else ""
+    text = str(getattr(exc, "orig", exc)).strip().splitlines()[0] \
+        if str(getattr(exc, "orig", exc)).strip() else ""
     code = getattr(getattr(exc, "orig", None), "sqlstate", None)
     if "locked" in text or code in ("55P03", "57014", "40P01"):
         return f"the store is busy (another writer held it too long): try again ({text})"

@@ -43,7 +43,8 @@ cases = Table(
 
 events = Table(
     "procflow_events", metadata,
-    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
     Column("at", String(MOMENT_LENGTH), nullable=False),
     Column("kind", String(20), nullable=False),  # create | event | advance | set | import
     Column("case_id", String(ID_LENGTH)),

@@ -8,7 +8,8 @@ uvicorn and Jinja2 are the `web` extra: they load only here.
 """
 from __future__ import annotations
 
-MISSING_EXTRA = "the workbench needs the web extra: pip install 'procflow[web]' (Starlette, uvicorn, Jinja2)"
+MISSING_EXTRA = ("the workbench needs the web extra: pip install 'procflow[web]' "
+                 "(Starlette, uvicorn, Jinja2)")
 
 __all__ = ["MISSING_EXTRA", "create_app"]
 

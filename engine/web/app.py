@@ -1,9 +1,9 @@
 """The workbench's routes: each a small function that asks the store and renders a template.
 
 The workflows are the ones held when the app was made (`create_app`): a request names one of them by
-name and never loads or runs anything else. The store is used by one request at a time (its engine is
-one object); several servers or the command line on the same store are kept apart by the store itself
-(the version a form was read at is sent back with it: "the case changed since it was read").
+name and never loads or runs anything else. The store is used by one request at a time (its engine
+is one object); several servers or the command line on the same store are kept apart by the store
+itself (the version a form was read at is sent back with it: "the case changed since it was read").
 """
 from __future__ import annotations
 
@@ -33,7 +33,8 @@ from .security import Guard
 
 ACTOR_COOKIE = "procflow_actor"
 STATUSES = ("open", "final")
-# the workbench's templates, and the procedure documents' (docs/...), which the /docs pages are made from
+# the workbench's templates, and the procedure documents' (docs/...), which the /docs pages are made
+# from
 TEMPLATES = Environment(loader=ChoiceLoader([PackageLoader("engine.web", "templates"),
                                              PackageLoader("engine.docs", "templates")]),
                         autoescape=select_autoescape(default=True),
@@ -42,9 +43,11 @@ TEMPLATES.filters["moment"] = views.moment
 
 
 class Workbench:
-    """What every route shares: the store, the workflows served, one lock for the store, the docs pages."""
+    """What every route shares: the store, the workflows served, one lock for the store, the docs
+    pages."""
 
-    def __init__(self, store: CaseStore, workflows: list[Workflow], docs: Callable[[], dict[str, bytes]] | None):
+    def __init__(self, store: CaseStore, workflows: list[Workflow],
+                 docs: Callable[[], dict[str, bytes]] | None):
         self.store = store
         self.workflows = {wf.name: wf for wf in workflows}
         self.lock = threading.Lock()
@@ -65,8 +68,9 @@ class Workbench:
 
 def create_app(store: CaseStore, workflows: list[Workflow], *, token: str | None = None,
                docs: Callable[[], dict[str, bytes]] | None = None) -> Any:
-    """The ASGI app over `store`, serving `workflows` (held by the store); `docs` makes the procedure pages
-    (file name -> content, as `procflow docs` writes them). Every request passes the Guard (token, CSRF)."""
+    """The ASGI app over `store`, serving `workflows` (held by the store); `docs` makes the
+    procedure pages (file name -> content, as `procflow docs` writes them). Every request passes the
+    Guard (token, CSRF)."""
     bench = Workbench(store, [store.hold(wf.name) for wf in workflows], docs)
     routes = [
         Route("/", partial(start, bench)),
@@ -85,19 +89,22 @@ def create_app(store: CaseStore, workflows: list[Workflow], *, token: str | None
 
 
 # -- helpers -------------------------------------------------------------------------------------
-def page(bench: Workbench, request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+def page(bench: Workbench, request: Request, template: str, status: int = 200,
+         **context: Any) -> HTMLResponse:
     now = context.pop("now", None)
     if now is None:
         with bench.using() as store:
             now = store.clock()
     context.update(request=request, csrf=request.scope.get("state", {}).get("csrf", ""), now=now,
-                   clock=f"{now:%Y-%m-%d %H:%M}", actor=actor(request), areas=bench.areas, roles=bench.roles,
+                   clock=f"{now:%Y-%m-%d %H:%M}", actor=actor(request), areas=bench.areas,
+                   roles=bench.roles,
                    workflows=list(bench.workflows.values()))
     context.setdefault("here", request.url.path)
     return HTMLResponse(TEMPLATES.get_template(template).render(**context), status_code=status)
 
 
-def problem(bench: Workbench, request: Request, status: int, title: str, reasons: list[str]) -> HTMLResponse:
+def problem(bench: Workbench, request: Request, status: int, title: str,
+            reasons: list[str]) -> HTMLResponse:
     return page(bench, request, "problem.html", status, title=title, reasons=reasons)
 
 
@@ -108,20 +115,23 @@ async def not_found(request: Request, exc: Exception) -> Response:
 
 
 def actor(request: Request) -> dict:
-    """Who is acting, as the person chose it (name, role, area): kept in a cookie, only short text values."""
+    """Who is acting, as the person chose it (name, role, area): kept in a cookie, only short text
+    values."""
     try:
         value = json.loads(request.cookies.get(ACTOR_COOKIE) or "{}")
     except ValueError:
         return {}
     if not isinstance(value, dict):
         return {}
-    return {k: v for k, v in value.items() if k in ("name", "role", "area") and isinstance(v, str) and v
+    return {k: v for k, v in value.items()
+            if k in ("name", "role", "area") and isinstance(v, str) and v
             and len(v) <= 100}
 
 
 def local(path: str | None) -> str:
     """A place to go back to: a path of this server only."""
-    return path if isinstance(path, str) and path.startswith("/") and not path.startswith("//") and \
+    return path \
+        if isinstance(path, str) and path.startswith("/") and not path.startswith("//") and \
         "\\" not in path and len(path) < 500 else "/"
 
 
@@ -136,13 +146,16 @@ def start(bench: Workbench, request: Request) -> HTMLResponse:
     status = q.get("status") or None
     overdue = q.get("overdue") == "yes"
     with bench.using() as store:
-        rows = store.cases(workflow=wanted if wanted in bench.workflows else None, status=status, overdue=overdue,
+        rows = store.cases(workflow=wanted if wanted in bench.workflows else None, status=status,
+                           overdue=overdue,
                            limit=500)
         now = store.clock()
-    cases = [{"id": r.id, "workflow": r.workflow, "status": r.status, "version": r.version, "events": r.events,
+    cases = [{"id": r.id, "workflow": r.workflow, "status": r.status, "version": r.version,
+              "events": r.events,
               "next_due": views.moment(r.next_due), "updated": views.moment(r.updated),
               "overdue": r.next_due is not None and parse_moment(r.next_due) < now} for r in rows]
-    return page(bench, request, "start.html", cases=cases, filters={"workflow": wanted or "", "status": status or "",
+    return page(bench, request, "start.html", cases=cases, filters={"workflow": wanted or "",
+                                                                    "status": status or "",
                                                                       "overdue": overdue})
 
 
@@ -156,14 +169,16 @@ def workflow_page(bench: Workbench, request: Request) -> HTMLResponse:
 
 
 def docs_page(bench: Workbench, request: Request) -> Response:
-    """A page of the procedure documents, as `procflow docs` writes them (its own CSP: inline styles)."""
+    """A page of the procedure documents, as `procflow docs` writes them (its own CSP: inline
+    styles)."""
     from ..docs.html import CSP
 
     name = request.path_params["file"]
     data = bench.docs().get(name)
     if data is None:
-        return problem(bench, request, 404, "No such page", [f"The procedure pages are index.html and one per "
-                                                              f"workflow ({', '.join(bench.workflows)})."])
+        pages = ", ".join(bench.workflows)
+        return problem(bench, request, 404, "No such page",
+                       [f"The procedure pages are index.html and one per workflow ({pages})."])
     kind = "image/svg+xml" if name.endswith(".svg") else "text/html; charset=utf-8"
     return Response(data, media_type=kind, headers={"content-security-policy": CSP})
 
@@ -181,17 +196,23 @@ def case_page(bench: Workbench, request: Request, fired: Any = None, status: int
         return problem(bench, request, 404, "No such case", exc.reasons)
     wf = bench.workflows.get(case.workflow) or store.hold(case.workflow)
     state = case.state
-    history = [{**h, "at": views.moment(h.get("at")), "title": views.event_title(wf, h.get("event", "")),
-                "who": ", ".join(f"{v}" for v in (h.get("actor") or {}).values())} for h in state.get("history") or ()]
-    letters = [{**lt, "issued": views.moment(lt.get("issued")), "title": getattr(wf.letters.get(lt.get("code")),
+    history = [{**h, "at": views.moment(h.get("at")),
+                "title": views.event_title(wf, h.get("event", "")),
+                "who": ", ".join(f"{v}" for v in (h.get("actor") or {}).values())}
+               for h in state.get("history") or ()]
+    letters = [{**lt, "issued": views.moment(lt.get("issued")), "title": getattr(wf.letters.get(
+        lt.get("code")),
                                                                                    "title", "")}
                for lt in state.get("letters") or ()]
     trays = views.intrays(state, now)
     for tray in trays:
         tray["name"] = getattr(wf.intrays.get(tray.get("code")), "name", "")
-    return page(bench, request, "case.html", status, now=now, here=f"/cases/{quote(case.id)}", case=case, wf=wf, options=options, history=history,
-                letters=letters, intrays=trays, fields=views.field_rows(wf, state.get("fields") or {}),
-                svg=views.diagram_svg(wf, views.route(state), case.status), fired=fired, notice=notice or [],
+    return page(bench, request, "case.html", status, now=now, here=f"/cases/{quote(case.id)}",
+                case=case, wf=wf, options=options, history=history,
+                letters=letters, intrays=trays,
+                fields=views.field_rows(wf, state.get("fields") or {}),
+                svg=views.diagram_svg(wf, views.route(state), case.status), fired=fired,
+                notice=notice or [],
                 final=wf.statuses.get(case.status) is not None and wf.statuses[case.status].final)
 
 
@@ -207,11 +228,14 @@ async def fire_page(bench: Workbench, request: Request) -> HTMLResponse:
     wf = bench.workflows.get(case.workflow)
     event = wf.events.get(event_name) if wf is not None else None
     if wf is None or event is None:
-        return problem(bench, request, 404, "No such event", [f"{case.workflow} has no event '{event_name:.60}'"])
-    rows = {k.removeprefix("rows_"): _count(v) for k, v in request.query_params.items() if k.startswith("rows_")}
+        return problem(bench, request, 404, "No such event",
+                       [f"{case.workflow} has no event '{event_name:.60}'"])
+    rows = {k.removeprefix("rows_"): _count(v) for k, v in request.query_params.items()
+            if k.startswith("rows_")}
     if request.method == "GET":
         inputs = forms.event_form(wf, event, case.state.get("fields") or {}, now, rows=rows)
-        return page(bench, request, "fire.html", now=now, case=case, wf=wf, event=event, inputs=inputs, version=case.version,
+        return page(bench, request, "fire.html", now=now, case=case, wf=wf, event=event,
+                    inputs=inputs, version=case.version,
                     general=[])
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     more = form.get("more_rows")
@@ -229,25 +253,31 @@ async def fire_page(bench: Workbench, request: Request) -> HTMLResponse:
     except CaseChanged as exc:
         return _refused(bench, request, case, wf, event, data, [str(exc)], version, status=409)
     except (Refused, Ambiguous) as exc:
-        return _refused(bench, request, case, wf, event, data, getattr(exc, "reasons", None) or [str(exc)], version)
+        return _refused(bench, request, case, wf, event, data,
+                        getattr(exc, "reasons", None) or [str(exc)], version)
     except ProcflowError as exc:
         return _refused(bench, request, case, wf, event, data, [str(exc)], version, status=409)
     return case_page(bench, request, fired={"text": fired_text(fired), "fired": fired,
                                             "title": views.event_title(wf, fired.event)})
 
 
-def _refused(bench: Workbench, request: Request, case: Any, wf: Workflow, event: Any, data: dict, reasons: list[str],
+def _refused(bench: Workbench, request: Request, case: Any, wf: Workflow, event: Any, data: dict,
+             reasons: list[str],
              version: Any, rows: dict | None = None, status: int = 422) -> HTMLResponse:
     by_field, general = forms.reasons_by_field(event, reasons)
-    inputs = forms.event_form(wf, event, case.state.get("fields") or {}, _now(bench), given=data, rows=rows)
+    inputs = forms.event_form(wf, event, case.state.get("fields") or {}, _now(bench), given=data,
+                              rows=rows)
     for item in inputs:
         item.reasons = by_field.get(item.name, [])
-    return page(bench, request, "fire.html", status if reasons else 200, case=case, wf=wf, event=event,
-                inputs=inputs, version=version or case.version, general=general, refused=bool(reasons))
+    return page(bench, request, "fire.html", status if reasons else 200, case=case, wf=wf,
+                event=event,
+                inputs=inputs, version=version or case.version, general=general,
+                refused=bool(reasons))
 
 
 def _count(value: Any) -> int:
-    return min(int(value), 10**9) if isinstance(value, str) and value.isdigit() and len(value) < 10 else 0
+    return min(int(value), 10**9) \
+        if isinstance(value, str) and value.isdigit() and len(value) < 10 else 0
 
 
 def _now(bench: Workbench) -> Any:
@@ -260,12 +290,14 @@ async def new_case(bench: Workbench, request: Request) -> Response:
     name = form.get("workflow")
     case_id = (form.get("case") or "").strip() or None
     if not isinstance(name, str) or name not in bench.workflows:
-        return problem(bench, request, 422, "No such workflow", ["Choose one of: " + ", ".join(bench.workflows)])
+        return problem(bench, request, 422, "No such workflow",
+                       ["Choose one of: " + ", ".join(bench.workflows)])
     try:
         with bench.using() as store:
             case = store.create(name, case_id if isinstance(case_id, str) else None, actor(request))
     except (Refused, ProcflowError) as exc:
-        return problem(bench, request, 422, "The case was not created", getattr(exc, "reasons", None) or [str(exc)])
+        return problem(bench, request, 422, "The case was not created",
+                       getattr(exc, "reasons", None) or [str(exc)])
     return RedirectResponse(f"/cases/{quote(case.id)}", status_code=303)
 
 
@@ -285,12 +317,14 @@ async def clock(bench: Workbench, request: Request) -> Response:
                     to = parse_moment(text.replace("T", " "))
                 fired = store.advance(to)
             else:
-                raise Refused("clock", ["set the clock to a moment, or advance it by a period (3d, 48h)"])
+                raise Refused("clock",
+                              ["set the clock to a moment, or advance it by a period (3d, 48h)"])
     except ValueError:
         return problem(bench, request, 422, "The clock did not move",
                        [f"'{text}' is neither a period (3d, 48h) nor a moment (2026-03-05 09:00)"])
     except (Refused, ProcflowError) as exc:
-        return problem(bench, request, 422, "The clock did not move", getattr(exc, "reasons", None) or [str(exc)])
+        return problem(bench, request, 422, "The clock did not move",
+                       getattr(exc, "reasons", None) or [str(exc)])
     back = local(str(form.get("next") or "/"))
     if fired:
         return problem(bench, request, 200, "The clock moved; the overnight schedules ran",
@@ -302,7 +336,8 @@ async def acting(bench: Workbench, request: Request) -> Response:
     form = await request.form()
     chosen = {k: str(form.get(k) or "").strip()[:100] for k in ("name", "role", "area")}
     response = RedirectResponse(local(str(form.get("next") or "/")), status_code=303)
-    response.set_cookie(ACTOR_COOKIE, json.dumps({k: v for k, v in chosen.items() if v}), httponly=True,
+    response.set_cookie(ACTOR_COOKIE, json.dumps({k: v for k, v in chosen.items() if v}),
+                        httponly=True,
                         samesite="strict", path="/")
     return response
 
@@ -316,7 +351,8 @@ def scenario_file(bench: Workbench, request: Request) -> Response:
         with bench.using() as store:
             doc = export_scenario(store, case_id)
     except (Refused, ProcflowError) as exc:
-        return problem(bench, request, 404, "No scenario", getattr(exc, "reasons", None) or [str(exc)])
+        return problem(bench, request, 404, "No scenario",
+                       getattr(exc, "reasons", None) or [str(exc)])
     text = scenario_yaml(doc)
     safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in case_id)
     return Response(text, media_type="application/yaml",

@@ -1,8 +1,10 @@
-"""An event's form: its declared data as inputs of their proper kinds, and a submitted form read back as data.
+"""An event's form: its declared data as inputs of their proper kinds, and a submitted form read
+back as data.
 
-Pure functions of the workflow's declarations and what a browser sent (no I/O): what the page shows is
-`event_form`, what the store is given is `form_data`. A value is never interpreted here beyond splitting
-the form into fields and rows; the engine types and checks it (a refusal names the field and says why).
+Pure functions of the workflow's declarations and what a browser sent (no I/O): what the page shows
+is `event_form`, what the store is given is `form_data`. A value is never interpreted here beyond
+splitting the form into fields and rows; the engine types and checks it (a refusal names the field
+and says why).
 """
 from __future__ import annotations
 
@@ -38,14 +40,17 @@ class Input:
 
 
 def event_form(wf: Workflow, event: Event, fields: Mapping[str, Any], now: datetime,
-               given: Mapping[str, Any] | None = None, rows: Mapping[str, int] | None = None) -> list[Input]:
-    """The inputs of an event's form: each data field its input, a default filled in where it is a constant,
-    `today`, `now` or a field of the case, and `given` (what the user sent before) kept."""
+               given: Mapping[str, Any] | None = None,
+               rows: Mapping[str, int] | None = None) -> list[Input]:
+    """The inputs of an event's form: each data field its input, a default filled in where it is a
+    constant, `today`, `now` or a field of the case, and `given` (what the user sent before)
+    kept."""
     given = given or {}
     out = []
     for spec in event.data:
         if spec.type == "list":
-            count = min(MAX_ROWS, max(ROWS, len(given.get(spec.name) or ()), (rows or {}).get(spec.name, 0)))
+            count = min(MAX_ROWS,
+                        max(ROWS, len(given.get(spec.name) or ()), (rows or {}).get(spec.name, 0)))
             out.append(_rows(wf, spec, given.get(spec.name) or [], count))
             continue
         value = given.get(spec.name)
@@ -61,7 +66,8 @@ def _input(wf: Workflow, spec: FieldSpec, name: str, value: Any) -> Input:
     hint = f"blank: {spec.default.text}" if spec.default is not None and not shown else ""
     if spec.type == "choice":
         choices = wf.lists[spec.list].values if spec.list in wf.lists else ()
-        return Input(name, label, "select", shown, spec.required, tuple(str(c) for c in choices), hint)
+        return Input(name, label, "select", shown, spec.required, tuple(str(c) for c in choices),
+                     hint)
     if spec.type == "boolean":
         return Input(name, label, "select", shown, spec.required, ("true", "false"), hint)
     return Input(name, label, INPUT.get(spec.type, "text"), shown, spec.required, (), hint)
@@ -74,13 +80,15 @@ def _rows(wf: Workflow, spec: FieldSpec, given: list, count: int) -> Input:
         item = given[n] if n < len(given) else None
         if spec.record is not None:
             item = item if isinstance(item, dict) else {}
-            rows.append([_input(wf, col, f"{spec.name}.{n}.{col.name}", item.get(col.name)) for col in spec.record])
+            rows.append([_input(wf, col, f"{spec.name}.{n}.{col.name}", item.get(col.name))
+                         for col in spec.record])
         else:
             cell = _input(wf, spec.of or FieldSpec(spec.name, "text"), f"{spec.name}.{n}", item)
             cell.label = label
             rows.append([cell])
     columns = rows[0] if rows else []
-    return Input(spec.name, label, "rows", "", spec.required, (), "empty rows are left out", columns, rows)
+    return Input(spec.name, label, "rows", "", spec.required, (), "empty rows are left out",
+                 columns, rows)
 
 
 def _shown(spec: FieldSpec, value: Any) -> str:
@@ -94,9 +102,9 @@ def _shown(spec: FieldSpec, value: Any) -> str:
 
 
 def default_value(spec: FieldSpec, fields: Mapping[str, Any], now: datetime) -> Any:
-    """The field's default as the form can show it before the event is fired: a constant, today, now or a
-    field of the case (`field.X` or a bare field name); None for any other expression (left blank: the
-    engine works it out when the event is fired)."""
+    """The field's default as the form can show it before the event is fired: a constant, today, now
+    or a field of the case (`field.X` or a bare field name); None for any other expression (left
+    blank: the engine works it out when the event is fired)."""
     if spec.default is None:
         return None
     text = spec.default.text.strip()
@@ -116,12 +124,13 @@ def default_value(spec: FieldSpec, fields: Mapping[str, Any], now: datetime) -> 
     return None
 
 
-def form_data(event: Event, form: Mapping[str, str], lists: Mapping[str, Any] | None = None) -> dict:
-    """The event's data from a submitted form: each declared field's value as keyed (blank: not given, so the
-    default applies), a list from its rows in order (blank rows left out), boolean and integer words as
-    values, a choice keyed as the words of one of its list's values (8 for the number 8) as that value.
-    Keys the event does not declare are ignored (the CSRF token, the version); ValueError for a
-    value longer than MAX_VALUE."""
+def form_data(event: Event, form: Mapping[str, str],
+              lists: Mapping[str, Any] | None = None) -> dict:
+    """The event's data from a submitted form: each declared field's value as keyed (blank: not
+    given, so the default applies), a list from its rows in order (blank rows left out), boolean and
+    integer words as values, a choice keyed as the words of one of its list's values (8 for the
+    number 8) as that value. Keys the event does not declare are ignored (the CSRF token, the
+    version); ValueError for a value longer than MAX_VALUE."""
     specs = {d.name: d for d in event.data}
     data: dict[str, Any] = {}
     rows: dict[str, dict[int, Any]] = {}
@@ -146,15 +155,16 @@ def form_data(event: Event, form: Mapping[str, str], lists: Mapping[str, Any] | 
             if col is not None:
                 rows.setdefault(spec.name, {}).setdefault(n, {})[column] = _typed(col, value, lists)
         elif column is None:
-            rows.setdefault(spec.name, {})[n] = _typed(spec.of, value, lists) if spec.of is not None else value
+            rows.setdefault(spec.name, {})[n] = _typed(spec.of, value, lists) \
+                if spec.of is not None else value
     for name, items in rows.items():
         data[name] = [items[n] for n in sorted(items)]
     return data
 
 
 def _typed(spec: FieldSpec, value: str, lists: Mapping[str, Any] | None) -> Any:
-    """A browser sends words: true/false for a boolean and digits for an integer become values; the rest
-    stays text for the engine to read by the field's type."""
+    """A browser sends words: true/false for a boolean and digits for an integer become values; the
+    rest stays text for the engine to read by the field's type."""
     if spec.type == "boolean" and value in ("true", "false"):
         return value == "true"
     if spec.type == "integer" and re.fullmatch(r"[+-]?[0-9]{1,100}", value):
@@ -162,12 +172,14 @@ def _typed(spec: FieldSpec, value: str, lists: Mapping[str, Any] | None) -> Any:
     if spec.type == "datetime":
         return value.replace("T", " ")
     if spec.type == "choice" and lists and spec.list in lists:
-        return next((v for v in lists[spec.list].values if not isinstance(v, str) and str(v) == value), value)
+        return next((v for v in lists[spec.list].values
+                     if not isinstance(v, str) and str(v) == value), value)
     return value
 
 
 def reasons_by_field(event: Event, reasons: list[str]) -> tuple[dict[str, list[str]], list[str]]:
-    """Each refusal beside the data field its guard reads (the first it names), and those about no field."""
+    """Each refusal beside the data field its guard reads (the first it names), and those about no
+    field."""
     data_names = [d.name for d in event.data]
     about: dict[str, str] = {}
     for guard in [*event.guards, *(g for tr in event.transitions for g in tr.guards)]:
@@ -179,7 +191,8 @@ def reasons_by_field(event: Event, reasons: list[str]) -> tuple[dict[str, list[s
     by_field: dict[str, list[str]] = {}
     general = []
     for reason in reasons:
-        name = about.get(reason) or next((n for n in data_names if _names_field(reason, event, n)), None)
+        name = about.get(reason) \
+            or next((n for n in data_names if _names_field(reason, event, n)), None)
         if name is None:
             general.append(reason)
         else:
@@ -188,7 +201,8 @@ def reasons_by_field(event: Event, reasons: list[str]) -> tuple[dict[str, list[s
 
 
 def _names_field(reason: str, event: Event, name: str) -> bool:
-    """A typing refusal ('Lodgement Date should be a date ...', 'X is required') names the field's label."""
+    """A typing refusal ('Lodgement Date should be a date ...', 'X is required') names the field's
+    label."""
     spec = event.data_field(name)
     label = getattr(spec, "label", None) or name
     return reason.startswith(label + " ") or reason.startswith(label + ":")

@@ -1,14 +1,16 @@
-"""Who may talk to the workbench: the access token (when it listens beyond loopback) and CSRF on every form.
+"""Who may talk to the workbench: the access token (when it listens beyond loopback) and CSRF on
+every form.
 
 An ASGI middleware, so that no route can forget it:
 - With a token, every request must carry it: the `Authorization: Bearer TOKEN` header, or the
-  `procflow_token` cookie, which `/?token=TOKEN` sets (HttpOnly, SameSite=Strict) before redirecting to the
-  same page without it. Anything else is 401, compared in constant time.
-- Every request that changes something (POST) must carry the form's `csrf` field equal to the `procflow_csrf`
-  cookie (double submit; the cookie is SameSite=Strict and set on the first page), and an `Origin` header,
-  when the browser sends one, naming this server. Anything else is 403 and changes nothing.
-- Every response says: no framing, no sniffing, no referrer, and a Content-Security-Policy allowing this
-  server's own styles and images only (no scripts at all: the pages are plain forms).
+  `procflow_token` cookie, which `/?token=TOKEN` sets (HttpOnly, SameSite=Strict) before redirecting
+  to the same page without it. Anything else is 401, compared in constant time.
+- Every request that changes something (POST) must carry the form's `csrf` field equal to the
+  `procflow_csrf` cookie (double submit; the cookie is SameSite=Strict and set on the first page),
+  and an `Origin` header, when the browser sends one, naming this server. Anything else is 403 and
+  changes nothing.
+- Every response says: no framing, no sniffing, no referrer, and a Content-Security-Policy allowing
+  this server's own styles and images only (no scripts at all: the pages are plain forms).
 """
 from __future__ import annotations
 
@@ -20,8 +22,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 CSRF_COOKIE = "procflow_csrf"
 TOKEN_COOKIE = "procflow_token"
-CSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; " \
-      "base-uri 'none'"
+CSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; " \
+      "frame-ancestors 'none'; base-uri 'none'"
 HEADERS = [(b"content-security-policy", CSP.encode()), (b"x-content-type-options", b"nosniff"),
            (b"x-frame-options", b"DENY"), (b"referrer-policy", b"no-referrer"),
            (b"cache-control", b"no-store")]
@@ -55,7 +57,8 @@ def header(scope: dict, name: bytes) -> str | None:
 
 
 class Guard:
-    """The middleware: `token` None means loopback use without one (the server refuses to start otherwise)."""
+    """The middleware: `token` None means loopback use without one (the server refuses to start
+    otherwise)."""
 
     def __init__(self, app: Any, token: str | None = None):
         self.app = app
@@ -73,11 +76,14 @@ class Guard:
             if same(given, self.token):
                 rest = urlencode({k: v for k, v in query.items() if k != "token"}, doseq=True)
                 location = scope.get("path", "/") + (f"?{rest}" if rest else "")
-                await _plain(send, 303, "", [(b"location", location.encode("latin-1")), _cookie(TOKEN_COOKIE, given)])
+                await _plain(send, 303, "", [(b"location", location.encode("latin-1")),
+                                             _cookie(TOKEN_COOKIE, given)])
                 return
             bearer = (header(scope, b"authorization") or "").removeprefix("Bearer ").strip()
             if not (same(bearer, self.token) or same(jar.get(TOKEN_COOKIE), self.token)):
-                await _plain(send, 401, "This workbench needs its access token: open the address procflow serve "
+                await _plain(send, 401,
+                             "This workbench needs its access token: open the address "
+                             "procflow serve "
                                         "printed (it ends in ?token=...).")
                 return
         csrf = jar.get(CSRF_COOKIE)
@@ -101,7 +107,9 @@ class Guard:
                 return
             form = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True) if body else {}
             if set_cookies or not same(form.get("csrf", [None])[0], csrf):
-                await _plain(send, 403, "Refused: the form's security code does not match (reload the page and "
+                await _plain(send, 403,
+                             "Refused: the form's security code does not match (reload "
+                             "the page and "
                                         "send it again). Nothing changed.", set_cookies)
                 return
             receive = _replay(body)

@@ -1,7 +1,8 @@
 """What the workbench's pages show, as plain data for the templates: no I/O, no HTML.
 
-The diagrams are Graphviz's SVG (drawn by engine.render, kept in a small cache since a workflow version
-and a route always draw the same picture), readied to sit inline in a page with the current status marked.
+The diagrams are Graphviz's SVG (drawn by engine.render, kept in a small cache since a workflow
+version and a route always draw the same picture), readied to sit inline in a page with the current
+status marked.
 """
 from __future__ import annotations
 
@@ -21,9 +22,10 @@ _CACHE_LOCK = Lock()
 CACHE_SIZE = 64
 
 
-def diagram_svg(wf: Workflow, taken: tuple[tuple[str, str, str], ...] = (), current: str = "") -> str:
-    """The workflow's diagram as inline SVG: the route `taken` drawn over it, the status `current` marked
-    (class "current"); a sentence instead when Graphviz cannot draw it."""
+def diagram_svg(wf: Workflow, taken: tuple[tuple[str, str, str], ...] = (),
+                current: str = "") -> str:
+    """The workflow's diagram as inline SVG: the route `taken` drawn over it, the status `current`
+    marked (class "current"); a sentence instead when Graphviz cannot draw it."""
     key = (wf.name, wf.version, taken, current)
     with _CACHE_LOCK:
         if key in _CACHE:
@@ -35,10 +37,13 @@ def diagram_svg(wf: Workflow, taken: tuple[tuple[str, str, str], ...] = (), curr
         return ""
     svg = inline_svg(svg, f"Diagram of {wf.title}")
     if current:
-        node = next((n.id for n in extract(wf).nodes if n.kind == "status" and n.name == current), None)
+        node = next((n.id for n in extract(wf).nodes if n.kind == "status" and n.name == current),
+                    None)
         if node is not None:
-            svg = re.sub(r'<g id="(node\d+)" class="node">\s*<title>' + re.escape(node) + "</title>",
-                         lambda m: m.group(0).replace('class="node"', 'class="node current"'), svg, count=1)
+            svg = re.sub(r'<g id="(node\d+)" class="node">\s*<title>' + re.escape(node)
+                         + "</title>",
+                         lambda m: m.group(0).replace('class="node"', 'class="node current"'), svg,
+                         count=1)
     with _CACHE_LOCK:
         _CACHE[key] = svg
         while len(_CACHE) > CACHE_SIZE:
@@ -48,14 +53,16 @@ def diagram_svg(wf: Workflow, taken: tuple[tuple[str, str, str], ...] = (), curr
 
 def route(state: dict) -> tuple[tuple[str, str, str], ...]:
     """The route a case took: each event of its history with the statuses it went from and to."""
-    return tuple((h["event"], h["from"], h["to"]) for h in state.get("history") or () if h.get("event"))
+    return tuple((h["event"], h["from"], h["to"]) for h in state.get("history")
+                 or () if h.get("event"))
 
 
 def intrays(state: dict, now: datetime) -> list[dict]:
     """The case's intrays, open first, each with `overdue` (open and strictly past due, R48)."""
     out = []
     for item in state.get("intrays") or ():
-        late = item.get("state") == "open" and item.get("due") is not None and parse_moment(item["due"]) < now
+        late = item.get("state") == "open" and item.get("due") is not None \
+            and parse_moment(item["due"]) < now
         out.append({**item, "overdue": late, "due_shown": moment(item.get("due"))})
     return sorted(out, key=lambda i: (i.get("state") != "open", str(i.get("due") or "")))
 
@@ -74,7 +81,8 @@ def shown(value: Any) -> str:
         return "; ".join(shown(v) for v in value) or "none"
     if isinstance(value, dict):
         return ", ".join(f"{k}: {shown(v)}" for k, v in value.items())
-    return str(value).replace("T", " ") if isinstance(value, str) and re.fullmatch(r"\d{4}-\d\d-\d\dT[\d:]+", value) \
+    return str(value).replace("T", " ") \
+        if isinstance(value, str) and re.fullmatch(r"\d{4}-\d\d-\d\dT[\d:]+", value) \
         else str(value)
 
 
@@ -85,7 +93,8 @@ def field_rows(wf: Workflow, fields: dict) -> list[tuple[str, str]]:
         if value is None or value == [] or value == "":
             continue
         spec = wf.fields.get(name)
-        out.append((spec.title if spec is not None and spec.title else name.replace("_", " "), shown(value)))
+        out.append((spec.title if spec is not None and spec.title else name.replace("_", " "),
+                    shown(value)))
     return out
 
 

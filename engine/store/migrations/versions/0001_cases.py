@@ -29,7 +29,8 @@ def upgrade() -> None:
     op.create_index("procflow_cases_workflow_status", "procflow_cases", ["workflow", "status"])
     op.create_index("procflow_cases_next_due", "procflow_cases", ["next_due"])
     op.create_table("procflow_events",
-                    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True,
+                    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+                              primary_key=True,
                               autoincrement=True),
                     sa.Column("at", sa.String(19), nullable=False),
                     sa.Column("kind", sa.String(20), nullable=False),
