@@ -1,4 +1,5 @@
-"""Boundary values for analysis: candidate data, fields and intrays from what expressions mention, and a bounded search."""
+"""Boundary values for analysis: candidate data, fields and intrays from what expressions mention,
+and a bounded search."""
 from __future__ import annotations
 
 import ast
@@ -15,10 +16,12 @@ from .model import TRAY_CODE, Event, Expr, FieldSpec, Workflow
 TODAY = date(2026, 1, 15)
 NOW = datetime(2026, 1, 15, 9, 0)
 CAP = 20000  # assignments tried at most by one search
-_BUILTINS = {"len", "any", "all", "count", "min", "max", "is_open", "opened_on", "date", "days", "hours",
+_BUILTINS = {"len", "any", "all", "count", "min", "max", "is_open", "opened_on", "date", "days",
+             "hours",
              "weeks", "minutes", "matches", "lookup"}
 _INTRAY_FUNCS = {"is_open", "opened_on"}
-_NOT_SUBJECTS = {"today", "now", "status", "actor", "instance", "true", "false", "null", "data", "field", "fields"}
+_NOT_SUBJECTS = {"today", "now", "status", "actor", "instance", "true", "false", "null", "data",
+                 "field", "fields"}
 
 Subject = tuple[str, str]  # ("data" | "field" | "actor", name)
 
@@ -37,7 +40,8 @@ class FakeContext:
     __slots__ = ("today", "now", "status", "actor", "intrays", "instance")
 
     def __init__(self, status: str, actor: dict, intrays: list[FakeTray]):
-        self.today, self.now, self.status, self.actor, self.intrays = TODAY, NOW, status, actor, intrays
+        self.today, self.now, self.status, self.actor, self.intrays = TODAY, NOW, status, actor, \
+            intrays
         self.instance = None
 
     def query(self, name: str, *args: Any) -> list[dict]:
@@ -49,9 +53,11 @@ class Mentions:
     """What a group of expressions reads, and the literals each subject is compared with."""
 
     literals: dict[Subject, list[Any]] = field(default_factory=dict)
-    items: dict[tuple[Subject, str], list[Any]] = field(default_factory=dict)  # (list subject, record field)
+    # (list subject, record field)
+    items: dict[tuple[Subject, str], list[Any]] = field(default_factory=dict)
     intrays: set[str] = field(default_factory=set)  # codes given to is_open()/opened_on()
-    lookups: dict[Subject, set[str]] = field(default_factory=dict)  # subject used as a key of lookup('table', ...)
+    # subject used as a key of lookup('table', ...)
+    lookups: dict[Subject, set[str]] = field(default_factory=dict)
     queries: bool = False  # calls a declared query (whose records are not known here)
 
 
@@ -111,11 +117,13 @@ def mentions(exprs: list[Expr], event: Event | None) -> Mentions:
             name = node.func.id
             if name in _INTRAY_FUNCS and node.args and isinstance(node.args[0], ast.Constant):
                 found.intrays.add(str(node.args[0].value))
-            elif name == "lookup" and len(node.args) >= 2 and isinstance(node.args[0], ast.Constant):
+            elif name == "lookup" and len(node.args) >= 2 \
+                    and isinstance(node.args[0], ast.Constant):
                 key = subject(node.args[1], loops)
                 if key is not None and not isinstance(key[0], tuple):
                     note(key, [])
-                    found.lookups.setdefault(key, set()).add(str(node.args[0].value))  # type: ignore[arg-type]
+                    looked_up = str(node.args[0].value)
+                    found.lookups.setdefault(key, set()).add(looked_up)  # type: ignore[arg-type]
             elif name not in _BUILTINS:
                 found.queries = True
             for arg in node.args:
@@ -140,7 +148,8 @@ def _values(spec: FieldSpec | None, lits: list[Any], wf: Workflow, nullable: boo
     out: list[Any] = []
 
     def add(*values: Any) -> None:
-        out.extend(v for v in values if v not in out and not (isinstance(v, bool) and spec and spec.type != "boolean"))
+        out.extend(v for v in values if v not in out and not (isinstance(v, bool) and spec
+                                                              and spec.type != "boolean"))
 
     kind = spec.type if spec else ""
     if kind == "boolean":
@@ -151,7 +160,8 @@ def _values(spec: FieldSpec | None, lits: list[Any], wf: Workflow, nullable: boo
                 add(v, v - 1, v + 1)
         add(0, 1)
     elif kind == "date":
-        add(*(v for v in lits if isinstance(v, date)), TODAY - timedelta(days=1), TODAY, TODAY + timedelta(days=1))
+        add(*(v for v in lits if isinstance(v, date)), TODAY - timedelta(days=1), TODAY,
+            TODAY + timedelta(days=1))
     elif kind == "datetime":
         add(NOW - timedelta(days=1), NOW, NOW + timedelta(days=1))
     elif kind == "choice":
@@ -168,10 +178,13 @@ def _values(spec: FieldSpec | None, lits: list[Any], wf: Workflow, nullable: boo
     return out
 
 
-def _list_values(spec: FieldSpec, subj: Subject, m: Mentions, wf: Workflow, nullable: bool) -> list[Any]:
-    """Candidate lists: empty, one item of each interesting kind, and None when it may be missing."""
+def _list_values(spec: FieldSpec, subj: Subject, m: Mentions, wf: Workflow,
+                 nullable: bool) -> list[Any]:
+    """Candidate lists: empty, one item of each interesting kind, and None when it may be
+    missing."""
     if spec.record is not None:
-        fields = {f.name: _values(f, m.items.get((subj, f.name), []), wf, not f.required) for f in spec.record}
+        fields = {f.name: _values(f, m.items.get((subj, f.name), []), wf, not f.required)
+                  for f in spec.record}
         base = {k: next((v for v in vs if v is not None), None) for k, vs in fields.items()}
         records = [base] + [{**base, k: v} for k, vs in fields.items() for v in vs if v != base[k]]
         items: list[Any] = [[r] for r in records[:8]]
@@ -239,7 +252,8 @@ def _assignments(sp: Space, cap: int) -> Iterator[tuple[tuple[Any, ...], list[Fa
 
 
 def search(exprs: list[Expr], sp: Space, status: str, cap: int = CAP) -> dict[str, Any] | None:
-    """An assignment of the space under which every expression holds, or None when none was found."""
+    """An assignment of the space under which every expression holds, or None when none was
+    found."""
     for combo, trays in _assignments(sp, cap):
         data: dict[str, Any] = {}
         fields: dict[str, Any] = {}
@@ -257,7 +271,8 @@ def search(exprs: list[Expr], sp: Space, status: str, cap: int = CAP) -> dict[st
 
 
 class Stopped(Exception):
-    """A condition tried on boundary values stopped at one of expr.LIMITS: `expr` is the one, `message` says so."""
+    """A condition tried on boundary values stopped at one of expr.LIMITS: `expr` is the one,
+    `message` says so."""
 
     def __init__(self, expr: Expr, exc: BaseException):
         super().__init__(limit_message(expr, exc, placed=False))
@@ -272,7 +287,8 @@ def _holds(expr: Expr, data: dict, fields: dict, ctx: Any) -> bool:
 
 
 def show(witness: dict[str, Any]) -> str:
-    return ", ".join(f"{k}={v.isoformat() if isinstance(v, date) else repr(v)}" for k, v in witness.items()) \
+    return ", ".join(f"{k}={v.isoformat() if isinstance(v, date) else repr(v)}"
+                     for k, v in witness.items()) \
         or "any values"
 
 
@@ -287,7 +303,8 @@ def shape(value: Any) -> Any:
     if isinstance(value, Expr):
         return ("expr", value.text)
     if hasattr(value, "__dataclass_fields__"):
-        return (type(value).__name__, *((k, shape(getattr(value, k))) for k in value.__dataclass_fields__
+        return (type(value).__name__, *((k, shape(getattr(value, k)))
+                                        for k in value.__dataclass_fields__
                                         if k not in _NO_SHAPE))
     if isinstance(value, dict):
         return tuple(sorted(((repr(k), shape(v)) for k, v in value.items()), key=lambda kv: kv[0]))
@@ -300,7 +317,8 @@ def shape(value: Any) -> Any:
 class Searches:
     """The boundary searches of one workflow's analysis, remembered in `memo` (a dict the caller
     keeps between analyses, as the language server does) by what each depends on: the conditions'
-    text, the status, and the shape of the event's data and the workflow's fields, lists and tables."""
+    text, the status, and the shape of the event's data and the workflow's fields, lists and
+    tables."""
 
     def __init__(self, wf: Workflow, memo: dict | None = None):
         self.wf = wf
@@ -310,9 +328,10 @@ class Searches:
         self._workflow = hash(shape((wf.fields, wf.lists, wf.tables)))
         self._events: dict[str, int] = {}
 
-    def find(self, exprs: list[Expr], event: Event, status: str) -> tuple[bool, dict[str, Any] | None]:
-        """(opaque, witness): whether the conditions call a query (whose records are not known here),
-        and an assignment under which they all hold (None when none was found)."""
+    def find(self, exprs: list[Expr], event: Event,
+             status: str) -> tuple[bool, dict[str, Any] | None]:
+        """(opaque, witness): whether the conditions call a query (whose records are not known
+        here), and an assignment under which they all hold (None when none was found)."""
         if event.name not in self._events:
             self._events[event.name] = hash(shape(event.data))
         key = (tuple(e.text for e in exprs), status, self._events[event.name], self._workflow)

@@ -1,5 +1,5 @@
-"""`procflow check`: the workflow and scenario files under some paths checked and analysed, every finding
-at once (each reported once), as data for the CLI to render."""
+"""`procflow check`: the workflow and scenario files under some paths checked and analysed, every
+finding at once (each reported once), as data for the CLI to render."""
 from __future__ import annotations
 
 import os
@@ -24,10 +24,12 @@ class Checked:
 
 
 def yaml_files(paths: tuple[Path, ...] | list[Path]) -> Iterator[Path]:
-    """The YAML files named or in the folders named, each once (a file named twice is checked once)."""
+    """The YAML files named or in the folders named, each once (a file named twice is checked
+    once)."""
     seen: set[Path] = set()
     for path in paths:
-        found = sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()) \
+        found = sorted(p for p in path.rglob("*")
+                       if p.suffix in (".yaml", ".yml") and p.is_file()) \
             if path.is_dir() else [path]
         for file in found:
             if file.resolve() not in seen:
@@ -36,13 +38,14 @@ def yaml_files(paths: tuple[Path, ...] | list[Path]) -> Iterator[Path]:
 
 
 def is_scenario(path: Path) -> bool:
-    """A scenario file has a top-level `scenario:` key; anything else is taken for a workflow (or a model)."""
+    """A scenario file has a top-level `scenario:` key; anything else is taken for a workflow (or a
+    model)."""
     return file_kind(path) == "scenario"
 
 
 def file_kind(path: Path) -> str:
-    """'scenario' (a top-level `scenario:` key), 'model' (a workload model: `workflow:` and `arrivals:`) or
-    'workflow' (anything else)."""
+    """'scenario' (a top-level `scenario:` key), 'model' (a workload model: `workflow:` and
+    `arrivals:`) or 'workflow' (anything else)."""
     if not path.is_file():
         return "workflow"
     from .forecast.model import is_model
@@ -52,7 +55,8 @@ def file_kind(path: Path) -> str:
         data = load_yaml_file(path).data
     except DefinitionError:
         try:
-            head = path.read_text(errors="replace")[:2000] if path.suffix in (".yaml", ".yml") else ""
+            head = path.read_text(errors="replace")[:2000] if path.suffix in (".yaml", ".yml") \
+                else ""
         except OSError:  # unreadable: the load above has already said so
             return "workflow"
         return "scenario" if "scenario" in head else "model" if "arrivals:" in head else "workflow"
@@ -62,9 +66,9 @@ def file_kind(path: Path) -> str:
 
 
 def check_files(paths: tuple[Path, ...] | list[Path], against: str | None = None) -> Checked:
-    """Every finding of the YAML files under `paths`: scenarios and workload models loaded and checked;
-    workflows loaded, analysed, their names checked together, and compared with their version at git revision `against`
-    (default HEAD) for statuses cases may be in that are gone."""
+    """Every finding of the YAML files under `paths`: scenarios and workload models loaded and
+    checked; workflows loaded, analysed, their names checked together, and compared with their
+    version at git revision `against` (default HEAD) for statuses cases may be in that are gone."""
     from .analysis import analyse, analyse_part, names
     from .scenario import load_scenario
     from .spec import load_workflow, not_checked, unloaded_siblings
@@ -87,9 +91,12 @@ def check_files(paths: tuple[Path, ...] | list[Path], against: str | None = None
             else:
                 try:
                     wf = load_workflow(file)
-                except DefinitionError as exc:  # and what depends on a neighbour that does not load, once
-                    part = [] if exc.part is None else analyse_part(exc.part.workflow, exc.part.events_set_aside())
-                    findings.extend(not_checked(str(file), exc.findings + part, unloaded_siblings(file)))
+                # and what depends on a neighbour that does not load, once
+                except DefinitionError as exc:
+                    part = [] if exc.part is None \
+                        else analyse_part(exc.part.workflow, exc.part.events_set_aside())
+                    findings.extend(not_checked(str(file), exc.findings + part,
+                                                unloaded_siblings(file)))
                     continue
                 workflows.append(wf)
                 findings.extend(not_checked(str(file), analyse(wf), unloaded_siblings(file)))
@@ -106,10 +113,12 @@ def check_files(paths: tuple[Path, ...] | list[Path], against: str | None = None
 
 
 def revision_problem(paths: tuple[Path, ...] | list[Path], rev: str) -> str | None:
-    """What is wrong with `--against REV` for these paths (it must name a commit of their repository)."""
+    """What is wrong with `--against REV` for these paths (it must name a commit of their
+    repository)."""
     from .spec.history import HistoryError, commit_of, locate
 
-    tracked = next((t for t in (locate(p if p.is_file() else p / "x") for p in paths) if t is not None), None)
+    tracked = next((t for t in (locate(p if p.is_file() else p / "x") for p in paths)
+                    if t is not None), None)
     if tracked is None:
         return f"--against {rev}: {', '.join(map(str, paths))} is not in a git repository"
     try:
@@ -120,9 +129,9 @@ def revision_problem(paths: tuple[Path, ...] | list[Path], rev: str) -> str | No
 
 
 def removed_statuses(file: Path, wf: Workflow, rev: str) -> list[Finding]:
-    """`removed-status` warnings: statuses of the file's version at `rev` that cases may be in, now gone.
-    Nothing when the file is not tracked in git, is new since `rev`, or is unchanged. The old text is
-    only read, not checked: a version that would not load now is compared too."""
+    """`removed-status` warnings: statuses of the file's version at `rev` that cases may be in, now
+    gone. Nothing when the file is not tracked in git, is new since `rev`, or is unchanged. The old
+    text is only read, not checked: a version that would not load now is compared too."""
     from .diff import reachable_in_document, removed_status_findings
     from .spec.history import previous_text
     from .spec.yamlsrc import load_yaml, load_yaml_file

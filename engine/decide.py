@@ -1,6 +1,6 @@
-"""Deciding an event: its outcome computed from the instance, the moment and the cases it reads, without
-changing anything (the engine commits it). The guards are judged once (see judge); the chosen
-transition's effects are then worked out on copies of the instance's fields and intrays."""
+"""Deciding an event: its outcome computed from the instance, the moment and the cases it reads,
+without changing anything (the engine commits it). The guards are judged once (see judge); the
+chosen transition's effects are then worked out on copies of the instance's fields and intrays."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -21,9 +21,9 @@ _UNSET = object()  # a field not in an instance's fields (see effects)
 
 def decide(cases: Cases, inst: Instance, event_name: str, data: Any, actor: dict, now: datetime,
            trace: Callable[[Trace], None] | None = None) -> Outcome:
-    """The outcome of an event on an instance at `now`, computed without changing anything; Refused or
-    Ambiguous otherwise. `trace`, when given, is told what this event (and each it starts or signals)
-    exercised, refused or not, as its judgement says."""
+    """The outcome of an event on an instance at `now`, computed without changing anything; Refused
+    or Ambiguous otherwise. `trace`, when given, is told what this event (and each it starts or
+    signals) exercised, refused or not, as its judgement says."""
     status = inst.status
     j = None
     try:
@@ -44,7 +44,8 @@ def decide(cases: Cases, inst: Instance, event_name: str, data: Any, actor: dict
         outcome = effects(cases, inst, event, j.chosen[0], values, ctx, trace)
     except (Refused, Ambiguous):
         if trace is not None:
-            trace(Trace(inst, event_name, status, None, list(j.guards) if j is not None else [], ()))
+            trace(Trace(inst, event_name, status, None, list(j.guards) if j is not None else [],
+                        ()))
         raise
     if trace is not None:
         tr = outcome.transition
@@ -56,8 +57,8 @@ def decide(cases: Cases, inst: Instance, event_name: str, data: Any, actor: dict
 
 def effects(cases: Cases, inst: Instance, event: Event, step: Step, values: dict, ctx: Context,
             trace: Callable[[Trace], None] | None) -> Outcome:
-    """The outcome of taking `step`: its effects worked out in order on copies of the instance's fields and
-    intrays; Refused, naming the event, when one cannot be."""
+    """The outcome of taking `step`: its effects worked out in order on copies of the instance's
+    fields and intrays; Refused, naming the event, when one cannot be."""
     wf = inst.workflow
     tr = step.transition
     fields = dict(inst.fields)
@@ -74,15 +75,18 @@ def effects(cases: Cases, inst: Instance, event: Event, step: Step, values: dict
     try:
         for ef in step.effects:
             if ef.__class__ is Assignments:  # consecutive `set:` effects, in one call
-                if ef.when is not None and not _applies(ef.effects[0], ef.when, values, fields, ctx):
+                if ef.when is not None and not _applies(ef.effects[0], ef.when, values, fields,
+                                                        ctx):
                     skipped = [*(skipped or ()), *ef.effects]
                     continue
                 if not inst.locked or ef.targets.isdisjoint(inst.locked):
-                    saved = [(name, fields.get(name, _UNSET)) for name in ef.saved] if ef.saved else None
+                    saved = [(name, fields.get(name, _UNSET)) for name in ef.saved] if ef.saved \
+                        else None
                     try:
                         ef.fn(values, fields, ctx)
                         continue
-                    except Exception:  # done again one by one below, from the same fields, to say which and why
+                    # done again one by one below, from the same fields, to say which and why
+                    except Exception:
                         for name, value in saved or ():
                             if value is _UNSET:
                                 fields.pop(name, None)
@@ -102,7 +106,8 @@ def effects(cases: Cases, inst: Instance, event: Event, step: Step, values: dict
                     continue
             kind = ef.kind
             if kind == "set":
-                if ef.constant and ef.target not in inst.locked:  # a checked literal (trusted): no call
+                # a checked literal (trusted): no call
+                if ef.constant and ef.target not in inst.locked:
                     fields[ef.target] = ef.constant[0]
                 else:
                     _set_value(inst, event, ef, values, fields, ctx)
@@ -143,22 +148,27 @@ def effects(cases: Cases, inst: Instance, event: Event, step: Step, values: dict
             elif kind == "update":
                 others = _update(cases, inst, event, tr, ef, values, fields, ctx, others)
             elif kind == "start" or kind == "signal":
-                spawned = (spawned or []) + _start_or_signal(cases, inst, ef, values, fields, ctx, spawned, trace)
+                spawned = (spawned or []) \
+                    + _start_or_signal(cases, inst, ef, values, fields, ctx, spawned, trace)
     except Refused as exc:  # name the event, not the effect
         raise Refused(event.name, exc.reasons) from None
     status = tr.target_from(inst.status)
     locked = inst.locked
     if event.name in wf.locks:
         locked = cases.compiled[wf.version].locked_after(locked, event.name)
-    logged = (now, event.name, ctx.actor, values, inst.status, status, tr.source)  # a HistoryEntry's values
-    return Outcome(inst, tr, status, fields, intrays, letters, logged, inst.fields, opened, closed, numbers, locked,
+    # a HistoryEntry's values
+    logged = (now, event.name, ctx.actor, values, inst.status, status, tr.source)
+    return Outcome(inst, tr, status, fields, intrays, letters, logged, inst.fields, opened, closed,
+                   numbers, locked,
                    step, others, spawned, skipped)
 
 
-def _start_or_signal(cases: Cases, inst: Instance, ef: Effect, values: dict, fields: dict, ctx: Context,
-                     pending: list[Outcome] | None, trace: Callable[[Trace], None] | None) -> list[Outcome]:
-    """`start:` a new instance of another workflow, or `signal:` the instances a query finds: the event on
-    each is decided now, to be committed with this one, or the whole event is refused."""
+def _start_or_signal(cases: Cases, inst: Instance, ef: Effect, values: dict, fields: dict,
+                     ctx: Context,
+                     pending: list[Outcome] | None,
+                     trace: Callable[[Trace], None] | None) -> list[Outcome]:
+    """`start:` a new instance of another workflow, or `signal:` the instances a query finds: the
+    event on each is decided now, to be committed with this one, or the whole event is refused."""
     data = {k: _eval(ef, v, values, fields, ctx) for k, v in ef.record}
     taken = {o.instance.name for o in pending or ()}
     if ef.kind == "start":
@@ -169,8 +179,9 @@ def _start_or_signal(cases: Cases, inst: Instance, ef: Effect, values: dict, fie
             name = f"{base}-{n}"
         started = cases.workflows.get(ef.target)
         if started is None:
-            raise Refused("start", [f"this starts an instance of workflow {ef.target}, which this engine does not "
-                                    f"hold: load it too ({ef.source or 'start effect'})"])
+            raise Refused("start", [f"this starts an instance of workflow {ef.target}, which this "
+                                    "engine does not hold: load it too "
+                                    f"({ef.source or 'start effect'})"])
         targets = [Instance(name, started)]
     else:
         assert ef.targets is not None
@@ -186,9 +197,11 @@ def _start_or_signal(cases: Cases, inst: Instance, ef: Effect, values: dict, fie
     return outcomes
 
 
-def _update(cases: Cases, inst: Instance, event: Event, tr: Transition, ef: Effect, values: dict, fields: dict,
+def _update(cases: Cases, inst: Instance, event: Event, tr: Transition, ef: Effect, values: dict,
+            fields: dict,
             ctx: Context, others: list | None) -> list:
-    """`update:`: the new fields of every other instance the query finds, each with a history entry."""
+    """`update:`: the new fields of every other instance the query finds, each with a history
+    entry."""
     assert ef.targets is not None
     found = _eval(ef, ef.targets, values, fields, ctx)
     new_values = [(name, _eval(ef, expr, values, fields, ctx)) for name, expr in ef.sets]
@@ -201,7 +214,8 @@ def _update(cases: Cases, inst: Instance, event: Event, tr: Transition, ef: Effe
         if target_fields is None:
             target_fields = dict(other.fields)
             data = {"by": inst.name, "event": event.name}
-            logged = (ctx.now, event.name, ctx.actor, data, other.status, other.status, ef.source or tr.source)
+            logged = (ctx.now, event.name, ctx.actor, data, other.status, other.status,
+                      ef.source or tr.source)
             others.append((other, target_fields, logged, other.fields))
         for name, value in new_values:
             spec = other.workflow.fields[name]
@@ -220,7 +234,8 @@ def _applies(ef: Effect, when: Expr, values: dict, fields: dict, ctx: Context) -
         raise _failed(ef, when, exc) from None
 
 
-def _set_value(inst: Instance, event: Event, ef: Effect, values: dict, fields: dict, ctx: Context) -> None:
+def _set_value(inst: Instance, event: Event, ef: Effect, values: dict, fields: dict,
+               ctx: Context) -> None:
     """One `set:` effect: its value worked out and set."""
     const = ef.constant
     if const:
@@ -277,6 +292,7 @@ def _due(wf: Workflow, ef: Effect, values: dict, fields: dict, ctx: Context) -> 
         if isinstance(due, timedelta):
             return ctx.now + due
     except OverflowError:
-        raise Refused("open", [f"intray {ef.target} would be due after the last date the calendar has "
-                               f"(now is {ctx.now:%Y-%m-%d %H:%M})"]) from None
-    raise Refused("open", [f"the due of intray {ef.target} is not a date: '{ef.due.text}' gave {due!r}"])
+        raise Refused("open", [f"intray {ef.target} would be due after the last date the "
+                               f"calendar has (now is {ctx.now:%Y-%m-%d %H:%M})"]) from None
+    raise Refused("open",
+                  [f"the due of intray {ef.target} is not a date: '{ef.due.text}' gave {due!r}"])

@@ -16,7 +16,8 @@ class Finding:
     line: int  # 1-based; 0 when unknown
     col: int  # 1-based; 0 when unknown
     message: str
-    code: str = "error"  # a short machine-readable kind, e.g. "yaml", "schema", "reference", "guard"
+    # a short machine-readable kind, e.g. "yaml", "schema", "reference", "guard"
+    code: str = "error"
     severity: str = "error"  # "error" | "warning"
     hint: str = ""  # how to fix it, when we can say
 
@@ -47,7 +48,8 @@ class DefinitionError(ProcflowError):
 
 
 class Refused(ProcflowError):
-    """An event was refused: nothing changed. `reasons` are the sentences of the guards that refused."""
+    """An event was refused: nothing changed. `reasons` are the sentences of the guards that
+    refused."""
 
     def __init__(self, event: str, reasons: list[str], *, detail: list[dict] | None = None):
         self.event = event

@@ -1,5 +1,5 @@
-"""Instances as plain data: a case's status, fields, intrays, letters and history, and the records they are
-given as. Nothing here runs an event (see runtime)."""
+"""Instances as plain data: a case's status, fields, intrays, letters and history, and the records
+they are given as. Nothing here runs an event (see runtime)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -16,8 +16,9 @@ _EMPTY: dict = {}  # shared by new instances, never changed
 
 @dataclass(slots=True, eq=False)
 class Intray:
-    """A work item, as `Instance.intrays` gives it. An instance keeps each as a plain tuple of these values in
-    this order (see Instance); closing or routing one makes a new tuple: records are never changed in place."""
+    """A work item, as `Instance.intrays` gives it. An instance keeps each as a plain tuple of these
+    values in this order (see Instance); closing or routing one makes a new tuple: records are never
+    changed in place."""
 
     code: str
     opened: datetime
@@ -27,7 +28,8 @@ class Intray:
     closed: datetime | None = None
 
     def __repr__(self) -> str:
-        return f"Intray({self.code!r}, due {self.due}, {'open' if self.closed is None else 'closed'})"
+        state = "open" if self.closed is None else "closed"
+        return f"Intray({self.code!r}, due {self.due}, {state})"
 
     @property
     def is_open(self) -> bool:
@@ -37,7 +39,8 @@ class Intray:
         return (self.code, self.opened, self.due, self.about, self.assigned_to, self.closed)
 
     def to_json(self) -> dict:
-        out = {"code": self.code, "due": to_json(self.due), "state": "open" if self.closed is None else "closed",
+        out = {"code": self.code, "due": to_json(self.due),
+               "state": "open" if self.closed is None else "closed",
                "opened": to_json(self.opened), "assigned_to": self.assigned_to}
         if self.closed is not None:
             out["closed"] = to_json(self.closed)
@@ -58,7 +61,8 @@ class Letter:
 
 @dataclass(slots=True, eq=False)
 class HistoryEntry:
-    """An accepted event, as `Instance.history` gives it (an instance keeps these values, in this order, in its log)."""
+    """An accepted event, as `Instance.history` gives it (an instance keeps these values, in this
+    order, in its log)."""
 
     at: datetime
     event: str
@@ -72,7 +76,8 @@ class HistoryEntry:
         return (self.at, self.event, self.actor, self.data, self.from_, self.to, self.source)
 
     def to_json(self) -> dict:
-        return {"at": to_json(self.at), "event": self.event, "actor": dict(self.actor), "data": to_json(self.data),
+        return {"at": to_json(self.at), "event": self.event, "actor": dict(self.actor),
+                "data": to_json(self.data),
                 "from": self.from_, "to": self.to, "source": self.source}
 
 
@@ -80,8 +85,9 @@ _ENTRY = 7  # values per history entry in an instance's log
 
 
 def entry_of(values: list | tuple) -> HistoryEntry:
-    """A history entry from its values in a log, with its own copies of the actor and the data: the log's
-    are shared (an actor's copy by every entry of that actor, the data's lists with the fields)."""
+    """A history entry from its values in a log, with its own copies of the actor and the data: the
+    log's are shared (an actor's copy by every entry of that actor, the data's lists with the
+    fields)."""
     at, event, actor, data, from_, to, source = values
     return HistoryEntry(at, event, dict(actor), deepcopy(data), from_, to, source)
 
@@ -89,17 +95,18 @@ def entry_of(values: list | tuple) -> HistoryEntry:
 class Instance:
     """One case: its status, fields, intrays, letters and history. Plain data, no machinery.
 
-    Its intrays are kept as plain tuples (`trays`, see model.TRAY_CODE) and its history as one flat list
-    (`log`, seven values per entry), not as an object each: a tuple of plain values and a list of values add
-    nothing for Python's cyclic garbage collector to walk, whose full collections otherwise grow with every
-    case held (measured: README, Speed). `intrays` and `history` give them as Intray and HistoryEntry records.
+    Its intrays are kept as plain tuples (`trays`, see model.TRAY_CODE) and its history as one flat
+    list (`log`, seven values per entry), not as an object each: a tuple of plain values and a list
+    of values add nothing for Python's cyclic garbage collector to walk, whose full collections
+    otherwise grow with every case held (measured: README, Speed). `intrays` and `history` give them
+    as Intray and HistoryEntry records.
     """
 
     __slots__ = ("name", "workflow", "status", "fields", "trays", "letters", "log", "locked")
 
     def __init__(self, name: str, workflow: Workflow):
-        # A new instance shares immutable empties (no allocation per instance until its first event);
-        # commit() replaces them: fields and intrays are never changed in place.
+        # A new instance shares immutable empties (no allocation per instance until its first
+        # event); commit() replaces them: fields and intrays are never changed in place.
         self.name = name
         self.workflow = workflow
         self.status = workflow.initial

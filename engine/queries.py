@@ -1,5 +1,5 @@
-"""Declared queries over the instances an engine holds, and the indexes that answer them: instances by
-workflow, and by the value of each field a query `match`es on."""
+"""Declared queries over the instances an engine holds, and the indexes that answer them: instances
+by workflow, and by the value of each field a query `match`es on."""
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -59,26 +59,32 @@ class QueryIndex:
     def run_query(self, name: str, args: tuple | list, now: datetime) -> list[dict]:
         """The records (fields, status, instance name) a declared query finds, in its order."""
         query = self._query(name)
-        # positional arguments of a compiled call: the builder checked their number, so none is unknown
-        return self._search(query, self._params(query, dict(zip([p.name for p in query.params], args, strict=False))),
+        # positional arguments of a compiled call: the builder checked their number, so none is
+        # unknown
+        return self._search(query, self._params(query, dict(zip([p.name for p in query.params],
+                                                                args, strict=False))),
                             now)
 
     def search(self, name: str, given: dict, now: datetime) -> list[dict]:
-        """A declared query with its parameters by name (as a scenario step or the CLI gives them)."""
+        """A declared query with its parameters by name (as a scenario step or the CLI gives
+        them)."""
         query = self._query(name)
         return self._search(query, self.query_params(query, given), now)
 
     def _query(self, name: str) -> Query:
         query = self.queries.get(name)
         if query is None:
-            raise Refused(name, [f"unknown query '{name}' (known: {', '.join(self.queries) or 'none'})"])
+            raise Refused(name,
+                          [f"unknown query '{name}' (known: {', '.join(self.queries) or 'none'})"])
         return query
 
     def query_params(self, query: Query, given: dict) -> dict:
         known = {p.name for p in query.params}
         unknown = [k for k in given if k not in known]
         if unknown:
-            raise Refused(query.name, [query.not_a_criterion(unknown[0], self.workflows[query.workflow].fields)])
+            raise Refused(query.name,
+                          [query.not_a_criterion(unknown[0],
+                                                 self.workflows[query.workflow].fields)])
         return self._params(query, given)
 
     def _params(self, query: Query, given: dict) -> dict:
@@ -98,7 +104,9 @@ class QueryIndex:
         wf_name = query.workflow
         if query.match:
             field_name, param = query.match[0]
-            candidates: Iterable[Instance] = self._indexes[(wf_name, field_name)].get(params[param], _EMPTY).values()
+            candidates: Iterable[Instance] = self._indexes[(wf_name,
+                                                            field_name)].get(params[param],
+                                                                             _EMPTY).values()
             rest = query.match[1:]
         else:
             candidates = self.by_workflow.get(wf_name, _EMPTY).values()
@@ -109,9 +117,11 @@ class QueryIndex:
             if any(f.get(field_name) != params[param] for field_name, param in rest):
                 continue
             if query.where is not None and not query.where.holds(params, f,
-                                                                  Context(now, inst.status, _EMPTY, inst.trays)):
+                                                                  Context(now, inst.status, _EMPTY,
+                                                                          inst.trays)):
                 continue
             found.append({**f, "status": inst.status, "instance": inst.name})
         for key in reversed(query.order_by):
-            found.sort(key=lambda r, k=key: (r.get(k) is None, r.get(k) if r.get(k) is not None else 0))
+            found.sort(key=lambda r,
+                       k=key: (r.get(k) is None, r.get(k) if r.get(k) is not None else 0))
         return found

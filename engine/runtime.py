@@ -1,5 +1,5 @@
-"""The engine: holds workflows, their compiled machines, the instances and the clock, and fires events on
-instances: decide (pure, see decide) then commit (apply).
+"""The engine: holds workflows, their compiled machines, the instances and the clock, and fires
+events on instances: decide (pure, see decide) then commit (apply).
 
 `Engine.decide` computes the whole outcome of an event — the transition taken, the new fields,
 intrays, letters and history entry — without touching the instance. `Engine.commit` then swaps
@@ -25,26 +25,33 @@ from .snapshot import read_state, write_state
 
 __all__ = ["Engine", "EventOption", "Outcome", "Trace"]
 
-_ACTORS_SHARED = 10_000  # distinct actors whose copies are shared between history entries (see Engine._kept)
+# distinct actors whose copies are shared between history entries (see Engine._kept)
+_ACTORS_SHARED = 10_000
 
 
 class Engine:
-    """Holds workflows, their compiled machines, the instances and the clock; fires and commits events."""
+    """Holds workflows, their compiled machines, the instances and the clock; fires and commits
+    events."""
 
-    def __init__(self, workflows: Iterable[Workflow] = (), clock: Callable[[], datetime] | None = None):
+    def __init__(self, workflows: Iterable[Workflow] = (),
+                 clock: Callable[[], datetime] | None = None):
         from .clock import SystemClock
 
         self.clock: Callable[[], datetime] = clock or SystemClock()
-        self.workflows: dict[str, Workflow] = {}  # the current version of each, by name: new cases start on it
-        # every version held, by name and version (content hash); an instance runs on the one it was started on
+        # the current version of each, by name: new cases start on it
+        self.workflows: dict[str, Workflow] = {}
+        # every version held, by name and version (content hash); an instance runs on the one it was
+        # started on
         self.versions: dict[str, dict[str, Workflow]] = {}
         self.compiled: dict[str, CompiledMachine] = {}  # by version: what decide() dispatches on
-        # finds a version no longer held, for restore(): (workflow name, version) -> Workflow, or LookupError(why)
+        # finds a version no longer held, for restore(): (workflow name, version) -> Workflow, or
+        # LookupError(why)
         self.find_version: Callable[[str, str], Workflow] | None = None
         self.instances: dict[str, Instance] = {}
         self.sequences: dict[tuple[str, str], int] = {}
         self.index = QueryIndex(self.workflows)
-        self.trace: Callable[[Trace], None] | None = None  # told what each decided event exercised (coverage)
+        # told what each decided event exercised (coverage)
+        self.trace: Callable[[Trace], None] | None = None
         self._actors: dict[tuple, dict] = {}  # see _kept
         for wf in workflows:
             self.add_workflow(wf)
@@ -55,10 +62,11 @@ class Engine:
 
     # -- set-up ---------------------------------------------------------------------------
     def add_workflow(self, workflow: Workflow, *, current: bool = True) -> Workflow:
-        """Hold a workflow. The current version (the default) is the one new cases start on; the instances
-        already running keep the version they run on, which stays held. `current=False` holds an older
-        version only, for restoring the cases still on it. Returns the workflow as held (one built in code
-        without a version is given one, so that each version has its own machine)."""
+        """Hold a workflow. The current version (the default) is the one new cases start on; the
+        instances already running keep the version they run on, which stays held. `current=False`
+        holds an older version only, for restoring the cases still on it. Returns the workflow as
+        held (one built in code without a version is given one, so that each version has its own
+        machine)."""
         if not workflow.version:
             n = len(self.versions.get(workflow.name, ())) + 1
             workflow = replace(workflow, version=f"{workflow.name}-unversioned-{n}")
@@ -76,13 +84,14 @@ class Engine:
         return workflow
 
     def version(self, name: str, version: str, instance: str = "") -> Workflow:
-        """The workflow `name` at `version`: held, or found by `find_version`; Refused, saying why, when it is
-        not available (an instance is never bound to another version than its own)."""
+        """The workflow `name` at `version`: held, or found by `find_version`; Refused, saying why,
+        when it is not available (an instance is never bound to another version than its own)."""
         held = self.versions.get(name, _EMPTY).get(version)
         if held is not None:
             return held
         who = f"instance {instance}" if instance else "an instance"
-        why = f"this engine holds only version(s) {', '.join(self.versions.get(name, _EMPTY)) or 'none'}"
+        known = ", ".join(self.versions.get(name, _EMPTY)) or "none"
+        why = f"this engine holds only version(s) {known}"
         if self.find_version is not None:
             try:
                 found = self.find_version(name, version)
@@ -92,15 +101,21 @@ class Engine:
                 if found.name == name and found.version == version:
                     return self.add_workflow(found, current=False)
                 why = f"what was found is version {found.version} of {found.name}"
-        raise Refused("restore", [f"{who} runs on version {version} of {name}, which is no longer available: {why}"])
+        raise Refused("restore",
+                      [f"{who} runs on version {version} of {name}, which is no longer "
+                       f"available: {why}"])
 
     def create(self, workflow: str, name: str | None = None) -> Instance:
         wf = self.workflows.get(workflow)
         if wf is None:
-            raise Refused("create", [f"unknown workflow '{workflow}' (known: {', '.join(self.workflows) or 'none'})"])
+            raise Refused("create",
+                          [f"unknown workflow '{workflow}' (known: "
+                           f"{', '.join(self.workflows) or 'none'})"])
         name = name or f"{workflow}-{len(self.instances) + 1}"
         if not isinstance(name, str) or control_in(name):
-            raise Refused("create", [f"an instance name is text without control characters, not {visible(repr(name)):.60}"])
+            raise Refused("create",
+                          ["an instance name is text without control characters, not "
+                           f"{visible(repr(name)):.60}"])
         if name in self.instances:
             raise Refused("create", [f"an instance called '{name}' already exists"])
         inst = Instance(name, wf)
@@ -109,8 +124,8 @@ class Engine:
         return inst
 
     def restore(self, state: dict) -> Instance:
-        """An instance from its JSON (as `state()` gives it): the way a store is read back. Everything is
-        read before the instance is held: a bad store adds nothing."""
+        """An instance from its JSON (as `state()` gives it): the way a store is read back.
+        Everything is read before the instance is held: a bad store adds nothing."""
         stored = read_state(state, self.workflows, self.version)
         wf = stored.workflow
         inst = self.create(wf.name, stored.name)
@@ -119,7 +134,8 @@ class Engine:
         indexed = self.index.indexed.get(wf.name)
         if indexed:
             self.index.reindex(inst, stored.fields, indexed)
-        inst.fields, inst.intrays, inst.letters, inst.history = (stored.fields, stored.intrays, stored.letters,
+        inst.fields, inst.intrays, inst.letters, inst.history = (stored.fields, stored.intrays,
+                                                                 stored.letters,
                                                                  stored.history)
         machine = self.compiled[wf.version]
         for h in stored.history:
@@ -130,11 +146,13 @@ class Engine:
                 for ef in tr.effects:
                     if ef.kind == "number" and isinstance(inst.fields.get(ef.target), int):
                         key = (wf.name, ef.target)
-                        self.sequences[key] = max(self.sequences.get(key, 0), inst.fields[ef.target])
+                        self.sequences[key] = max(self.sequences.get(key, 0),
+                                                  inst.fields[ef.target])
         return inst
 
     def forget(self, name: str) -> None:
-        """Stop holding an instance (a store refreshing its copy of a case); nothing else changes."""
+        """Stop holding an instance (a store refreshing its copy of a case); nothing else
+        changes."""
         inst = self.instances.pop(name, None)
         if inst is None:
             return
@@ -151,9 +169,12 @@ class Engine:
         return write_state(inst)
 
     # -- firing ---------------------------------------------------------------------------
-    def fire(self, inst: Instance, event: str, data: dict | None = None, actor: dict | None = None) -> Outcome:
-        """Decide and commit: the event happens entirely, or Refused/Ambiguous and nothing changes."""
-        outcome = decide(self, inst, event, data, _EMPTY if actor is None else self._kept(actor), self.clock(),
+    def fire(self, inst: Instance, event: str, data: dict | None = None,
+             actor: dict | None = None) -> Outcome:
+        """Decide and commit: the event happens entirely, or Refused/Ambiguous and nothing
+        changes."""
+        outcome = decide(self, inst, event, data, _EMPTY if actor is None else self._kept(actor),
+                         self.clock(),
                          self.trace)
         if outcome.spawned or outcome.others:  # decided just now from the instance as it is
             self._check_related(outcome, {inst.name})
@@ -162,15 +183,18 @@ class Engine:
 
     def decide(self, inst: Instance, event_name: str, data: dict | None = None,
                actor: dict | None = None) -> Outcome:
-        """The outcome of an event on an instance now, computed without changing anything (see decide)."""
-        return decide(self, inst, event_name, data, _EMPTY if actor is None else self._kept(actor), self.clock(),
+        """The outcome of an event on an instance now, computed without changing anything (see
+        decide)."""
+        return decide(self, inst, event_name, data, _EMPTY if actor is None else self._kept(actor),
+                      self.clock(),
                       self.trace)
 
     def refuses(self, inst: Instance, event_name: str, actor: dict | None = None) -> bool:
-        """Whether the event, without data, is certainly refused now by the cheap checks decide begins with:
-        no transition from the status, or the event's guards, combined, not holding. False means only that it
-        may be taken (fire it to know); nothing is built to say why. What a schedule's run uses to pass over
-        the instances it does not apply to (their refusals unread), without the cost of a refusal."""
+        """Whether the event, without data, is certainly refused now by the cheap checks decide
+        begins with: no transition from the status, or the event's guards, combined, not holding.
+        False means only that it may be taken (fire it to know); nothing is built to say why. What a
+        schedule's run uses to pass over the instances it does not apply to (their refusals unread),
+        without the cost of a refusal."""
         if self.trace is not None:  # a trace is told of every refusal: decide it
             return False
         wf = inst.workflow
@@ -182,19 +206,21 @@ class Engine:
             return False
         fields = inst.fields
         try:
-            ctx = Context(self.clock(), inst.status, _EMPTY if actor is None else self._kept(actor), inst.trays, self,
+            ctx = Context(self.clock(), inst.status, _EMPTY if actor is None else self._kept(actor),
+                          inst.trays, self,
                           inst.name)
             return not check.holds(typed_data(event, None, fields, ctx, wf), fields, ctx)
-        except Refused:  # data the event requires, or an actor that is not a mapping: fire refuses them too
+        # data the event requires, or an actor that is not a mapping: fire refuses them too
+        except Refused:
             return True
         except Exception:  # a bound (expr.LIMITS): decide says how it is refused
             return False
 
     def _kept(self, actor: dict) -> dict:
-        """The actor as the history keeps it: a copy (the caller may change theirs). An actor whose values are
-        all text (or None), the usual name, role and area, has one copy shared by every entry with the same
-        actor, so that a case's history adds no dict per event. Only text is shared: True, 1 and 1.0 are equal
-        as keys but are not the same actor."""
+        """The actor as the history keeps it: a copy (the caller may change theirs). An actor whose
+        values are all text (or None), the usual name, role and area, has one copy shared by every
+        entry with the same actor, so that a case's history adds no dict per event. Only text is
+        shared: True, 1 and 1.0 are equal as keys but are not the same actor."""
         if actor.__class__ is not dict and not isinstance(actor, Mapping):
             raise Refused("actor", [f"the actor is a mapping such as {{role: SCO, name: Sam}}, not "
                                     f"{type(actor).__name__} {actor!r:.60}"])
@@ -207,46 +233,55 @@ class Engine:
             from copy import deepcopy
 
             kept = deepcopy(dict(actor))
-            if (len(self._actors) < _ACTORS_SHARED and all(v is None or v.__class__ is str for v in kept.values())
+            if (len(self._actors) < _ACTORS_SHARED
+                and all(v is None or v.__class__ is str for v in kept.values())
                     and all(k.__class__ is str for k in kept)):
                 self._actors[key] = kept
         return kept
 
     def commit(self, o: Outcome) -> None:
-        """Apply a decided outcome, all of it; or Refused, before anything changes, when it was decided from an
-        instance that has changed since (it was committed already, or another event came first), or would
-        change one instance twice (an event signalling an instance that signals it back)."""
+        """Apply a decided outcome, all of it; or Refused, before anything changes, when it was
+        decided from an instance that has changed since (it was committed already, or another event
+        came first), or would change one instance twice (an event signalling an instance that
+        signals it back)."""
         if o.base is not o.instance.fields:
-            raise Refused("commit", [f"{o.instance.name} has changed since this outcome was decided: decide it "
-                                     f"again"])
+            raise Refused("commit", [f"{o.instance.name} has changed since this outcome was "
+                                     f"decided: decide it again"])
         if o.spawned or o.others:
             self._check_related(o, {o.instance.name})
         self._commit(o)
 
     def _check_related(self, o: Outcome, seen: set[str]) -> None:
-        """The other instances an outcome changes: each once, and each as it was when the outcome was decided."""
+        """The other instances an outcome changes: each once, and each as it was when the outcome
+        was decided."""
         for other, _, _, base in o.others or ():
             if other.name in seen:
-                raise Refused("commit", [f"this event would change {other.name} twice, and the second change "
-                                         f"would undo the first"])
+                raise Refused("commit", [f"this event would change {other.name} twice, and the "
+                                         f"second change would undo the first"])
             seen.add(other.name)
             if base is not other.fields:
-                raise Refused("commit", [f"{other.name} has changed since this outcome was decided: decide it again"])
+                raise Refused("commit",
+                              [f"{other.name} has changed since this outcome was decided: "
+                               "decide it again"])
         for sub in o.spawned or ():
             child = sub.instance
             if child.name in seen:
-                raise Refused("commit", [f"this event would change {child.name} twice (from two signals or a chain "
-                                         f"of them), and the second change would undo the first"])
+                raise Refused("commit", [f"this event would change {child.name} twice (from two "
+                                         "signals or a chain of them), and the second change "
+                                         "would undo the first"])
             seen.add(child.name)
             registered = self.instances.get(child.name)
             if sub.base is not child.fields or (registered is not None and registered is not child):
-                raise Refused("commit", [f"{child.name} has changed since this outcome was decided: decide it again"])
+                raise Refused("commit",
+                              [f"{child.name} has changed since this outcome was decided: "
+                               "decide it again"])
             self._check_related(sub, seen)
 
     def _commit(self, o: Outcome) -> None:
         """Apply an outcome checked by commit(). Nothing here can fail."""
         inst = o.instance
-        indexed = o.step.indexed  # decided from the fields as they are: only those the transition sets may change
+        # decided from the fields as they are: only those the transition sets may change
+        indexed = o.step.indexed
         if indexed:
             self.index.reindex(inst, o.fields, indexed)
         inst.status = o.status
@@ -279,7 +314,8 @@ class Engine:
         return self.index.run_query(name, args, now or self.clock())
 
     def search(self, name: str, given: dict, now: datetime | None = None) -> list[dict]:
-        """A declared query with its parameters by name (as a scenario step or the CLI gives them)."""
+        """A declared query with its parameters by name (as a scenario step or the CLI gives
+        them)."""
         return self.index.search(name, given, now or self.clock())
 
     def query_params(self, query: Query, given: dict) -> dict:
@@ -287,12 +323,15 @@ class Engine:
 
     # -- the clock ------------------------------------------------------------------------
     def advance(self, to: datetime) -> list[Outcome]:
-        """Move a simulated clock to `to`, firing every schedule whose time comes on the way, in order."""
+        """Move a simulated clock to `to`, firing every schedule whose time comes on the way, in
+        order."""
         clock = self.clock
         if not hasattr(clock, "set"):
-            raise Refused("advance", ["only a simulated clock can be moved: this engine reads the system clock"])
+            raise Refused("advance", ["only a simulated clock can be moved: "
+                                      "this engine reads the system clock"])
         if not isinstance(to, datetime):
-            raise Refused("advance", [f"the clock moves to a date and time, not {type(to).__name__} {to!r:.60}"])
+            raise Refused("advance", ["the clock moves to a date and time, "
+                                      f"not {type(to).__name__} {to!r:.60}"])
         start = clock()
         if to < start:
             raise Refused("advance", [f"the clock cannot move backwards: {to} is before {start}"])
@@ -323,8 +362,10 @@ class Engine:
         return fired
 
     # -- asking ---------------------------------------------------------------------------
-    def explain(self, inst: Instance, event: str, data: dict | None = None, actor: dict | None = None) -> list[str]:
-        """Why this event cannot happen now with this data: the refusing guards' sentences ([] if it can)."""
+    def explain(self, inst: Instance, event: str, data: dict | None = None,
+                actor: dict | None = None) -> list[str]:
+        """Why this event cannot happen now with this data: the refusing guards' sentences ([] if it
+        can)."""
         try:
             self.decide(inst, event, data, actor)
         except (Refused, Ambiguous) as exc:
@@ -336,10 +377,12 @@ class Engine:
         return [self.option(inst, name, actor) for name in inst.workflow.events]
 
     def option(self, inst: Instance, event_name: str, actor: dict | None = None) -> EventOption:
-        """Whether the event can fire now for some data: the guards that read no event data must hold."""
+        """Whether the event can fire now for some data: the guards that read no event data must
+        hold."""
         wf = inst.workflow
         event = wf.events.get(event_name)
         if event is None:
             raise Refused(event_name, [f"unknown event '{event_name}' in workflow {wf.name}"])
-        ctx = Context(self.clock(), inst.status, actor if actor is not None else _EMPTY, inst.trays, self, inst.name)
+        ctx = Context(self.clock(), inst.status, actor if actor is not None else _EMPTY, inst.trays,
+                      self, inst.name)
         return option(event, inst.status, self.compiled[wf.version], inst.fields, ctx)

@@ -1,5 +1,6 @@
-"""`procflow forecast`: a model played (and, with --compare, played again on another version of its workflow
-with the same draws), its figures as JSON, a text summary, CSV files, plots and an HTML report."""
+"""`procflow forecast`: a model played (and, with --compare, played again on another version of its
+workflow with the same draws), its figures as JSON, a text summary, CSV files, plots and an HTML
+report."""
 from __future__ import annotations
 
 import base64
@@ -49,12 +50,14 @@ def _run_json(plan: Plan, outcome: Any, label: str) -> dict:
     wf = load_sources(plan.sources)[plan.model.workflow]
     figures = outcome.figures.to_json(list(wf.statuses), list(wf.intrays))
     events = sum(figures["events"].values()) + sum(figures["nightly"].values())
-    return {"run": label, "model": plan.model.name, "model_file": plan.model.file, "workflow": wf.name,
+    return {"run": label, "model": plan.model.name, "model_file": plan.model.file,
+            "workflow": wf.name,
             "version": wf.version, "seed": plan.seed, "period": {"from": plan.start.isoformat(),
                                                                  "to": plan.end.isoformat()},
             "cases_asked": plan.cases, "partitions": len(plan.partitions), "figures": figures,
             "timings": {"seconds": round(outcome.seconds, 3), "workers": outcome.workers,
-                        "events_per_s": round(events / outcome.seconds) if outcome.seconds else None}}
+                        "events_per_s": round(events / outcome.seconds) if outcome.seconds
+                        else None}}
 
 
 def _play(plan: Plan, opts: Options, label: str) -> dict:
@@ -73,8 +76,9 @@ def _play(plan: Plan, opts: Options, label: str) -> dict:
 
 
 def forecast(opts: Options) -> dict:
-    """Play the model (and its comparison); the result as JSON. DefinitionError for a bad model or workflow,
-    ValueError for options that do not fit, HistoryError for a revision that cannot be read."""
+    """Play the model (and its comparison); the result as JSON. DefinitionError for a bad model or
+    workflow, ValueError for options that do not fit, HistoryError for a revision that cannot be
+    read."""
     plan = make_plan(opts.model, opts.workflows_dir, opts.seed, opts.cases, opts.start, opts.end,
                      partition_cases=opts.partition_cases)
     base = _play(plan, opts, "base")
@@ -84,7 +88,8 @@ def forecast(opts: Options) -> dict:
     from .report import comparison
 
     source = other_source(plan, opts.compare)
-    other_plan = make_plan(opts.model, opts.workflows_dir, opts.seed, opts.cases, opts.start, opts.end, source,
+    other_plan = make_plan(opts.model, opts.workflows_dir, opts.seed, opts.cases, opts.start,
+                           opts.end, source,
                            opts.partition_cases)
     other = _play(other_plan, opts, "other")
     old = load_sources(plan.sources)[plan.model.workflow]
@@ -105,13 +110,15 @@ def text(result: dict) -> str:
 
 
 def write_outputs(result: dict, out_dir: Path) -> list[Path]:
-    """figures.json, the CSV files, the plots (PNG) and report.html in `out_dir`; the files written."""
+    """figures.json, the CSV files, the plots (PNG) and report.html in `out_dir`; the files
+    written."""
     from . import plots
     from .report import comparison_csv, csv_files, html_report
 
     out_dir.mkdir(parents=True, exist_ok=True)
     runs = result["runs"]
-    files: dict[str, bytes] = {"figures.json": (json.dumps(result, indent=1, ensure_ascii=False) + "\n").encode()}
+    files: dict[str, bytes] = {"figures.json": (json.dumps(result, indent=1, ensure_ascii=False)
+                                                + "\n").encode()}
     for name, body in csv_files(runs).items():
         files[name] = body.encode()
     if "comparison" in result:
@@ -124,8 +131,10 @@ def write_outputs(result: dict, out_dir: Path) -> list[Path]:
             images["changed"] = plots.backlog(runs, changed)
     for name, png in images.items():
         files[f"{name}.png"] = png
-    files["report.html"] = html_report(runs, {k: base64.b64encode(v).decode() for k, v in images.items()},
-                                       result.get("comparison"), result.get("changes_text", "")).encode()
+    files["report.html"] = html_report(runs,
+                                       {k: base64.b64encode(v).decode() for k, v in images.items()},
+                                       result.get("comparison"),
+                                       result.get("changes_text", "")).encode()
     from ..files import write_atomic
 
     written = []

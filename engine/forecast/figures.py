@@ -1,9 +1,9 @@
-"""The figures of a forecast: what played cases add up to, folded case by case and merged partition by
-partition. Everything is a count (whole numbers), so merging is addition: the figures do not depend on
-the order partitions finish in, nor on how many workers played them.
+"""The figures of a forecast: what played cases add up to, folded case by case and merged partition
+by partition. Everything is a count (whole numbers), so merging is addition: the figures do not
+depend on the order partitions finish in, nor on how many workers played them.
 
-Daily series are kept as changes per day (a case entering a status, an intray opened, closed, becoming
-overdue) and summed into levels when read; cycle times as a histogram in whole hours.
+Daily series are kept as changes per day (a case entering a status, an intray opened, closed,
+becoming overdue) and summed into levels when read; cycle times as a histogram in whole hours.
 """
 from __future__ import annotations
 
@@ -16,14 +16,15 @@ import numpy as np
 
 from ..model import TRAY_CLOSED, TRAY_CODE, TRAY_DUE, TRAY_OPENED
 
-HISTORY_STRIDE = 7  # values per history entry in Instance.log: at, event, actor, data, from, to, source
+# values per history entry in Instance.log: at, event, actor, data, from, to, source
+HISTORY_STRIDE = 7
 PERCENTILES = (50, 90)
 
 
 class Series:
-    """Named daily series of whole numbers: while cases are folded into them, a count by day in a dict (a case
-    adds to a few days at a time, and a run of a given number of cases may span decades of days); packed into
-    numpy arrays, from day 0, to be merged."""
+    """Named daily series of whole numbers: while cases are folded into them, a count by day in a
+    dict (a case adds to a few days at a time, and a run of a given number of cases may span decades
+    of days); packed into numpy arrays, from day 0, to be merged."""
 
     def __init__(self) -> None:
         self.rows: dict[str, Any] = {}  # name -> {day: count} while folding, np.ndarray once packed
@@ -62,11 +63,13 @@ class Series:
 
 
 def _array(row: Any) -> np.ndarray:
-    """A series' row as an array from day 0: a packed row as it is, a dict of counts by day spread out."""
+    """A series' row as an array from day 0: a packed row as it is, a dict of counts by day spread
+    out."""
     if row.__class__ is not dict:
         return np.asarray(row, dtype=np.int64)
     out = np.zeros(max(row, default=-1) + 1, dtype=np.int64)
-    out[np.fromiter(row.keys(), dtype=np.int64, count=len(row))] = np.fromiter(row.values(), dtype=np.int64,
+    out[np.fromiter(row.keys(), dtype=np.int64, count=len(row))] = np.fromiter(row.values(),
+                                                                               dtype=np.int64,
                                                                                 count=len(row))
     return out
 
@@ -141,7 +144,8 @@ class Figures:
         self.days = max(self.days, other.days)
         self.cases += other.cases
         for mine, theirs in ((self.events, other.events), (self.refusals, other.refusals),
-                             (self.nightly, other.nightly), (self.finals, other.finals), (self.letters, other.letters)):
+                             (self.nightly, other.nightly), (self.finals, other.finals),
+                             (self.letters, other.letters)):
             mine.update(theirs)
         for a, b in zip(self.series(), other.series(), strict=True):
             a.merge(b)
@@ -155,19 +159,24 @@ class Figures:
     def to_json(self, statuses: list[str], intrays: list[str]) -> dict:
         """The figures as JSON: stable keys, whole numbers and shares, in the workflow's order."""
         days = self.days
-        codes = [c for c in intrays if c in self.opened.rows] + sorted(set(self.opened.rows) - set(intrays))
-        shown = [s for s in statuses if s in self.status.rows] + sorted(set(self.status.rows) - set(statuses))
+        codes = [c for c in intrays if c in self.opened.rows] \
+            + sorted(set(self.opened.rows) - set(intrays))
+        shown = [s for s in statuses if s in self.status.rows] \
+            + sorted(set(self.status.rows) - set(statuses))
         intray_totals = {}
         daily_intrays = {}
         for code in codes:
             open_ = self.open.values(code, days, cumulative=True)
             overdue = self.overdue.values(code, days, cumulative=True)
-            intray_totals[code] = {"opened": self.opened.total(code), "closed": self.closed.total(code),
+            intray_totals[code] = {"opened": self.opened.total(code),
+                                   "closed": self.closed.total(code),
                                    "open_at_end": open_[-1] if open_ else 0,
                                    "overdue_at_end": overdue[-1] if overdue else 0,
                                    "overdue_peak": max(overdue, default=0),
-                                   "overdue_days": sum(overdue)}  # intray-days overdue over the period
-            daily_intrays[code] = {"opened": self.opened.values(code, days), "closed": self.closed.values(code, days),
+                                   # intray-days overdue over the period
+                                   "overdue_days": sum(overdue)}
+            daily_intrays[code] = {"opened": self.opened.values(code, days),
+                                   "closed": self.closed.values(code, days),
                                    "open": open_, "overdue": overdue}
         weeks = (days + 6) // 7
         return {
@@ -175,22 +184,29 @@ class Figures:
             "events": dict(sorted(self.events.items())),
             "nightly": dict(sorted(self.nightly.items())),
             "refusals": [{"event": e, "says": s, "count": n}
-                         for (e, s), n in sorted(self.refusals.items(), key=lambda kv: (-kv[1], kv[0]))],
+                         for (e, s),
+                         n in sorted(self.refusals.items(), key=lambda kv: (-kv[1], kv[0]))],
             "final_status": {s: self.finals[s] for s in statuses if self.finals[s]},
-            "final_share": {s: round(self.finals[s] / self.cases, 6) for s in statuses if self.finals[s]}
+            "final_share": {s: round(self.finals[s] / self.cases, 6) for s in statuses
+                            if self.finals[s]}
             if self.cases else {},
             "intrays": intray_totals,
-            "letters": [{"code": c, "to": to.split("+"), "count": n} for (c, to), n in sorted(self.letters.items())],
-            "letters_weekly": {c: self.letters_weekly.values(c, weeks) for c in sorted(self.letters_weekly.rows)},
-            "cycle_times": {name: cycle_summary(hist) for name, hist in sorted(self.cycles.items())},
+            "letters": [{"code": c, "to": to.split("+"), "count": n}
+                        for (c, to), n in sorted(self.letters.items())],
+            "letters_weekly": {c: self.letters_weekly.values(c, weeks)
+                               for c in sorted(self.letters_weekly.rows)},
+            "cycle_times": {name: cycle_summary(hist)
+                            for name, hist in sorted(self.cycles.items())},
             "daily": {"dates": self.dates(),
                       "status": {s: self.status.values(s, days, cumulative=True) for s in shown},
                       "intrays": daily_intrays},
         }
 
 
-def cycle_hours(entered: list[tuple[datetime, str]], start: frozenset[str], end: frozenset[str]) -> int | None:
-    """Whole hours from the first entry into a `start` status to the first entry into an `end` status after it."""
+def cycle_hours(entered: list[tuple[datetime, str]], start: frozenset[str],
+                end: frozenset[str]) -> int | None:
+    """Whole hours from the first entry into a `start` status to the first entry into an `end`
+    status after it."""
     began = None
     for at, status in entered:
         if began is None:
@@ -202,8 +218,8 @@ def cycle_hours(entered: list[tuple[datetime, str]], start: frozenset[str], end:
 
 
 def percentile(hist: Counter[int], p: float) -> int:
-    """The nearest-rank p-th percentile of a histogram: the smallest value with at least p% of the cases at or
-    below it."""
+    """The nearest-rank p-th percentile of a histogram: the smallest value with at least p% of the
+    cases at or below it."""
     total = sum(hist.values())
     rank = max(1, math.ceil(p / 100 * total))
     seen = 0
@@ -215,7 +231,8 @@ def percentile(hist: Counter[int], p: float) -> int:
 
 
 def cycle_summary(hist: Counter[int]) -> dict:
-    """A cycle time's count, mean and percentiles, in days (from whole hours), and its histogram by day."""
+    """A cycle time's count, mean and percentiles, in days (from whole hours), and its histogram by
+    day."""
     total = sum(hist.values())
     if not total:
         return {"count": 0}

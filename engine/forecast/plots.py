@@ -1,5 +1,6 @@
-"""The forecast's plots, drawn with matplotlib (Agg: no display) from the figures' JSON alone: open and
-overdue intrays over time, the cycle-time histogram, the final-status shares. Each is PNG bytes."""
+"""The forecast's plots, drawn with matplotlib (Agg: no display) from the figures' JSON alone: open
+and overdue intrays over time, the cycle-time histogram, the final-status shares. Each is PNG
+bytes."""
 from __future__ import annotations
 
 from datetime import date
@@ -38,9 +39,11 @@ def backlog(runs: dict[str, dict], codes: list[str] | None = None) -> bytes:
             if series is None:
                 continue
             name = code if len(runs) == 1 else f"{code} ({label})"
-            line, = top.plot(days, series["open"], style, color=colours.get(code), label=name, linewidth=1.2)
+            line, = top.plot(days, series["open"], style, color=colours.get(code), label=name,
+                             linewidth=1.2)
             colours[code] = line.get_color()
-            bottom.plot(days, series["overdue"], style, color=colours[code], label=name, linewidth=1.2)
+            bottom.plot(days, series["overdue"], style, color=colours[code], label=name,
+                        linewidth=1.2)
     top.set_title("Open intrays at the end of each day")
     bottom.set_title("Overdue intrays at the end of each day")
     for ax in (top, bottom):
@@ -63,7 +66,8 @@ def cycle_times(runs: dict[str, dict], name: str | None = None) -> bytes:
         chosen = name or next(iter(cycles))
         hist = cycles.get(chosen, {}).get("histogram_days", {})
         days = [int(d) for d in hist]
-        ax.step(days, list(hist.values()), where="post", label=f"{chosen} ({label})" if len(runs) > 1 else chosen)
+        ax.step(days, list(hist.values()), where="post",
+                label=f"{chosen} ({label})" if len(runs) > 1 else chosen)
     ax.set_xlabel("days")
     ax.set_ylabel("cases")
     ax.set_title("Cycle time")
@@ -83,7 +87,8 @@ def final_status(runs: dict[str, dict]) -> bytes:
     height = 0.8 / max(1, len(runs))
     for i, (label, run) in enumerate(runs.items()):
         shares = run["figures"]["final_share"]
-        ax.barh([k + i * height for k in range(len(statuses))], [100 * shares.get(s, 0) for s in statuses],
+        ax.barh([k + i * height for k in range(len(statuses))],
+                [100 * shares.get(s, 0) for s in statuses],
                 height=height, label=label)
     ax.set_yticks([k + height * (len(runs) - 1) / 2 for k in range(len(statuses))], statuses)
     ax.invert_yaxis()
@@ -96,4 +101,5 @@ def final_status(runs: dict[str, dict]) -> bytes:
 
 
 def all_plots(runs: dict[str, dict]) -> dict[str, bytes]:
-    return {"backlog": backlog(runs), "cycle_times": cycle_times(runs), "final_status": final_status(runs)}
+    return {"backlog": backlog(runs), "cycle_times": cycle_times(runs),
+            "final_status": final_status(runs)}

@@ -1,8 +1,8 @@
-"""A forecast run: the cases split into partitions with seeds spawned from the run's seed, played on local
-worker processes or on a Dask cluster, and their figures merged as they finish.
+"""A forecast run: the cases split into partitions with seeds spawned from the run's seed, played on
+local worker processes or on a Dask cluster, and their figures merged as they finish.
 
-The partitions depend only on the model, the seed and the number of cases (or the period), never on the
-number of workers: the same seed gives the same figures however the partitions are played.
+The partitions depend only on the model, the seed and the number of cases (or the period), never on
+the number of workers: the same seed gives the same figures however the partitions are played.
 """
 from __future__ import annotations
 
@@ -33,7 +33,8 @@ class Source:
 
 @dataclass(frozen=True)
 class Plan:
-    """What to play: the model checked against its workflow, where the workflows are read, the partitions."""
+    """What to play: the model checked against its workflow, where the workflows are read, the
+    partitions."""
 
     model: Model
     sources: tuple[Source, ...]
@@ -57,7 +58,8 @@ _LOADED: dict[tuple[Source, ...], dict[str, Workflow]] = {}
 
 
 def load_sources(sources: tuple[Source, ...]) -> dict[str, Workflow]:
-    """The workflows of a plan, loaded once per process (a worker forked after loading finds them here)."""
+    """The workflows of a plan, loaded once per process (a worker forked after loading finds them
+    here)."""
     found = _LOADED.get(sources)
     if found is None:
         from .. import load_workflow
@@ -66,16 +68,19 @@ def load_sources(sources: tuple[Source, ...]) -> dict[str, Workflow]:
         found = {}
         for s in sources:
             one = _LOADED.get((s,))
-            found[s.name] = one[s.name] if one else (load_at(s.path, s.rev) if s.rev else load_workflow(s.path))
+            found[s.name] = one[s.name] if one \
+                else (load_at(s.path, s.rev) if s.rev else load_workflow(s.path))
         _LOADED[sources] = found
     return found
 
 
-def make_plan(model_file: str | Path, workflows_dir: Path | None, seed: int | None = None, cases: int | None = None,
+def make_plan(model_file: str | Path, workflows_dir: Path | None, seed: int | None = None,
+              cases: int | None = None,
               start: date | None = None, end: date | None = None, main: Source | None = None,
               partition_cases: int = PARTITION_CASES) -> Plan:
-    """Read the model against its workflow (or `main`, another version of it), find the other workflows it
-    needs (set-up records, instances its effects start) in the same folder, and split the run."""
+    """Read the model against its workflow (or `main`, another version of it), find the other
+    workflows it needs (set-up records, instances its effects start) in the same folder, and split
+    the run."""
     from .model import load_model
 
     if cases is not None and not 1 <= cases <= MAX_CASES:
@@ -86,8 +91,8 @@ def make_plan(model_file: str | Path, workflows_dir: Path | None, seed: int | No
     loaded = dict(load_sources((main,)))
     if main.path != model.workflow_file or main.rev:
         model = load_model(model_file, workflows_dir, loaded)  # and against the other version
-    # every workflow of the folder: the set-up's, those the effects start or signal, those whose queries
-    # the guards call (the SCO records at a site)
+    # every workflow of the folder: the set-up's, those the effects start or signal, those whose
+    # queries the guards call (the SCO records at a site)
     sources = {p.stem: Source(p.stem, str(p)) for p in sorted(folder.glob("*.yaml"))}
     sources[main.name] = main
     start, end = start or model.start, end or model.end
@@ -95,12 +100,14 @@ def make_plan(model_file: str | Path, workflows_dir: Path | None, seed: int | No
         raise ValueError(f"the period ends ({end}) before it starts ({start})")
     seed = model.seed if seed is None else seed
     ordered = tuple(sources[n] for n in sorted(sources))
-    return Plan(model, ordered, partitions(model, seed, cases, start, end, partition_cases), seed, cases, start, end)
+    return Plan(model, ordered, partitions(model, seed, cases, start, end, partition_cases), seed,
+                cases, start, end)
 
 
 def partitions(model: Model, seed: int, cases: int | None, start: date, end: date,
                partition_cases: int = PARTITION_CASES) -> tuple[Any, ...]:
-    """The run's partitions: their number from the expected number of cases alone, their seeds spawned."""
+    """The run's partitions: their number from the expected number of cases alone, their seeds
+    spawned."""
     import numpy as np
 
     from .play import Partition
@@ -128,8 +135,8 @@ def _play_args(args: tuple) -> Any:
 
 def run(plan: Plan, workers: int | None = None, dask: str | None = None,
         progress: Callable[[int], None] | None = None) -> Outcome:
-    """Play every partition of the plan and merge their figures; `progress` is told the cases of each
-    partition as it finishes."""
+    """Play every partition of the plan and merge their figures; `progress` is told the cases of
+    each partition as it finishes."""
     from .figures import Figures
 
     t0 = time.perf_counter()
@@ -160,7 +167,8 @@ def _locally(jobs: list[tuple], workers: int) -> Iterator[Any]:
 
 
 def _on_dask(address: str, jobs: list[tuple]) -> Iterator[Any]:
-    """The same partitions played on a Dask cluster (its workers read the workflows from the same paths)."""
+    """The same partitions played on a Dask cluster (its workers read the workflows from the same
+    paths)."""
     from dask.distributed import Client, as_completed
 
     with Client(address) as client:

@@ -34,11 +34,13 @@ class Checked:
 @dataclass
 class Folder:
     root: Path
-    open_texts: dict[str, str] = field(default_factory=dict)  # file -> text, for files open in the editor
+    # file -> text, for files open in the editor
+    open_texts: dict[str, str] = field(default_factory=dict)
     _sources: dict[str, tuple[str, Source | None, list[Finding]]] = field(default_factory=dict)
     _checked: dict[str, Checked] = field(default_factory=dict)
     _good: dict[str, Source] = field(default_factory=dict)  # file -> its last text that loaded
-    _disk: dict[str, tuple[tuple[int, int], str]] = field(default_factory=dict)  # file -> (stamp, text)
+    # file -> (stamp, text)
+    _disk: dict[str, tuple[tuple[int, int], str]] = field(default_factory=dict)
     _schema_memo: dict = field(default_factory=dict)  # an event's text -> its schema errors
     _search_memo: dict = field(default_factory=dict)  # boundary searches of the graph analysis
     _files: list[str] | None = None
@@ -60,7 +62,8 @@ class Folder:
         self._files = None
 
     def text(self, file: str) -> str | None:
-        """The file's text: the editor's when it is open, else the disk's (read again when changed)."""
+        """The file's text: the editor's when it is open, else the disk's (read again when
+        changed)."""
         if file in self.open_texts:
             return self.open_texts[file]
         try:
@@ -112,8 +115,8 @@ class Folder:
         return isinstance(src.data, dict) and "scenario" in src.data
 
     def is_workflow(self, file: str) -> bool:
-        """A workflow file: a `workflow:` document that is not a scenario, or any YAML file (even one
-        that does not load) in a directory named `workflows`."""
+        """A workflow file: a `workflow:` document that is not a scenario, or any YAML file (even
+        one that does not load) in a directory named `workflows`."""
         if self.is_scenario(file):
             return False
         src, _ = self.source(file)
@@ -132,7 +135,8 @@ class Folder:
             if other == file:
                 continue
             src, _ = self.source(other)
-            if src is not None and isinstance(src.data, dict) and isinstance(src.data.get("workflow"), str):
+            if src is not None and isinstance(src.data, dict) \
+                    and isinstance(src.data.get("workflow"), str):
                 found.setdefault(src.data["workflow"], src.data)
         return found
 
@@ -152,16 +156,19 @@ class Folder:
         if src is None or not isinstance(src.data, dict):
             return "not loaded"
         doc = src.data
-        events = {name: {"data": raw.get("data"), "from": [t.get("from") for t in raw.get("transitions") or []
+        events = {name: {"data": raw.get("data"), "from": [t.get("from")
+                                                           for t in raw.get("transitions") or []
                                                           if isinstance(t, dict)]}
                   for name, raw in (doc.get("events") or {}).items() if isinstance(raw, dict)} \
             if isinstance(doc.get("events"), dict) else doc.get("events")
-        facing = {key: doc.get(key) for key in ("workflow", "initial", "statuses", "fields", "lists", "queries",
+        facing = {key: doc.get(key) for key in ("workflow", "initial", "statuses", "fields",
+                                                "lists", "queries",
                                                   "procedure", "tables")}
         return json.dumps({**facing, "events": events}, sort_keys=True, default=str)
 
     def check_file(self, file: str) -> Checked:
-        """The findings `procflow check` reports for this workflow file (scenarios: `check_scenario`)."""
+        """The findings `procflow check` reports for this workflow file (scenarios:
+        `check_scenario`)."""
         key = self._key(file)
         cached = self._checked.get(file)
         if cached is not None and cached.key == key:
@@ -179,17 +186,20 @@ class Folder:
         if src is None:
             return Checked(problems)
         words = yaml11_booleans(src)
-        wf, findings, part = check_workflow_source(src, self.neighbours(file), memo=self._schema_memo)
+        wf, findings, \
+            part = check_workflow_source(src, self.neighbours(file), memo=self._schema_memo)
         unloaded = [Path(other).name for other in self.workflow_files(Path(file).parent)
                     if other != file and self.source(other)[0] is None]
         if wf is None:
             if part is not None:
-                findings = findings + analyse_part(part.workflow, part.events_set_aside(), self._search_memo)
+                findings = findings \
+                    + analyse_part(part.workflow, part.events_set_aside(), self._search_memo)
             return Checked(words + not_checked(file, findings, unloaded))
         return Checked(words + not_checked(file, analyse(wf, self._search_memo), unloaded), wf)
 
     def folder_findings(self, directory: Path) -> list[Finding]:
-        """What is said of the workflows of a directory together (two files declaring one workflow)."""
+        """What is said of the workflows of a directory together (two files declaring one
+        workflow)."""
         from ..analysis import names
 
         built = [c.workflow for f in self.workflow_files(directory)
@@ -229,7 +239,8 @@ class Folder:
         except DefinitionError as exc:
             if unloaded:
                 line, col = src.pos(("workflow",))
-                return [Finding(file, line, col, f"not checked: {Path(unloaded[0]).name} did not load",
+                return [Finding(file, line, col,
+                                f"not checked: {Path(unloaded[0]).name} did not load",
                                 code="not-checked", severity="warning",
                                 hint="its own findings say why")]
             return exc.findings
@@ -239,7 +250,8 @@ class Folder:
         try:
             result = run_scenario(scenario)
         except Exception as exc:  # noqa: BLE001 - a defect of the engine, said at the scenario
-            return [Finding(file, 1, 1, f"the scenario could not be played: {exc}", code="scenario")]
+            return [Finding(file, 1, 1, f"the scenario could not be played: {exc}",
+                            code="scenario")]
         found = words
         for step in result.steps:
             for failure in step.failures:

@@ -1,4 +1,5 @@
-"""Workflow documents: YAML with positions -> schema check -> semantic checks -> model (or findings).
+"""Workflow documents: YAML with positions -> schema check -> semantic checks -> model (or
+findings).
 
 The workflow files of one folder form a project: an expression in one may call the queries
 another declares, so loading a file also reads its siblings' query declarations.
@@ -39,7 +40,8 @@ class Part:
 
 
 def check_workflow_source(src: Source, siblings: dict[str, Any] | None = None,
-                          memo: dict | None = None) -> tuple[Workflow | None, list[Finding], Part | None]:
+                          memo: dict | None = None) -> tuple[Workflow | None, list[Finding],
+                                                             Part | None]:
     """The model of a loaded workflow document, or every finding at once: the schema's, and then
     what the parts the schema accepts say when built (a part with a schema error is set aside,
     and nothing is said about it being gone); third, the model of those parts when they built, for
@@ -70,12 +72,14 @@ def _not_about(built: list[Finding], said: list[Finding], dropped: set[tuple]) -
     (a reference to a status, event ... that the schema set aside)."""
     places = {(f.line, f.col) for f in said}
     gone = {f"'{path[-1]}'" for path in dropped if path and isinstance(path[-1], str)}
-    return [f for f in built if (f.line, f.col) not in places and not any(name in f.message for name in gone)]
+    return [f for f in built
+            if (f.line, f.col) not in places and not any(name in f.message for name in gone)]
 
 
 def sibling_documents(path: str | _FsPath) -> dict[str, Any]:
-    """The other workflow documents in the same folder, by workflow name, as read (not yet checked: a
-    sibling's own mistakes are reported when it is checked; what is read from it here is read defensively)."""
+    """The other workflow documents in the same folder, by workflow name, as read (not yet checked:
+    a sibling's own mistakes are reported when it is checked; what is read from it here is read
+    defensively)."""
     from ..findings import DefinitionError
     from .yamlsrc import load_yaml_file
 
@@ -110,7 +114,8 @@ def unloaded_siblings(path: str | _FsPath) -> list[str]:
 
 
 # what a workflow's check says about names its folder's other files declare
-_FROM_THE_FOLDER = ("unknown function or query", "unknown workflow (in this folder)", "unknown query")
+_FROM_THE_FOLDER = ("unknown function or query", "unknown workflow (in this folder)",
+                    "unknown query")
 
 
 def not_checked(file: str, found: list[Finding], unloaded: list[str]) -> list[Finding]:
@@ -119,12 +124,14 @@ def not_checked(file: str, found: list[Finding], unloaded: list[str]) -> list[Fi
     warning says so instead, at the first place it would have been."""
     if not unloaded:
         return found
-    missed = [f for f in found if f.code == "unknown-step" or any(s in f.message for s in _FROM_THE_FOLDER)]
+    missed = [f for f in found
+              if f.code == "unknown-step" or any(s in f.message for s in _FROM_THE_FOLDER)]
     if not missed:
         return found
     first = min(missed, key=lambda f: (f.line, f.col))
     return [f for f in found if f not in missed] + [Finding(
-        file, first.line, first.col, f"not checked: {', '.join(unloaded)} did not load", code="not-checked",
+        file, first.line, first.col, f"not checked: {', '.join(unloaded)} did not load",
+        code="not-checked",
         severity="warning", hint="what this file uses from it is checked once it loads")]
 
 

@@ -46,13 +46,15 @@ _TYPE_WORDS = {
 # Patterns of the schemas, said the way a reader would.
 _PATTERN_WORDS = {
     "^[0-9]+ ?(m|h|d|w|minutes?|hours?|days?|weeks?)$": "is not a period such as 35d, 48h, 2w",
-    "^[a-z][a-z0-9_]*$": "should be a short name of lower-case letters, digits and '_', starting with a letter",
+    "^[a-z][a-z0-9_]*$": "should be a short name of lower-case letters, digits and '_', starting "
+                         "with a letter",
 }
 
 
 def schema_text(name: str) -> str:
     """The JSON Schema engine/schemas/<name>.schema.json as shipped in the package (the `$id` of the
-    workflow and scenario schemas is `urn:procflow:schema:<kind>:<version>`, stable while the format is)."""
+    workflow and scenario schemas is `urn:procflow:schema:<kind>:<version>`, stable while the format
+    is)."""
     resource = resources.files("engine") / "schemas" / f"{name}.schema.json"
     if not re.fullmatch(r"[a-z]+", name) or not resource.is_file():
         raise ValueError(f"no schema '{name}'")
@@ -70,7 +72,8 @@ def _validator(name: str) -> Draft202012Validator:
     return Draft202012Validator(schema(name))
 
 
-def check_schema(src: Source, schema_name: str = "workflow", memo: dict | None = None) -> list[Finding]:
+def check_schema(src: Source, schema_name: str = "workflow",
+                 memo: dict | None = None) -> list[Finding]:
     """Every way the document departs from the schema, as findings at the places concerned.
 
     With `memo` (a dict kept between calls, as an editor checking each change does), each entry of a
@@ -118,7 +121,8 @@ MEMO_SIZE = 5000  # entries remembered by check_schema's memo before it starts a
 def _sections(name: str) -> tuple[str, ...]:
     """The top-level mappings of the schema whose entries are validated one by one with a memo."""
     props = schema(name).get("properties", {})
-    return tuple(key for key, sub in props.items() if isinstance(sub.get("additionalProperties"), dict))
+    return tuple(key for key, sub in props.items()
+                 if isinstance(sub.get("additionalProperties"), dict))
 
 
 def _errors_by_entry(name: str, data: Any, memo: dict) -> Iterator[ValidationError]:
@@ -138,7 +142,8 @@ def _errors_by_entry(name: str, data: Any, memo: dict) -> Iterator[ValidationErr
             if text not in memo:
                 memo[text] = list(one.iter_errors(raw))
             for error in memo[text]:
-                moved = copy.deepcopy(error)  # a remembered error stays as found; the copy says where it is now
+                # a remembered error stays as found; the copy says where it is now
+                moved = copy.deepcopy(error)
                 moved.relative_path.extendleft(reversed((section, key)))
                 yield moved
 
@@ -154,7 +159,8 @@ def _shell_validator(name: str) -> Draft202012Validator:
 
 @cache
 def _entry_validator(name: str, section: str) -> Draft202012Validator:
-    return _validator(name).evolve(schema=schema(name)["properties"][section]["additionalProperties"])
+    return _validator(name).evolve(
+        schema=schema(name)["properties"][section]["additionalProperties"])
 
 
 class _Describer:
@@ -165,7 +171,8 @@ class _Describer:
 
     def finding(self, path: KeyPath, message: str, hint: str = "", *, key: bool = False) -> Finding:
         line, col = self.src.pos(path, key=key)
-        return Finding(self.src.file, line, col, message, code="schema", severity="error", hint=hint)
+        return Finding(self.src.file, line, col, message, code="schema", severity="error",
+                       hint=hint)
 
     def describe(self, error: ValidationError) -> list[Finding]:
         path: KeyPath = tuple(error.absolute_path)
@@ -184,7 +191,9 @@ class _Describer:
             choices = [str(choice) for choice in value]
             close = difflib.get_close_matches(str(instance), choices, n=1, cutoff=0.6)
             hint = f"did you mean '{close[0]}'?" if close else ""
-            return [self.finding(path, f"{subject}: {_show(instance)} is not one of {', '.join(choices)}", hint)]
+            return [self.finding(path,
+                                 f"{subject}: {_show(instance)} is not one of {', '.join(choices)}",
+                                 hint)]
         if kind == "pattern":
             words = _PATTERN_WORDS.get(value, f"does not have the expected form ({value})")
             return [self.finding(path, f"{subject}: {_show(instance)} {words}")]
@@ -200,7 +209,8 @@ class _Describer:
         if kind == "minLength":
             return [self.finding(path, f"{subject} should not be empty")]
         if kind == "uniqueItems":
-            return [self.finding(path, f"{subject} has a value more than once", "each value may appear once")]
+            return [self.finding(path, f"{subject} has a value more than once",
+                                 "each value may appear once")]
         return [self.finding(path, f"{subject}: {error.message}")]
 
     # -- particular errors
@@ -213,8 +223,10 @@ class _Describer:
         for name in instance:
             if name in allowed or any(re.search(p, str(name)) for p in patterns):
                 continue
-            hint = f"did you mean '{meant[name]}'?" if name in meant else _did_you_mean(str(name), allowed)
-            found.append(self.finding(path + (name,), f"unknown key '{name}' {where}", hint, key=True))
+            hint = f"did you mean '{meant[name]}'?" if name in meant \
+                else _did_you_mean(str(name), allowed)
+            found.append(self.finding(path + (name,), f"unknown key '{name}' {where}", hint,
+                                      key=True))
         return found
 
     def wrong_type(self, path: KeyPath, instance: Any, expected: str | list[str]) -> Finding:
@@ -231,18 +243,21 @@ class _Describer:
         return self.finding(path, f"{subject}: {_show(instance)} should be {words}", hint)
 
     def one_of(self, error: ValidationError) -> list[Finding]:
-        """Report the errors of the alternative the writer evidently meant, not 'not valid under any'."""
+        """Report the errors of the alternative the writer evidently meant, not 'not valid under
+        any'."""
         path: KeyPath = tuple(error.absolute_path)
         instance, branches = error.instance, error.validator_value
         subject = self.subject(path)
         chosen = self.chosen_branch(instance, branches)
         if chosen is not None:
-            sub_errors = [e for e in error.context if e.relative_schema_path and e.relative_schema_path[0] == chosen]
+            sub_errors = [e for e in error.context
+                          if e.relative_schema_path and e.relative_schema_path[0] == chosen]
             if sub_errors:
                 return [finding for sub in sub_errors for finding in self.describe(sub)]
         if isinstance(instance, dict):
             keys = [b["required"][0] for b in branches if b.get("required")]
-            hints = [h for h in (_did_you_mean(str(k), keys, list_allowed=False) for k in instance) if h]
+            hints = [h for h in (_did_you_mean(str(k), keys, list_allowed=False) for k in instance)
+                     if h]
             return [self.finding(path, f"{subject} should have one of the keys {', '.join(keys)}",
                                  hints[0] if hints else "")]
         kinds = [_branch_words(b) for b in branches]
@@ -252,13 +267,15 @@ class _Describer:
 
     @staticmethod
     def chosen_branch(instance: Any, branches: list[dict]) -> int | None:
-        """The branch meant: for a mapping, the one whose first required key comes first in it; else by type."""
+        """The branch meant: for a mapping, the one whose first required key comes first in it; else
+        by type."""
         if isinstance(instance, dict):
             best: tuple[int, int] | None = None
             order = {name: i for i, name in enumerate(instance)}
             for index, branch in enumerate(branches):
                 required = branch.get("required") or []
-                if required and required[0] in order and (best is None or order[required[0]] < best[0]):
+                if required and required[0] in order \
+                        and (best is None or order[required[0]] < best[0]):
                     best = (order[required[0]], index)
             if best is not None:
                 return best[1]
@@ -285,12 +302,14 @@ class _Describer:
                     words.append(f"{_SINGULAR[str(seg)]} '{nxt}'")
                     node, i = _child(child, nxt), i + 2
                     continue
-            words.append(f"item {seg + 1}" if isinstance(node, list) and isinstance(seg, int) else f"'{seg}'")
+            words.append(f"item {seg + 1}" if isinstance(node, list) and isinstance(seg, int)
+                         else f"'{seg}'")
             node, i = child, i + 1
         return " ".join(words)
 
     def subject(self, path: KeyPath) -> str:
-        """What a message is about: "'due' of intray 'X'", "event 'e' transition 1", "the document"."""
+        """What a message is about: "'due' of intray 'X'", "event 'e' transition 1", "the
+        document"."""
         if not path:
             return "the document"
         if isinstance(path[-1], int) and isinstance(path[-2] if len(path) > 1 else None, str) \
@@ -305,8 +324,8 @@ class _Describer:
 
     def _is_named(self, path: KeyPath) -> bool:
         """Whether the last step of `path` picks an entry of a named collection (e.g. a status)."""
-        return len(path) >= 2 and isinstance(path[-2], str) and path[-2] in _SINGULAR and isinstance(
-            _child_at(self.src.data, path[:-1]), dict)
+        return len(path) >= 2 and isinstance(path[-2], str) and path[-2] in _SINGULAR \
+            and isinstance(_child_at(self.src.data, path[:-1]), dict)
 
 
 def _child(node: Any, seg: str | int) -> Any:
@@ -341,7 +360,8 @@ def _type_matches(instance: Any, expected: str | list[str] | None) -> bool:
 
 def _branch_words(branch: dict) -> str:
     kind = branch.get("type")
-    if kind == "array" and isinstance(branch.get("items"), dict) and branch["items"].get("type") == "string":
+    if kind == "array" and isinstance(branch.get("items"), dict) \
+            and branch["items"].get("type") == "string":
         return "a list of text"
     if isinstance(kind, str):
         return _TYPE_WORDS.get(kind, kind)
