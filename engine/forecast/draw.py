@@ -45,28 +45,43 @@ def column(slot: Delay | Value, rng: np.random.Generator, n: int) -> np.ndarray:
 def arrival_moments(model: Model, rng: np.random.Generator, share: float, start: date, end: date,
                     cases: int | None) -> list[datetime]:
     """When this partition's cases arrive: each day's count (Poisson, or the rate as it is) at `share` of the
-    model's rate, from `start` to `end`, or until `cases` have arrived when a number is given."""
+    model's rate, from `start` to `end`, or until `cases` have arrived when a number is given (at most 100
+    years). Days are counted by ordinals and a day with no arrival draws nothing more: a partition of a
+    large run spans tens of thousands of days, most of them without a case."""
     a = model.arrivals
     out: list[datetime] = []
-    day, owed = start, 0.0
-    while (cases is None and day <= end) or (cases is not None and len(out) < cases):
-        rate = a.rate(day) * share
+    if cases is not None and cases <= 0:
+        return out
+    first = start.toordinal()
+    stop = max(first, min(first + 100 * 366, date.max.toordinal() - 2))
+    if cases is not None:
+        wanted = cases
+    else:
+        stop, wanted = min(stop, end.toordinal()), -1
+    per_weekday, changes = a.per_weekday, {day.toordinal() for day, _ in a.profile}
+    factor = a.factor(start)
+    poisson, owed = rng.poisson, 0.0
+    for day in range(first, stop + 1):
+        if day in changes:
+            factor = a.factor(date.fromordinal(day))
+        rate = per_weekday[(day + 6) % 7] * factor * share  # (day + 6) % 7: Monday is 0, as date.weekday()
         if a.poisson:
-            count = int(rng.poisson(rate))
+            count = int(poisson(rate))
         else:  # the rate as it is: whole cases, the fractions carried from day to day
             owed += rate
             count = int(owed + 1e-9)
             owed -= count
-        if cases is not None:
-            count = min(count, cases - len(out))
-        base = datetime(day.year, day.month, day.day)
+        if not count:
+            continue
+        if wanted >= 0:
+            count = min(count, wanted - len(out))
+        base = datetime.fromordinal(day)
         if a.at is not None:
             minutes = np.full(count, a.at, dtype=np.float64)
         else:
             minutes = np.sort(rng.uniform(a.hours[0], a.hours[1], count))
         out.extend(base + timedelta(minutes=float(m)) for m in np.floor(minutes))
-        day += timedelta(days=1)
-        if day > date.max - timedelta(days=2) or (day - start).days > 100 * 366:
+        if len(out) == wanted:
             break
     return out
 

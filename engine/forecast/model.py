@@ -93,11 +93,15 @@ class Arrivals:
     hours: tuple[int, int] = (9 * 60, 17 * 60)
 
     def rate(self, day: date) -> float:
+        return self.per_weekday[day.weekday()] * self.factor(day)
+
+    def factor(self, day: date) -> float:
+        """The profile's factor on a day (it changes only on the profile's dates)."""
         factor = 1.0
         for start, f in self.profile:
             if day >= start:
                 factor = f
-        return self.per_weekday[day.weekday()] * factor
+        return factor
 
 
 @dataclass(frozen=True, slots=True)
