@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import heapq
+import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -24,7 +25,7 @@ from .model import Model, Play, Step
 
 SYSTEM = {"role": "system"}  # who the overnight run is, as Engine.advance fires it
 NIGHTS_AFTER_EVENT = 1  # overnight runs a case is offered after each of its events (overnight: after_events)
-_SCHEDULE = -1  # a heap entry's case number for an overnight run
+DAY = timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +66,8 @@ class _Player:
         self.figures = Figures(part.start, 0)
         self.cases: list[Any] = [None] * len(self.arrivals)
         self.recent: dict[int, int] = {}  # case -> overnight runs still to offer it (after_events)
-        self.heap: list[tuple] = []
+        self.heap: list[tuple] = []  # (moment, seq, case, step, attempt) of each case's next step
+        self.nights: list[tuple] = []  # (moment, seq, key) of each schedule's next run, a heap
         self.seq = 0
         self.actor = model.actor or {}
         self.prefix = f"{part.index + 1}-"  # of the case ids a model's `sequence:` gives
@@ -87,24 +89,25 @@ class _Player:
         for name, sched in self.schedules():
             hour, minute = (int(x) for x in sched.at.split(":"))
             first = datetime(self.part.start.year, self.part.start.month, self.part.start.day, hour, minute)
-            self.push(first if first > self.clock() else first + timedelta(days=1), _SCHEDULE, name)  # type: ignore[arg-type]
+            self.seq += 1
+            self.nights.append((first if first > self.clock() else first + DAY, self.seq, name))
+        heapq.heapify(self.nights)
         last = datetime.combine(self.part.end, datetime.max.time()) if self.part.cases is None else None
         live = len(self.arrivals)  # cases whose steps are not all played
-        while self.heap:
-            moment, _, case, step, attempt = heapq.heappop(self.heap)
+        heap, nights = self.heap, self.nights
+        while heap:
+            entry = heapq.heappop(heap)
+            if nights and nights[0] < entry:
+                self.run_nights(entry[0], entry[1], last)
+            moment, _, case, step, attempt = entry
             if last is not None and moment > last:
                 break
-            if case == _SCHEDULE:
-                if live == 0 and last is None:
-                    continue  # a run of a given number of cases ends with its last step
-                self.clock.set(moment)
-                self.overnight(step)  # type: ignore[arg-type]
-                self.push(moment + timedelta(days=1), _SCHEDULE, step)  # type: ignore[arg-type]
-                continue
             self.clock.set(moment)
             if self.cases[case] is None:
                 self.cases[case] = self.engine.create(self.model.workflow, f"{self.model.workflow}-{case + 1}")
             live -= self.advance(case, step, attempt, moment)
+        if last is not None:  # a period's nights run to its end; a number of cases ends with its last step
+            self.run_nights(last, math.inf, last)
         end_day = self.part.end if last is not None else self.clock().date()
         self.figures.days = max(self.figures.days, (end_day - self.part.start).days + 1)
         cycles = self.model.cycle_times
@@ -123,6 +126,33 @@ class _Player:
     def schedules(self) -> list[tuple[str, Any]]:
         return [(f"{wf.name}:{name}", s) for wf in self.engine.workflows.values()
                 for name, s in sorted(wf.schedules.items())]
+
+    def run_nights(self, moment: datetime, seq: float, last: datetime | None) -> None:
+        """Run the schedules due before the heap's entry (moment, seq), in the order one heap of cases and
+        nights would give (the same keys: a night's seq is taken when the night before it runs). A night
+        with no case to offer (the model's workflow, overnight after events, no event since the night
+        before) does nothing; when it is the only schedule, neither does any night after it until a case's
+        event, so it goes at once to its first night after the entry (and takes its seq now, as the night
+        before that would have, with no entry in between)."""
+        nights = self.nights
+        while nights and nights[0][:2] < (moment, seq):
+            night, _, key = nights[0]
+            if last is not None and night > last:
+                return
+            if self.recent or not self.after_events(key):
+                self.clock.set(night)
+                self.overnight(key)
+                night += DAY
+            elif len(nights) == 1:
+                night += DAY * max(1, -((night - moment) // DAY))  # the first at or after `moment`
+            else:
+                night += DAY
+            self.seq += 1
+            heapq.heapreplace(nights, (night, self.seq, key))
+
+    def after_events(self, key: str) -> bool:
+        """Whether a schedule is offered only to the cases with an event since the night before."""
+        return self.model.overnight == "after_events" and key.split(":", 1)[0] == self.model.workflow
 
     def overnight(self, key: str) -> None:
         """A schedule's event fired on each instance it may apply to, refusals ignored (as Engine.advance)."""
