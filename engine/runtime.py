@@ -34,7 +34,12 @@ class Engine:
     events."""
 
     def __init__(self, workflows: Iterable[Workflow] = (),
-                 clock: Callable[[], datetime] | None = None):
+                 clock: Callable[[], datetime] | None = None,
+                 machines: dict[str, CompiledMachine] | None = None):
+        """`machines`, when given, is where compiled machines are kept by version and found again:
+        engines holding the same versions of the same workflows may share one (a machine's steps
+        know which of their fields the engine's queries index, so engines holding other workflows
+        must not)."""
         from .clock import SystemClock
 
         self.clock: Callable[[], datetime] = clock or SystemClock()
@@ -53,6 +58,7 @@ class Engine:
         # told what each decided event exercised (coverage)
         self.trace: Callable[[Trace], None] | None = None
         self._actors: dict[tuple, dict] = {}  # see _kept
+        self._machines = machines
         for wf in workflows:
             self.add_workflow(wf)
 
@@ -67,10 +73,15 @@ class Engine:
         holds an older version only, for restoring the cases still on it. Returns the workflow as
         held (one built in code without a version is given one, so that each version has its own
         machine)."""
+        shared = self._machines if workflow.version else None  # unversioned: named by this engine
         if not workflow.version:
             n = len(self.versions.get(workflow.name, ())) + 1
             workflow = replace(workflow, version=f"{workflow.name}-unversioned-{n}")
-        machine = compile_machine(workflow)
+        machine = shared.get(workflow.version) if shared is not None else None
+        if machine is None:
+            machine = compile_machine(workflow)
+            if shared is not None:
+                shared[workflow.version] = machine
         self.versions.setdefault(workflow.name, {})[workflow.version] = workflow
         self.compiled[workflow.version] = machine
         self.index.by_workflow.setdefault(workflow.name, {})

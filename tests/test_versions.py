@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -316,3 +317,22 @@ def test_a_store_entry_that_cannot_be_read_adds_nothing_to_the_engine():
     assert "x" not in engine.instances
     with pytest.raises(Refused, match="has no name"):
         engine.restore({"workflow": wf.name, "status": wf.initial})
+
+
+def test_engines_holding_the_same_versions_may_share_their_compiled_machines():
+    v1, v2 = load_workflow_text(V1, "app.yaml"), load_workflow_text(V2, "app.yaml")
+    machines: dict = {}
+    first = Engine([v1], clock=SimulatedClock("2026-03-02 09:00"), machines=machines)
+    second = Engine([v1], clock=SimulatedClock("2026-03-02 09:00"), machines=machines)
+    assert set(machines) == {v1.version}
+    assert first.compiled[v1.version] is second.compiled[v1.version] is machines[v1.version]
+    second.add_workflow(v2)  # another version is compiled and kept beside it
+    assert set(machines) == {v1.version, v2.version}
+    assert second.compiled[v2.version] is machines[v2.version]
+    for engine in (first, second):  # each plays its own cases on the shared machine
+        case = engine.create("app", "one")
+        engine.fire(case, "save", {"site": "Perth"})
+        assert [r["instance"] for r in engine.search("at_site", {"site": "Perth"})] == ["one"]
+    unversioned = replace(v1, version="")  # its version is the engine's own name for it: not shared
+    Engine([unversioned], clock=SimulatedClock("2026-03-02 09:00"), machines=machines)
+    assert set(machines) == {v1.version, v2.version}

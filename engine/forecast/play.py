@@ -28,6 +28,18 @@ NIGHTS_AFTER_EVENT = 1  # overnight runs a case is offered after each of its eve
 DAY = timedelta(days=1)
 
 
+_MACHINES: dict[tuple, dict] = {}  # the workflows' (name, version)s -> their compiled machines, by version
+
+
+def _machines(workflows: dict[str, Workflow]) -> dict | None:
+    """Where the partitions of this process that hold the same workflow versions keep their compiled
+    machines: each workflow is compiled once per worker, not once per partition (None for a workflow
+    without a version: it is compiled each time)."""
+    if not all(wf.version for wf in workflows.values()):
+        return None
+    return _MACHINES.setdefault(tuple(sorted((wf.name, wf.version) for wf in workflows.values())), {})
+
+
 @dataclass(frozen=True, slots=True)
 class Partition:
     """One independent share of a run: its number, its seed, its share of the arrivals and its cases."""
@@ -58,7 +70,7 @@ class _Player:
         self.model = model
         self.part = part
         self.clock = SimulatedClock(datetime(part.start.year, part.start.month, part.start.day))
-        self.engine = Engine(workflows.values(), clock=self.clock)
+        self.engine = Engine(workflows.values(), clock=self.clock, machines=_machines(workflows))
         self.workflow = workflows[model.workflow]
         rng = np.random.Generator(np.random.PCG64(part.seed))
         self.arrivals = arrival_moments(model, rng, part.share, part.start, part.end, part.cases)
