@@ -11,7 +11,17 @@ from .findings import Ambiguous, Refused
 from .instance import Instance, Letter
 from .judge import judge, refusal, typed_data
 from .machine import Step
-from .model import TRAY_ABOUT, TRAY_ASSIGNED, TRAY_CLOSED, TRAY_CODE, Effect, Event, Expr, Transition, Workflow
+from .model import (
+    TRAY_ABOUT,
+    TRAY_ASSIGNED,
+    TRAY_CLOSED,
+    TRAY_CODE,
+    Effect,
+    Event,
+    Expr,
+    Transition,
+    Workflow,
+)
 from .outcome import Cases, Context, Outcome, Trace
 from .plan import Assignments
 from .values import ValueProblem, coerce

@@ -9,7 +9,14 @@ import pytest
 from click.testing import CliRunner
 
 from cli import cli
-from engine import DefinitionError, Engine, Refused, SimulatedClock, load_workflow, load_workflow_text
+from engine import (
+    DefinitionError,
+    Engine,
+    Refused,
+    SimulatedClock,
+    load_workflow,
+    load_workflow_text,
+)
 from engine.analysis import analyse, analyse_part, routes, skeleton_text
 from engine.coverage import Coverage
 from engine.outcome import Trace

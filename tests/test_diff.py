@@ -14,7 +14,15 @@ import pytest
 from click.testing import CliRunner
 
 from cli import cli
-from engine.diff import Change, compare, diagram_marks, diff_json, diff_markdown, diff_text, removed_statuses
+from engine.diff import (
+    Change,
+    compare,
+    diagram_marks,
+    diff_json,
+    diff_markdown,
+    diff_text,
+    removed_statuses,
+)
 from engine.render import extract, render
 from engine.render.dot import to_dot
 from engine.spec import load_workflow_text
@@ -97,7 +105,7 @@ events:
           - close: WORK
           - letter: L2
             to: [applicant]
-"""
+"""  # noqa: E501
 
 # the same procedure a version later: a review step, no withdrawal, a longer due period, a reworded
 # guard, the refusal letter to both parties, a new field and choice value

@@ -354,7 +354,7 @@ steps:
   - event: record_case_assessment
     after: 1d
     data: {case_assessment: Simple}
-"""
+"""  # noqa: E501
 
 
 @pytest.mark.parametrize("then", ["skip", "stop"])

@@ -303,7 +303,7 @@ events:
     title: Lock
     source: s
     transitions: [{from: A, source: s}]
-"""
+"""  # noqa: E501
 
 
 def sets_engine():
@@ -541,7 +541,7 @@ MARKS = TAGS.replace("  poke:", f"""  mark:
     title: Mark and poke
     source: s
     transitions: [{{from: A, source: s, effects: [{_MARK}, {{signal: by_grp('other'), event: retag}}]}}]
-  poke:""")
+  poke:""")  # noqa: E501
 
 
 def test_an_update_of_another_instance_overtaken_since_it_was_decided_is_refused():

@@ -92,7 +92,7 @@ ul.index > li { margin: 1.2rem 0; }
 ul.index p { margin: 0.2rem 0; }
 @media (max-width: 900px) { .layout { grid-template-columns: 1fr; } aside.toc { position: static; border: none; } }
 @media print { header.site, aside.toc { display: none; } .layout { display: block; } }
-"""
+"""  # noqa: E501
 
 _LEAD = {"select": "Select:", "key": "Key:", "add": "Add:", "refuse": "Refused:",
          "unavailable": "Not available:"}

@@ -1,4 +1,5 @@
-"""The random draws of a partition: its arrivals, then every slot of the model for all its cases at once.
+"""The random draws of a partition: its arrivals, then every slot of the model for all its cases at
+once.
 
 The draws depend only on the model, the partition's seed and its number of cases, never on what the
 engine does with them: two versions of a workflow played with the same seed see the same cases, the
@@ -44,10 +45,11 @@ def column(slot: Delay | Value, rng: np.random.Generator, n: int) -> np.ndarray:
 
 def arrival_moments(model: Model, rng: np.random.Generator, share: float, start: date, end: date,
                     cases: int | None) -> list[datetime]:
-    """When this partition's cases arrive: each day's count (Poisson, or the rate as it is) at `share` of the
-    model's rate, from `start` to `end`, or until `cases` have arrived when a number is given (at most 100
-    years). Days are counted by ordinals and a day with no arrival draws nothing more: a partition of a
-    large run spans tens of thousands of days, most of them without a case."""
+    """When this partition's cases arrive: each day's count (Poisson, or the rate as it is) at
+    `share` of the model's rate, from `start` to `end`, or until `cases` have arrived when a number
+    is given (at most 100 years). Days are counted by ordinals and a day with no arrival draws
+    nothing more: a partition of a large run spans tens of thousands of days, most of them without a
+    case."""
     a = model.arrivals
     out: list[datetime] = []
     if cases is not None and cases <= 0:
@@ -64,7 +66,8 @@ def arrival_moments(model: Model, rng: np.random.Generator, share: float, start:
     for day in range(first, stop + 1):
         if day in changes:
             factor = a.factor(date.fromordinal(day))
-        rate = per_weekday[(day + 6) % 7] * factor * share  # (day + 6) % 7: Monday is 0, as date.weekday()
+        # (day + 6) % 7: Monday is 0, as date.weekday()
+        rate = per_weekday[(day + 6) % 7] * factor * share
         if a.poisson:
             count = int(poisson(rate))
         else:  # the rate as it is: whole cases, the fractions carried from day to day
@@ -87,7 +90,8 @@ def arrival_moments(model: Model, rng: np.random.Generator, share: float, start:
 
 
 def draw_cases(model: Model, rng: np.random.Generator, n: int) -> list[list]:
-    """Every slot's draws for n cases, in the model's order, as Python numbers (read one at a time)."""
+    """Every slot's draws for n cases, in the model's order, as Python numbers (read one at a
+    time)."""
     return [column(slot, rng, n).tolist() for slot in model.slots]
 
 
@@ -95,8 +99,9 @@ Maker = Callable[[list, int, date, str], Any]
 
 
 def maker(v: Value) -> Maker:
-    """A function giving a piece of event data for case i, on the day it is played: (the partition's draws,
-    i, the day, the prefix of the partition's case ids). The kind of value is looked at once, here."""
+    """A function giving a piece of event data for case i, on the day it is played: (the partition's
+    draws, i, the day, the prefix of the partition's case ids). The kind of value is looked at once,
+    here."""
     kind, slot = v.kind, v.slot
     if kind == "const":
         const = v.const

@@ -1,9 +1,11 @@
-"""Workload models (`procflow forecast`): the YAML read with positions, checked against its schema and
-against the workflow it drives, into immutable definitions. Every problem is a positioned finding.
+"""Workload models (`procflow forecast`): the YAML read with positions, checked against its schema
+and against the workflow it drives, into immutable definitions. Every problem is a positioned
+finding.
 
 Nothing here draws a random number: a model names its distributions, and each random value gets a
-slot, numbered in the order the model is written, that the player fills for a whole partition at once
-(see draw.py). The same model and seed give the same draws, whatever the workflow does with them.
+slot, numbered in the order the model is written, that the player fills for a whole partition at
+once (see draw.py). The same model and seed give the same draws, whatever the workflow does with
+them.
 """
 from __future__ import annotations
 
@@ -42,9 +44,9 @@ class Delay:
 
 @dataclass(frozen=True, slots=True)
 class Value:
-    """A piece of event data as the model gives it. `kind`: const (the value), share (values and shares),
-    days_before/days_after (a date that many days from the event's day), number/integer (drawn),
-    sequence (text unique to each case), record (named parts), items (a list of parts)."""
+    """A piece of event data as the model gives it. `kind`: const (the value), share (values and
+    shares), days_before/days_after (a date that many days from the event's day), number/integer
+    (drawn), sequence (text unique to each case), record (named parts), items (a list of parts)."""
 
     kind: str
     const: Any = None
@@ -56,7 +58,8 @@ class Value:
 
     @property
     def fixed(self) -> bool:
-        return self.kind == "const" or (self.kind in ("record", "items") and all(v.fixed for _, v in self.parts))
+        return self.kind == "const" \
+            or (self.kind in ("record", "items") and all(v.fixed for _, v in self.parts))
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,9 +90,11 @@ class Step:
 @dataclass(frozen=True, slots=True)
 class Arrivals:
     per_weekday: tuple[float, ...]  # cases a day, Monday first
-    profile: tuple[tuple[date, float], ...] = ()  # from each date on, the rate is multiplied by the factor
+    # from each date on, the rate is multiplied by the factor
+    profile: tuple[tuple[date, float], ...] = ()
     poisson: bool = True
-    at: int | None = None  # minutes after midnight every case arrives at, or None: spread over `hours`
+    # minutes after midnight every case arrives at, or None: spread over `hours`
+    at: int | None = None
     hours: tuple[int, int] = (9 * 60, 17 * 60)
 
     def rate(self, day: date) -> float:
@@ -135,7 +140,8 @@ class Model:
     setup: tuple[SetupItem, ...] = ()
     cycle_times: tuple[CycleTime, ...] = ()
     overnight: str = "after_events"
-    slots: tuple[Delay | Value, ...] = ()  # every random draw of a case, in the order the model is written
+    # every random draw of a case, in the order the model is written
+    slots: tuple[Delay | Value, ...] = ()
 
     @property
     def days(self) -> int:
@@ -143,14 +149,18 @@ class Model:
 
     def expected_cases(self, start: date | None = None, end: date | None = None) -> float:
         start, end = start or self.start, end or self.end
-        return sum(self.arrivals.rate(start + timedelta(days=d)) for d in range((end - start).days + 1))
+        return sum(self.arrivals.rate(start + timedelta(days=d))
+                   for d in range((end - start).days + 1))
 
 
 # -- reading ----------------------------------------------------------------------------------
-def find_workflow_file(model_file: str | Path, name: str, workflows_dir: Path | None = None) -> Path | None:
-    """workflows/NAME.yaml: in the folder given, or beside the model's folder, or in the current folder."""
+def find_workflow_file(model_file: str | Path, name: str,
+                       workflows_dir: Path | None = None) -> Path | None:
+    """workflows/NAME.yaml: in the folder given, or beside the model's folder, or in the current
+    folder."""
     here = Path(model_file).resolve().parent
-    for folder in ([workflows_dir] if workflows_dir is not None else [here.parent / "workflows", here / "workflows",
+    for folder in ([workflows_dir] if workflows_dir is not None else [here.parent / "workflows",
+                                                                      here / "workflows",
                                                                        Path("workflows")]):
         candidate = folder / f"{name}.yaml"
         if candidate.is_file():
@@ -165,8 +175,9 @@ def is_model(data: Any) -> bool:
 
 def load_model(path: str | Path, workflows_dir: Path | None = None,
                workflows: dict[str, Workflow] | None = None) -> Model:
-    """Read and check a model file; DefinitionError lists every positioned problem. `workflows` (by name) are
-    the ones already loaded; the others the model names are loaded from workflows/NAME.yaml."""
+    """Read and check a model file; DefinitionError lists every positioned problem. `workflows` (by
+    name) are the ones already loaded; the others the model names are loaded from
+    workflows/NAME.yaml."""
     from ..spec.yamlsrc import load_yaml_file
 
     return _check(load_yaml_file(path), workflows_dir, workflows or {})
@@ -217,22 +228,27 @@ class _Reader:
         try:
             self.workflows[name] = load_workflow(file)
         except DefinitionError:
-            self.problem(path, f"the workflow '{name}' ({file}) has errors", f"procflow check {file}")
+            self.problem(path, f"the workflow '{name}' ({file}) has errors",
+                         f"procflow check {file}")
             self.workflows[name] = None  # type: ignore[assignment]
         return self.workflows[name]
 
     def read(self) -> Model:
         doc = self.doc
         wf = self.workflow(doc["workflow"], ("workflow",))
-        start, end = self.date(doc["period"]["from"], ("period", "from")), self.date(doc["period"]["to"], ("period", "to"))
+        start, end = self.date(doc["period"]["from"], ("period", "from")), \
+            self.date(doc["period"]["to"], ("period", "to"))
         if start and end and end < start:
             self.problem(("period", "to"), f"the period ends ({end}) before it starts ({start})")
         elif start and end and (end - start).days >= MAX_DAYS:
             self.problem(("period", "to"), f"the period is longer than {MAX_DAYS} days")
         arrivals = self.arrivals(doc["arrivals"])
-        steps = tuple(self.step(s, ("steps", i), wf) for i, s in enumerate(doc["steps"])) if wf else ()
-        setup = tuple(self.setup_item(s, ("setup", i)) for i, s in enumerate(doc.get("setup") or []))
-        cycles = tuple(self.cycle(c, ("cycle_times", i), wf) for i, c in enumerate(doc.get("cycle_times") or []))
+        steps = tuple(self.step(s, ("steps", i), wf) for i, s in enumerate(doc["steps"])) if wf \
+            else ()
+        setup = tuple(self.setup_item(s, ("setup", i))
+                      for i, s in enumerate(doc.get("setup") or []))
+        cycles = tuple(self.cycle(c, ("cycle_times", i), wf)
+                       for i, c in enumerate(doc.get("cycle_times") or []))
         if self.findings:
             raise DefinitionError(self.findings)
         assert wf is not None and start is not None and end is not None
@@ -263,7 +279,8 @@ class _Reader:
         hours = a.get("hours", ["09:00", "17:00"])
         start, end = (_minutes(h) for h in hours)
         if end <= start:
-            self.problem(("arrivals", "hours"), f"the working hours end ({hours[1]}) before they start ({hours[0]})")
+            self.problem(("arrivals", "hours"),
+                         f"the working hours end ({hours[1]}) before they start ({hours[0]})")
         return Arrivals(rates, tuple(profile), a.get("random", "poisson") == "poisson",
                         _minutes(a["at"]) if "at" in a else None, (start, end))
 
@@ -276,15 +293,19 @@ class _Reader:
         if kind == "lognormal":
             params = (self.days(raw["median"], path + (kind, "median")), float(raw["sigma"]))
             if params[0] <= 0 and len(self.findings) == before:
-                self.problem(path + (kind, "median"), "the median of a lognormal delay must be more than 0")
+                self.problem(path + (kind, "median"),
+                             "the median of a lognormal delay must be more than 0")
         else:
             values = raw if isinstance(raw, list) else [raw]
             params = tuple(self.days(v, path + ((kind, i) if isinstance(raw, list) else (kind,)))
                            for i, v in enumerate(values))
-        if len(self.findings) > before:  # a time already refused: the shape is not checked on top of it
+        # a time already refused: the shape is not checked on top of it
+        if len(self.findings) > before:
             return Delay(kind, params)
         if kind == "uniform" and params[0] > params[1]:
-            self.problem(path, f"a uniform delay's low ({params[0]:g} days) is above its high ({params[1]:g} days)")
+            self.problem(path,
+                         f"a uniform delay's low ({params[0]:g} days) is above its high "
+                         f"({params[1]:g} days)")
         if kind == "triangular" and not params[0] <= params[1] <= params[2]:
             self.problem(path, "a triangular delay is [low, most likely, high], in that order")
         if kind == "exponential" and params[0] <= 0:
@@ -308,7 +329,8 @@ class _Reader:
                 self.problem(path, str(exc))
                 return 0.0
         if value < 0 or not math.isfinite(value):
-            self.problem(path, f"a time cannot be negative ({raw})", "give a number of days of 0 or more")
+            self.problem(path, f"a time cannot be negative ({raw})",
+                         "give a number of days of 0 or more")
             return 0.0
         if value > MAX_DAYS:
             self.problem(path, f"a time of {raw} is longer than {MAX_DAYS} days")
@@ -327,7 +349,8 @@ class _Reader:
             plays = tuple(self.play(p, path + ("choose", i), wf) for i, p in enumerate(choose))
             total = sum(p.share for p in plays)
             if abs(total - 1) > SHARE_TOLERANCE:
-                self.problem(path + ("choose",), f"the shares of the choices add up to {total:g}, not 1")
+                self.problem(path + ("choose",),
+                             f"the shares of the choices add up to {total:g}, not 1")
         else:
             plays = (self.play(s, path, wf),)
         when = self.statuses(s["when"], path + ("when",), wf) if "when" in s else None
@@ -345,19 +368,25 @@ class _Reader:
         retries = int(refused.get("retries", 1 if "retry_after" in refused else 0))
         retry = None
         if retries:
-            retry = self.delay(refused.get("retry_after", "1d"), path + ("on_refused", "retry_after"), drawn=False)
-            if retry.kind != "fixed":  # one draw per try, each its own slot, so every try is drawn for every case
-                slots = [Delay(retry.kind, retry.params, len(self.slots) + i) for i in range(retries)]
+            retry = self.delay(refused.get("retry_after", "1d"),
+                               path + ("on_refused", "retry_after"), drawn=False)
+            # one draw per try, each its own slot, so every try is drawn for every case
+            if retry.kind != "fixed":
+                slots = [Delay(retry.kind, retry.params, len(self.slots) + i)
+                         for i in range(retries)]
                 self.slots.extend(slots)
                 retry = slots[0]
-        instead = self.play(refused["instead"], path + ("on_refused", "instead"), wf) if "instead" in refused else None
+        instead = self.play(refused["instead"], path + ("on_refused", "instead"), wf) \
+            if "instead" in refused else None
         return Play(event.name, data, p.get("actor"), float(p.get("share", 1.0)), retry, retries,
                     refused.get("then", "skip"), instead, self.src.pos(path)[0])
 
-    def value(self, raw: Any, path: tuple, spec: FieldSpec | None, wf: Workflow, event: str) -> Value:
+    def value(self, raw: Any, path: tuple, spec: FieldSpec | None, wf: Workflow,
+              event: str) -> Value:
         if spec is None:
             self.problem(path, f"the event {event} takes no data '{path[-1]}'",
-                         did_you_mean(path[-1], [f.name for f in wf.events[event].data]), code="reference")
+                         did_you_mean(path[-1], [f.name for f in wf.events[event].data]),
+                         code="reference")
             return Value("const")
         return self.typed(raw, path, spec, wf)
 
@@ -367,7 +396,8 @@ class _Reader:
             (kind, arg), = raw.items()
             return self.drawn(kind, arg, path + (kind,), spec, wf)
         if spec.type == "list" and spec.record is not None and isinstance(raw, list):
-            parts = tuple((str(i), self.record(item, path + (i,), spec, wf)) for i, item in enumerate(raw))
+            parts = tuple((str(i), self.record(item, path + (i,), spec, wf))
+                          for i, item in enumerate(raw))
             return Value("items", parts=parts)
         if spec.type == "list" and spec.of is not None and isinstance(raw, list):
             return Value("items", parts=tuple((str(i), self.typed(item, path + (i,), spec.of, wf))
@@ -383,7 +413,8 @@ class _Reader:
         parts = []
         for key, v in raw.items():
             if key not in fields:
-                self.problem(path + (key,), f"{spec.label} has no part '{key}'", did_you_mean(key, fields),
+                self.problem(path + (key,), f"{spec.label} has no part '{key}'",
+                             did_you_mean(key, fields),
                              code="reference")
                 continue
             parts.append((key, self.typed(v, path + (key,), fields[key], wf)))
@@ -395,13 +426,17 @@ class _Reader:
             return Value("const", const=arg)
         if kind == "share":
             if not isinstance(arg, dict) or not arg:
-                self.problem(path, "shares are a mapping of values to their shares, such as {payee: 0.6, payer: 0.4}")
+                self.problem(path,
+                             "shares are a mapping of values to their shares, such as {payee: "
+                             "0.6, payer: 0.4}")
                 return Value("const")
             shares = []
             for value, share in arg.items():
                 self.fits(value, path + (value,), spec, wf)
-                if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1:
-                    self.problem(path + (value,), f"a share is a number from 0 to 1, not {share!r:.40}")
+                if isinstance(share, bool) or not isinstance(share, (int, float)) \
+                        or not 0 <= share <= 1:
+                    self.problem(path + (value,),
+                                 f"a share is a number from 0 to 1, not {share!r:.40}")
                     share = 0
                 shares.append(float(share))
             if abs(sum(shares) - 1) > SHARE_TOLERANCE:
@@ -409,7 +444,8 @@ class _Reader:
             v = Value("share", choices=tuple(arg), shares=tuple(shares), slot=len(self.slots))
         elif kind in ("days_before", "days_after"):
             if spec.type not in ("date", "datetime"):
-                self.problem(path, f"{spec.label} is of type {spec.type}, not a date: {kind} gives a date")
+                self.problem(path, f"{spec.label} is of type {spec.type}, not a date: "
+                                   f"{kind} gives a date")
             v = Value(kind, delay=self.delay(arg, path, drawn=False), slot=len(self.slots))
         elif kind in ("number", "integer"):
             if spec.type not in ("integer", "number", "text"):
@@ -437,8 +473,10 @@ class _Reader:
             if name == "final":
                 out |= {s.name for s in wf.statuses.values() if s.final}
             elif name not in wf.statuses:
-                self.problem(path if isinstance(raw, str) else path + (i,), f"the workflow {wf.name} has no status "
-                             f"'{name}'", did_you_mean(name, [*wf.statuses, "final"]), code="reference")
+                self.problem(path if isinstance(raw, str) else path + (i,),
+                             f"the workflow {wf.name} has no status "
+                             f"'{name}'", did_you_mean(name, [*wf.statuses, "final"]),
+                             code="reference")
             else:
                 out.add(name)
         return frozenset(out)
@@ -453,11 +491,13 @@ class _Reader:
             for key, raw in (s.get("data") or {}).items():
                 spec = event.data_field(key)
                 if spec is None:
-                    self.problem(path + ("data", key), f"the event {event.name} takes no data '{key}'",
+                    self.problem(path + ("data", key),
+                                 f"the event {event.name} takes no data '{key}'",
                                  did_you_mean(key, [f.name for f in event.data]), code="reference")
                 else:
                     self.fits(raw, path + ("data", key), spec, wf)
-        return SetupItem(s["workflow"], s["event"], dict(s.get("data") or {}), s.get("name"), s.get("actor"))
+        return SetupItem(s["workflow"], s["event"], dict(s.get("data") or {}), s.get("name"),
+                         s.get("actor"))
 
     def cycle(self, c: dict, path: tuple, wf: Workflow | None) -> CycleTime:
         if wf is None:

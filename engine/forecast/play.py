@@ -1,10 +1,11 @@
-"""Playing one partition of a forecast through the real engine: its cases arrive, each step of the model is
-fired with `Engine.fire` (decide and commit: guards, effects, intrays, letters, other instances) at its
-moment on a simulated clock, the overnight schedules run as the clock passes them, and every refusal is
-counted by the sentence the engine gives. The cases are folded into Figures at the end.
+"""Playing one partition of a forecast through the real engine: its cases arrive, each step of the
+model is fired with `Engine.fire` (decide and commit: guards, effects, intrays, letters, other
+instances) at its moment on a simulated clock, the overnight schedules run as the clock passes them,
+and every refusal is counted by the sentence the engine gives. The cases are folded into Figures at
+the end.
 
-A partition holds its own engine, its own set-up records and its own cases, so partitions are independent
-and a partition's memory is bounded by its number of cases, not by the whole run's.
+A partition holds its own engine, its own set-up records and its own cases, so partitions are
+independent and a partition's memory is bounded by its number of cases, not by the whole run's.
 """
 from __future__ import annotations
 
@@ -24,11 +25,13 @@ from .figures import Figures
 from .model import Model, Play, Step
 
 SYSTEM = {"role": "system"}  # who the overnight run is, as Engine.advance fires it
-NIGHTS_AFTER_EVENT = 1  # overnight runs a case is offered after each of its events (overnight: after_events)
+# overnight runs a case is offered after each of its events (overnight: after_events)
+NIGHTS_AFTER_EVENT = 1
 DAY = timedelta(days=1)
 
 
-_MACHINES: dict[tuple, dict] = {}  # the workflows' (name, version)s -> their compiled machines, by version
+# the workflows' (name, version)s -> their compiled machines, by version
+_MACHINES: dict[tuple, dict] = {}
 
 
 def _machines(workflows: dict[str, Workflow]) -> dict | None:
@@ -37,12 +40,14 @@ def _machines(workflows: dict[str, Workflow]) -> dict | None:
     without a version: it is compiled each time)."""
     if not all(wf.version for wf in workflows.values()):
         return None
-    return _MACHINES.setdefault(tuple(sorted((wf.name, wf.version) for wf in workflows.values())), {})
+    return _MACHINES.setdefault(tuple(sorted((wf.name, wf.version) for wf in workflows.values())),
+                                {})
 
 
 @dataclass(frozen=True, slots=True)
 class Partition:
-    """One independent share of a run: its number, its seed, its share of the arrivals and its cases."""
+    """One independent share of a run: its number, its seed, its share of the arrivals and its
+    cases."""
 
     index: int
     seed: Any  # a numpy SeedSequence (spawned from the run's seed)
@@ -53,9 +58,10 @@ class Partition:
 
 
 def play(model: Model, workflows: dict[str, Workflow], part: Partition) -> Figures:
-    """Play a partition's cases; their figures. Python's cyclic garbage collector is paused meanwhile: the
-    cases, held until the partition ends, are what its collections would walk again and again (a tenth of
-    the time), and they are freed by reference counting when the partition ends."""
+    """Play a partition's cases; their figures. Python's cyclic garbage collector is paused
+    meanwhile: the cases, held until the partition ends, are what its collections would walk again
+    and again (a tenth of the time), and they are freed by reference counting when the partition
+    ends."""
     paused = gc.isenabled()
     gc.disable()
     try:
@@ -100,11 +106,13 @@ class _Player:
             self.push(moment, i, 0)
         for name, sched in self.schedules():
             hour, minute = (int(x) for x in sched.at.split(":"))
-            first = datetime(self.part.start.year, self.part.start.month, self.part.start.day, hour, minute)
+            first = datetime(self.part.start.year, self.part.start.month, self.part.start.day, hour,
+                             minute)
             self.seq += 1
             self.nights.append((first if first > self.clock() else first + DAY, self.seq, name))
         heapq.heapify(self.nights)
-        last = datetime.combine(self.part.end, datetime.max.time()) if self.part.cases is None else None
+        last = datetime.combine(self.part.end, datetime.max.time()) if self.part.cases is None \
+            else None
         live = len(self.arrivals)  # cases whose steps are not all played
         heap, nights = self.heap, self.nights
         while heap:
@@ -116,9 +124,11 @@ class _Player:
                 break
             self.clock.set(moment)
             if self.cases[case] is None:
-                self.cases[case] = self.engine.create(self.model.workflow, f"{self.model.workflow}-{case + 1}")
+                self.cases[case] = self.engine.create(self.model.workflow,
+                                                      f"{self.model.workflow}-{case + 1}")
             live -= self.advance(case, step, attempt, moment)
-        if last is not None:  # a period's nights run to its end; a number of cases ends with its last step
+        # a period's nights run to its end; a number of cases ends with its last step
+        if last is not None:
             self.run_nights(last, math.inf, last)
         end_day = self.part.end if last is not None else self.clock().date()
         self.figures.days = max(self.figures.days, (end_day - self.part.start).days + 1)
@@ -130,7 +140,8 @@ class _Player:
         return self.figures
 
     def set_up(self) -> None:
-        """The other workflows' instances the model sets up (the SCO records at the sites), at the start."""
+        """The other workflows' instances the model sets up (the SCO records at the sites), at the
+        start."""
         for i, item in enumerate(self.model.setup):
             inst = self.engine.create(item.workflow, item.name or f"{item.workflow}-setup-{i + 1}")
             self.engine.fire(inst, item.event, dict(item.data), item.actor or self.actor or None)
@@ -140,12 +151,12 @@ class _Player:
                 for name, s in sorted(wf.schedules.items())]
 
     def run_nights(self, moment: datetime, seq: float, last: datetime | None) -> None:
-        """Run the schedules due before the heap's entry (moment, seq), in the order one heap of cases and
-        nights would give (the same keys: a night's seq is taken when the night before it runs). A night
-        with no case to offer (the model's workflow, overnight after events, no event since the night
-        before) does nothing; when it is the only schedule, neither does any night after it until a case's
-        event, so it goes at once to its first night after the entry (and takes its seq now, as the night
-        before that would have, with no entry in between)."""
+        """Run the schedules due before the heap's entry (moment, seq), in the order one heap of
+        cases and nights would give (the same keys: a night's seq is taken when the night before it
+        runs). A night with no case to offer (the model's workflow, overnight after events, no event
+        since the night before) does nothing; when it is the only schedule, neither does any night
+        after it until a case's event, so it goes at once to its first night after the entry (and
+        takes its seq now, as the night before that would have, with no entry in between)."""
         nights = self.nights
         while nights and nights[0][:2] < (moment, seq):
             night, _, key = nights[0]
@@ -164,10 +175,12 @@ class _Player:
 
     def after_events(self, key: str) -> bool:
         """Whether a schedule is offered only to the cases with an event since the night before."""
-        return self.model.overnight == "after_events" and key.split(":", 1)[0] == self.model.workflow
+        return self.model.overnight == "after_events" \
+            and key.split(":", 1)[0] == self.model.workflow
 
     def overnight(self, key: str) -> None:
-        """A schedule's event fired on each instance it may apply to, refusals ignored (as Engine.advance)."""
+        """A schedule's event fired on each instance it may apply to, refusals ignored (as
+        Engine.advance)."""
         wf_name, name = key.split(":", 1)
         event = self.engine.workflows[wf_name].schedules[name].event
         if wf_name == self.model.workflow and self.model.overnight == "after_events":
@@ -190,7 +203,8 @@ class _Player:
             self.figures.nightly[event] += 1
 
     def advance(self, case: int, index: int, attempt: int, moment: datetime) -> int:
-        """Play step `index` of a case (or the next one that applies); 1 when the case has no steps left."""
+        """Play step `index` of a case (or the next one that applies); 1 when the case has no steps
+        left."""
         steps = self.model.steps
         cols = self.cols
         inst = self.cases[case]
@@ -231,7 +245,8 @@ class _Player:
         return moment + timedelta(days=float(days)) if days else moment
 
     def pick(self, step: Step, case: int) -> Play | None:
-        """The play of a step for this case: None when the step does not happen to it (its share)."""
+        """The play of a step for this case: None when the step does not happen to it (its
+        share)."""
         if step.pick_slot < 0:
             return step.plays[0]
         u = float(self.cols[step.pick_slot][case])

@@ -185,7 +185,7 @@ td.up { color: #a3262a; } td.down { color: #1d6b3a; }
 img { max-width: 100%; border: 1px solid #d5d9e0; }
 pre { background: #f4f6f9; padding: 0.6rem; overflow: auto; }
 p.meta { color: #5b6472; }
-"""
+"""  # noqa: E501
 
 
 def _html_table(header: list[str], rows: list[list[Any]],

@@ -25,7 +25,7 @@ HELP = """Commands:
   new WORKFLOW [ID]         start another case (e.g. an SCO record) and make it the current one
   use ID | cases            switch to another case | list the cases in the store
   advance 3d | at 2026-03-05 10:00   move the store's clock (the overnight schedules run on the way)
-  show | state | help | quit    (every change is in the store already: quit loses nothing)"""
+  show | state | help | quit    (every change is in the store already: quit loses nothing)"""  # noqa: E501
 
 
 class StoreSession:

@@ -29,7 +29,17 @@ from ..clock import parse_moment
 from ..findings import Refused
 from ..instance import Instance
 from ..values import to_json
-from .base import Case, CaseChanged, CaseRow, CaseStore, Logged, StoreError, Transaction, WorkflowSource, loads
+from .base import (
+    Case,
+    CaseChanged,
+    CaseRow,
+    CaseStore,
+    Logged,
+    StoreError,
+    Transaction,
+    WorkflowSource,
+    loads,
+)
 from .memory import _next_due
 from .schema import connect, prepare
 from .tables import cases, events, meta, sequences
