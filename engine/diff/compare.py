@@ -130,11 +130,6 @@ class _Differ:
             else:
                 compare(old[key], new[key])
 
-    @staticmethod
-    def notes(a: Any, b: Any) -> list[tuple[str, str, str]]:
-        return [("source", a.source, b.source), ("assumption",
-                                                 quoted(a.assumption) if a.assumption else "",
-                                                 quoted(b.assumption) if b.assumption else "")]
 
     # -- the whole ------------------------------------------------------------------------------
     def run(self) -> list[Change]:
@@ -144,9 +139,9 @@ class _Differ:
             ("description", quoted(o.description) if o.description else "",
              quoted(n.description) if n.description else ""),
             ("initial status", o.initial, n.initial), ("source", o.source, n.source)])
-        self.keyed("status", o.statuses, n.statuses, lambda s: s.name, self.status_said,
+        self.keyed("status", o.statuses, n.statuses, lambda s: s.name, _status_said,
                    self.status)
-        self.keyed("event", o.events, n.events, event_name, self.event_said, self.event)
+        self.keyed("event", o.events, n.events, event_name, _event_said, self.event)
         self.keyed("intray", o.intrays, n.intrays, lambda i: f"{i.code} ({i.name})",
                    lambda i: f"due {due_words(i)}",
                    self.intray)
@@ -166,10 +161,6 @@ class _Differ:
         return sorted(self.changes, key=lambda c: SECTION_OF.get(c.what, 0))
 
     # -- statuses, intrays, letters, fields, lists -------------------------------------------------
-    @staticmethod
-    def status_said(s: Status) -> str:
-        return ", ".join(p for p in (sentence(s.description), "final" if s.final else "",
-                                     f"group {s.group}" if s.group else "") if p)
 
     def status(self, a: Status, b: Status) -> None:
         self.aspects("status", b.name, a, b, [
@@ -177,7 +168,7 @@ class _Differ:
              quoted(b.description) if b.description else ""),
             ("final", yes_no(a.final, "final", "not final"), yes_no(b.final, "final", "not final")),
             ("group", a.group, b.group), ("aliases", listed(a.aliases), listed(b.aliases)),
-            *self.notes(a, b)])
+            *_notes(a, b)])
 
     def intray(self, a: IntrayType, b: IntrayType) -> None:
         def stays(it: IntrayType) -> str:
@@ -188,22 +179,15 @@ class _Differ:
 
         self.aspects("intray", f"{b.code} ({b.name})", a, b, [
             ("name", quoted(a.name), quoted(b.name)), ("due", due_words(a), due_words(b)),
-            ("may stay open", stays(a), stays(b)), *self.notes(a, b)])
+            ("may stay open", stays(a), stays(b)), *_notes(a, b)])
 
     def letter(self, a: LetterType, b: LetterType) -> None:
         self.aspects("letter", f"{b.code} ({b.title})", a, b,
-                     [("title", quoted(a.title), quoted(b.title)), *self.notes(a, b)])
+                     [("title", quoted(a.title), quoted(b.title)), *_notes(a, b)])
 
-    @staticmethod
-    def field_pairs(a: FieldSpec, b: FieldSpec) -> list[tuple[str, str, str]]:
-        return [("type", field_type(a), field_type(b)), ("title", a.title, b.title),
-                ("required", yes_no(a.required, "required", "optional"),
-                 yes_no(b.required, "required", "optional")),
-                ("default", expr_text(a.default), expr_text(b.default)),
-                ("locked after", listed(a.locked_after), listed(b.locked_after))]
 
     def field_spec(self, a: FieldSpec, b: FieldSpec) -> None:
-        self.aspects("field", field_name(b), a, b, [*self.field_pairs(a, b), *self.notes(a, b)])
+        self.aspects("field", field_name(b), a, b, [*_field_pairs(a, b), *_notes(a, b)])
 
     def choice_list(self, a: ChoiceList, b: ChoiceList) -> None:
         where = f"list {b.name}"
@@ -217,29 +201,29 @@ class _Differ:
         aliases = [f"{k} = {v}" for k, v in a.aliases.items()], \
             [f"{k} = {v}" for k, v in b.aliases.items()]
         self.aspects("list", b.name, a, b,
-                     [("aliases", listed(aliases[0]), listed(aliases[1])), *self.notes(a, b)])
+                     [("aliases", listed(aliases[0]), listed(aliases[1])), *_notes(a, b)])
 
     # -- tables, queries, schedules ----------------------------------------------------------------
     def table(self, a: Table, b: Table) -> None:
         name = b.title or b.name
         self.aspects("table", name, a, b,
-                     [("title", a.title, b.title), ("key", a.key, b.key), *self.notes(a, b)])
+                     [("title", a.title, b.title), ("key", a.key, b.key), *_notes(a, b)])
         cols_a, cols_b = {c.name: c for c in a.columns}, {c.name: c for c in b.columns}
         self.keyed("table column", cols_a, cols_b, field_name, field_type,
                    lambda x, y: self.aspects("table column", field_name(y), x, y,
-                                             self.field_pairs(x, y),
+                                             _field_pairs(x, y),
                                              where=f"table {name}"), where=f"table {name}")
         where = f"table {name}"
         for key in _merged(list(a.rows), list(b.rows)):
             if key not in a.rows:
                 src, _, pos = b.row_notes.get(key, ("", "", None))
                 self.changes.append(Change("added", "table row", str(key), where,
-                                           after=self.cells(b, key),
+                                           after=_cells(b, key),
                                            source=src or b.source, pos=pos or b.pos))
             elif key not in b.rows:
                 src, _, pos = a.row_notes.get(key, ("", "", None))
                 self.changes.append(Change("removed", "table row", str(key), where,
-                                           before=self.cells(a, key),
+                                           before=_cells(a, key),
                                            source=src or a.source, old_pos=pos or a.pos))
             else:
                 na, nb = a.row_notes.get(key, ("", "", None)), b.row_notes.get(key, ("", "", None))
@@ -256,11 +240,6 @@ class _Differ:
                                                    nb[0] or b.source, nb[2] or b.pos,
                                                    na[2] or a.pos))
 
-    @staticmethod
-    def cells(t: Table, key: Any) -> str:
-        labels = {c.name: c.label for c in t.columns}
-        return "; ".join(f"{labels.get(c, c)} {_cell(v)}" for c, v in t.rows[key].items()
-                         if v is not None)
 
     def query(self, a: Query, b: Query) -> None:
         def params(q: Query) -> str:
@@ -275,28 +254,13 @@ class _Differ:
             ("order", listed(a.order_by), listed(b.order_by)),
             ("refusing a criterion", quoted(a.disabled) if a.disabled else "",
              quoted(b.disabled) if b.disabled else ""),
-            *self.notes(a, b)])
+            *_notes(a, b)])
 
     def schedule(self, a: Schedule, b: Schedule) -> None:
         self.aspects("schedule", b.name, a, b,
-                     [("event", a.event, b.event), ("time", a.at, b.at), *self.notes(a, b)])
+                     [("event", a.event, b.event), ("time", a.at, b.at), *_notes(a, b)])
 
     # -- events ---------------------------------------------------------------------------------
-    @staticmethod
-    def event_said(ev: Event) -> str:
-        """An added or removed event in full: its moves, data, who may fire it and every sentence
-        refusing it."""
-        parts = [transition_name(ev, tr).partition(": ")[2] for tr in ev.transitions]
-        if ev.data:
-            parts.append("data: " + listed(
-                (f"{d.label} ({d.name}: " if d.title and d.title != d.name else f"{d.name} (")
-                + f"{field_type(d)}{', required' if d.required else ''})" for d in ev.data))
-        if ev.by is not None:
-            parts.append(f"who may fire: {who_text(ev.by)}")
-        says = [g.says for g in (*_own(ev), *(g for tr in ev.transitions for g in tr.guards))]
-        if says:
-            parts.append("refused when: " + "; ".join(quoted(sentence(s)) for s in says))
-        return "; ".join(parts)
 
     def moves_of(self, ev: Event, tr: Transition | None = None) -> set[tuple[str, str, str]]:
         return {(ev.name, s, t.target_from(s)) for t in ([tr] if tr is not None else ev.transitions)
@@ -311,7 +275,7 @@ class _Differ:
 
         before = len(self.changes)
         self.aspects("event", name, a, b,
-                     [("title", quoted(a.title), quoted(b.title)), *self.notes(a, b)])
+                     [("title", quoted(a.title), quoted(b.title)), *_notes(a, b)])
         self.aspects("unavailable", "sentence", a, b, [("said", unavailable(a), unavailable(b))],
                      where=name,
                      source=b.source)
@@ -326,7 +290,7 @@ class _Differ:
         data_a, data_b = {d.name: d for d in a.data}, {d.name: d for d in b.data}
         self.keyed("data field", data_a, data_b, field_name, field_type,
                    lambda x, y: self.aspects("data field", field_name(y), x, y,
-                                             self.field_pairs(x, y), where=name,
+                                             _field_pairs(x, y), where=name,
                                              source=b.source), where=name)
         self.guards(_own(a), _own(b), name, b.source)
         if len(self.changes) > before:  # what applies to every transition changes each of them
@@ -356,7 +320,7 @@ class _Differ:
         self.aspects("transition", name, a, b, [
             ("from", listed(a.sources), listed(b.sources)),
             ("to", a.target or "(kept)", b.target or "(kept)"),
-            ("when", when_text(a.when), when_text(b.when)), *self.notes(a, b)])
+            ("when", when_text(a.when), when_text(b.when)), *_notes(a, b)])
         self.guards(a.guards, b.guards, name, b.source)
         pairs, removed, added = match(
             a.effects, b.effects,
@@ -391,7 +355,7 @@ class _Differ:
             name = quoted(y.says) if x.says == y.says else y.check.text
             self.aspects("guard", name, x, y, [("sentence", quoted(x.says), quoted(y.says)),
                                                      ("check", x.check.text, y.check.text),
-                                               *self.notes(x, y)],
+                                               *_notes(x, y)],
                          where=where, source=y.source or source)
         for g in added:
             self.add("added", "guard", quoted(g.says), g, where=where, said=f"check {g.check.text}",
@@ -413,7 +377,49 @@ class _Differ:
             ("event", a.event, b.event), ("case name", expr_text(a.name), expr_text(b.name)),
             ("fields set", record(a.sets), record(b.sets)),
             ("condition", when_text(a.when), when_text(b.when)),
-            *self.notes(a, b)], where=where, source=b.source or source)
+            *_notes(a, b)], where=where, source=b.source or source)
+
+
+def _notes(a: Any, b: Any) -> list[tuple[str, str, str]]:
+    """The source and the assumption of an entry, old and new, as aspects to compare."""
+    return [("source", a.source, b.source), ("assumption",
+                                             quoted(a.assumption) if a.assumption else "",
+                                             quoted(b.assumption) if b.assumption else "")]
+
+
+def _status_said(s: Status) -> str:
+    return ", ".join(p for p in (sentence(s.description), "final" if s.final else "",
+                                 f"group {s.group}" if s.group else "") if p)
+
+
+def _field_pairs(a: FieldSpec, b: FieldSpec) -> list[tuple[str, str, str]]:
+    return [("type", field_type(a), field_type(b)), ("title", a.title, b.title),
+            ("required", yes_no(a.required, "required", "optional"),
+             yes_no(b.required, "required", "optional")),
+            ("default", expr_text(a.default), expr_text(b.default)),
+            ("locked after", listed(a.locked_after), listed(b.locked_after))]
+
+
+def _cells(t: Table, key: Any) -> str:
+    labels = {c.name: c.label for c in t.columns}
+    return "; ".join(f"{labels.get(c, c)} {_cell(v)}" for c, v in t.rows[key].items()
+                     if v is not None)
+
+
+def _event_said(ev: Event) -> str:
+    """An added or removed event in full: its moves, data, who may fire it and every sentence
+    refusing it."""
+    parts = [transition_name(ev, tr).partition(": ")[2] for tr in ev.transitions]
+    if ev.data:
+        parts.append("data: " + listed(
+            (f"{d.label} ({d.name}: " if d.title and d.title != d.name else f"{d.name} (")
+            + f"{field_type(d)}{', required' if d.required else ''})" for d in ev.data))
+    if ev.by is not None:
+        parts.append(f"who may fire: {who_text(ev.by)}")
+    says = [g.says for g in (*_own(ev), *(g for tr in ev.transitions for g in tr.guards))]
+    if says:
+        parts.append("refused when: " + "; ".join(quoted(sentence(s)) for s in says))
+    return "; ".join(parts)
 
 
 def _own(ev: Event) -> tuple[Guard, ...]:
