@@ -199,6 +199,102 @@ def _check(src: Any, workflows_dir: Path | None, workflows: dict[str, Workflow])
     return _Reader(src, workflows_dir, dict(workflows)).read()
 
 
+class _DataReader:
+    """The data a play gives its event, each value checked against the field it fills: constants,
+    shares, dates and numbers drawn per case (their draws take the reader's slots)."""
+
+    def __init__(self, reader: _Reader):
+        self.reader, self.problem = reader, reader.problem
+
+    def value(self, raw: Any, path: tuple, spec: FieldSpec | None, wf: Workflow,
+              event: str) -> Value:
+        if spec is None:
+            self.problem(path, f"the event {event} takes no data '{path[-1]}'",
+                         did_you_mean(path[-1], [f.name for f in wf.events[event].data]),
+                         code="reference")
+            return Value("const")
+        return self.typed(raw, path, spec, wf)
+
+    def typed(self, raw: Any, path: tuple, spec: FieldSpec, wf: Workflow) -> Value:
+        """A data value checked against the field it fills."""
+        if isinstance(raw, dict) and len(raw) == 1 and next(iter(raw)) in DATA_KINDS:
+            (kind, arg), = raw.items()
+            return self.drawn(kind, arg, path + (kind,), spec, wf)
+        if spec.type == "list" and spec.record is not None and isinstance(raw, list):
+            parts = tuple((str(i), self.record(item, path + (i,), spec, wf))
+                          for i, item in enumerate(raw))
+            return Value("items", parts=parts)
+        if spec.type == "list" and spec.of is not None and isinstance(raw, list):
+            return Value("items", parts=tuple((str(i), self.typed(item, path + (i,), spec.of, wf))
+                                              for i, item in enumerate(raw)))
+        self.fits(raw, path, spec, wf)
+        return Value("const", const=raw)
+
+    def record(self, raw: Any, path: tuple, spec: FieldSpec, wf: Workflow) -> Value:
+        if not isinstance(raw, dict):
+            self.fits(raw, path, spec, wf)
+            return Value("const", const=raw)
+        fields = {f.name: f for f in spec.record or ()}
+        parts = []
+        for key, v in raw.items():
+            if key not in fields:
+                self.problem(path + (key,), f"{spec.label} has no part '{key}'",
+                             did_you_mean(key, fields),
+                             code="reference")
+                continue
+            parts.append((key, self.typed(v, path + (key,), fields[key], wf)))
+        return Value("record", parts=tuple(parts))
+
+    def drawn(self, kind: str, arg: Any, path: tuple, spec: FieldSpec, wf: Workflow) -> Value:
+        if kind == "value":
+            self.fits(arg, path, spec, wf)
+            return Value("const", const=arg)
+        if kind == "share":
+            if not isinstance(arg, dict) or not arg:
+                self.problem(path,
+                             "shares are a mapping of values to their shares, such as {payee: "
+                             "0.6, payer: 0.4}")
+                return Value("const")
+            shares = []
+            for value, share in arg.items():
+                self.fits(value, path + (value,), spec, wf)
+                if isinstance(share, bool) or not isinstance(share, (int, float)) \
+                        or not 0 <= share <= 1:
+                    self.problem(path + (value,),
+                                 f"a share is a number from 0 to 1, not {share!r:.40}")
+                    share = 0
+                shares.append(float(share))
+            if abs(sum(shares) - 1) > SHARE_TOLERANCE:
+                self.problem(path, f"the shares add up to {sum(shares):g}, not 1")
+            v = Value("share", choices=tuple(arg), shares=tuple(shares),
+                      slot=len(self.reader.slots))
+        elif kind in ("days_before", "days_after"):
+            if spec.type not in ("date", "datetime"):
+                self.problem(path, f"{spec.label} is of type {spec.type}, not a date: "
+                                   f"{kind} gives a date")
+            v = Value(kind, delay=self.reader.delay(arg, path, drawn=False),
+                      slot=len(self.reader.slots))
+        elif kind in ("number", "integer"):
+            if spec.type not in ("integer", "number", "text"):
+                self.problem(path, f"{spec.label} is of type {spec.type}, not a number")
+            v = Value(kind, delay=self.reader.delay(arg, path, drawn=False),
+                      slot=len(self.reader.slots))
+        else:  # sequence
+            if spec.type != "text":
+                self.problem(path, f"{spec.label} is of type {spec.type}: a sequence gives text")
+            return Value("sequence", const=str(arg))
+        if v.kind != "share" and v.delay is not None and v.delay.kind == "fixed":
+            return Value(v.kind, delay=v.delay)  # nothing to draw
+        self.reader.slots.append(v)
+        return v
+
+    def fits(self, raw: Any, path: tuple, spec: FieldSpec, wf: Workflow) -> None:
+        try:
+            coerce(spec, raw, wf.lists)
+        except ValueProblem as exc:
+            self.problem(path, str(exc), code="type")
+
+
 class _Reader:
     """Builds a Model from a schema-valid document, collecting every finding before raising."""
 
@@ -209,6 +305,7 @@ class _Reader:
         self.workflows = workflows
         self.findings: list[Finding] = []
         self.slots: list[Delay | Value] = []
+        self.data = _DataReader(self)
 
     def problem(self, path: tuple, message: str, hint: str = "", code: str = "model") -> None:
         line, col = self.src.pos(path)
@@ -362,7 +459,8 @@ class _Reader:
             self.problem(path + ("event",), f"the workflow {wf.name} has no event '{p['event']}'",
                          did_you_mean(p["event"], wf.events), code="reference")
             return Play(p["event"])
-        data = tuple((k, self.value(v, path + ("data", k), event.data_field(k), wf, event.name))
+        data = tuple((k, self.data.value(v, path + ("data", k), event.data_field(k), wf,
+                                         event.name))
                      for k, v in (p.get("data") or {}).items())
         refused = p.get("on_refused") or {}
         retries = int(refused.get("retries", 1 if "retry_after" in refused else 0))
@@ -380,91 +478,6 @@ class _Reader:
             if "instead" in refused else None
         return Play(event.name, data, p.get("actor"), float(p.get("share", 1.0)), retry, retries,
                     refused.get("then", "skip"), instead, self.src.pos(path)[0])
-
-    def value(self, raw: Any, path: tuple, spec: FieldSpec | None, wf: Workflow,
-              event: str) -> Value:
-        if spec is None:
-            self.problem(path, f"the event {event} takes no data '{path[-1]}'",
-                         did_you_mean(path[-1], [f.name for f in wf.events[event].data]),
-                         code="reference")
-            return Value("const")
-        return self.typed(raw, path, spec, wf)
-
-    def typed(self, raw: Any, path: tuple, spec: FieldSpec, wf: Workflow) -> Value:
-        """A data value checked against the field it fills."""
-        if isinstance(raw, dict) and len(raw) == 1 and next(iter(raw)) in DATA_KINDS:
-            (kind, arg), = raw.items()
-            return self.drawn(kind, arg, path + (kind,), spec, wf)
-        if spec.type == "list" and spec.record is not None and isinstance(raw, list):
-            parts = tuple((str(i), self.record(item, path + (i,), spec, wf))
-                          for i, item in enumerate(raw))
-            return Value("items", parts=parts)
-        if spec.type == "list" and spec.of is not None and isinstance(raw, list):
-            return Value("items", parts=tuple((str(i), self.typed(item, path + (i,), spec.of, wf))
-                                              for i, item in enumerate(raw)))
-        self.fits(raw, path, spec, wf)
-        return Value("const", const=raw)
-
-    def record(self, raw: Any, path: tuple, spec: FieldSpec, wf: Workflow) -> Value:
-        if not isinstance(raw, dict):
-            self.fits(raw, path, spec, wf)
-            return Value("const", const=raw)
-        fields = {f.name: f for f in spec.record or ()}
-        parts = []
-        for key, v in raw.items():
-            if key not in fields:
-                self.problem(path + (key,), f"{spec.label} has no part '{key}'",
-                             did_you_mean(key, fields),
-                             code="reference")
-                continue
-            parts.append((key, self.typed(v, path + (key,), fields[key], wf)))
-        return Value("record", parts=tuple(parts))
-
-    def drawn(self, kind: str, arg: Any, path: tuple, spec: FieldSpec, wf: Workflow) -> Value:
-        if kind == "value":
-            self.fits(arg, path, spec, wf)
-            return Value("const", const=arg)
-        if kind == "share":
-            if not isinstance(arg, dict) or not arg:
-                self.problem(path,
-                             "shares are a mapping of values to their shares, such as {payee: "
-                             "0.6, payer: 0.4}")
-                return Value("const")
-            shares = []
-            for value, share in arg.items():
-                self.fits(value, path + (value,), spec, wf)
-                if isinstance(share, bool) or not isinstance(share, (int, float)) \
-                        or not 0 <= share <= 1:
-                    self.problem(path + (value,),
-                                 f"a share is a number from 0 to 1, not {share!r:.40}")
-                    share = 0
-                shares.append(float(share))
-            if abs(sum(shares) - 1) > SHARE_TOLERANCE:
-                self.problem(path, f"the shares add up to {sum(shares):g}, not 1")
-            v = Value("share", choices=tuple(arg), shares=tuple(shares), slot=len(self.slots))
-        elif kind in ("days_before", "days_after"):
-            if spec.type not in ("date", "datetime"):
-                self.problem(path, f"{spec.label} is of type {spec.type}, not a date: "
-                                   f"{kind} gives a date")
-            v = Value(kind, delay=self.delay(arg, path, drawn=False), slot=len(self.slots))
-        elif kind in ("number", "integer"):
-            if spec.type not in ("integer", "number", "text"):
-                self.problem(path, f"{spec.label} is of type {spec.type}, not a number")
-            v = Value(kind, delay=self.delay(arg, path, drawn=False), slot=len(self.slots))
-        else:  # sequence
-            if spec.type != "text":
-                self.problem(path, f"{spec.label} is of type {spec.type}: a sequence gives text")
-            return Value("sequence", const=str(arg))
-        if v.kind != "share" and v.delay is not None and v.delay.kind == "fixed":
-            return Value(v.kind, delay=v.delay)  # nothing to draw
-        self.slots.append(v)
-        return v
-
-    def fits(self, raw: Any, path: tuple, spec: FieldSpec, wf: Workflow) -> None:
-        try:
-            coerce(spec, raw, wf.lists)
-        except ValueProblem as exc:
-            self.problem(path, str(exc), code="type")
 
     def statuses(self, raw: Any, path: tuple, wf: Workflow) -> frozenset[str]:
         names = [raw] if isinstance(raw, str) else list(raw)
@@ -495,7 +508,7 @@ class _Reader:
                                  f"the event {event.name} takes no data '{key}'",
                                  did_you_mean(key, [f.name for f in event.data]), code="reference")
                 else:
-                    self.fits(raw, path + ("data", key), spec, wf)
+                    self.data.fits(raw, path + ("data", key), spec, wf)
         return SetupItem(s["workflow"], s["event"], dict(s.get("data") or {}), s.get("name"),
                          s.get("actor"))
 
