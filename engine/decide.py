@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from .findings import Ambiguous, Refused
-from .instance import Instance, Letter
+from .instance import _EMPTY, Instance, Letter, kept_actor
 from .judge import judge, refusal, typed_data
 from .machine import Step
 from .model import (
@@ -63,6 +63,32 @@ def decide(cases: Cases, inst: Instance, event_name: str, data: Any, actor: dict
         applied = tuple(ef for ef in tr.effects if not any(ef is s for s in skipped))
         trace(Trace(inst, event_name, status, tr, list(j.guards), applied))
     return outcome
+
+
+def refuses(cases: Cases, inst: Instance, event_name: str, actor: Any, now: datetime,
+            table: dict, actors: dict[tuple, dict]) -> bool:
+    """Whether the event, without data, is certainly refused now by the cheap checks decide
+    begins with: no transition from the status, or the event's guards, combined, not holding.
+    False means only that it may be taken (fire it to know); nothing is built to say why. What a
+    schedule's run uses to pass over the instances it does not apply to (their refusals unread),
+    without the cost of a refusal."""
+    wf = inst.workflow
+    event = wf.events.get(event_name)
+    if event is None or not table.get((event_name, inst.status)):
+        return True
+    check = event.all_guards
+    if check is None:
+        return False
+    fields = inst.fields
+    try:
+        kept = actor if actor is _EMPTY else kept_actor(actors, actor)
+        ctx = Context(now, inst.status, kept, inst.trays, cases, inst.name)
+        return not check.holds(typed_data(event, None, fields, ctx, wf), fields, ctx)
+    # data the event requires, or an actor that is not a mapping: fire refuses them too
+    except Refused:
+        return True
+    except Exception:  # a bound (expr.LIMITS): decide says how it is refused
+        return False
 
 
 def effects(cases: Cases, inst: Instance, event: Event, step: Step, values: dict, ctx: Context,

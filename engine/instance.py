@@ -2,12 +2,13 @@
 they are given as. Nothing here runs an event (see runtime)."""
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from copy import deepcopy
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from .findings import Refused
 from .model import TRAY_CLOSED, TRAY_DUE, Workflow
 from .values import to_json
 
@@ -163,3 +164,29 @@ def append_history(inst: Instance, values: tuple) -> None:
         inst.log.extend(values)  # type: ignore[union-attr]
     else:
         inst.log = list(values)
+
+
+# distinct actors whose copies are shared between history entries (see kept_actor)
+_ACTORS_SHARED = 10_000
+
+
+def kept_actor(actors: dict[tuple, dict], actor: Any) -> dict:
+    """The actor as the history keeps it: a copy (the caller may change theirs). An actor whose
+    values are all text (or None), the usual name, role and area, has one copy shared by every
+    entry with the same actor, so that a case's history adds no dict per event. Only text is
+    shared: True, 1 and 1.0 are equal as keys but are not the same actor."""
+    if actor.__class__ is not dict and not isinstance(actor, Mapping):
+        raise Refused("actor", [f"the actor is a mapping such as {{role: SCO, name: Sam}}, not "
+                                f"{type(actor).__name__} {actor!r:.60}"])
+    try:
+        key = tuple(actor.items())
+        kept = actors.get(key)
+    except TypeError:  # a value that cannot be a key (a list of roles)
+        kept = None
+    if kept is None:
+        kept = deepcopy(dict(actor))
+        if (len(actors) < _ACTORS_SHARED
+            and all(v is None or v.__class__ is str for v in kept.values())
+                and all(k.__class__ is str for k in kept)):
+            actors[key] = kept
+    return kept

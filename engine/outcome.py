@@ -3,10 +3,12 @@
 (EventOption), and the read-only view of the cases that deciding needs (Cases)."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
+from .findings import Refused
 from .instance import HistoryEntry, Instance, Intray, Letter, entry_of
 from .model import Effect, Guard, Transition, Workflow
 
@@ -133,3 +135,30 @@ class EventOption:
     title: str
     allowed: bool
     reasons: list[str]
+
+
+def check_related(o: Outcome, registered: Mapping[str, Instance], seen: set[str]) -> None:
+    """Refused unless the other instances an outcome changes are each changed once, and each is as
+    it was when the outcome was decided (and, when it is new, not registered since)."""
+    for other, _, _, base in o.others or ():
+        if other.name in seen:
+            raise Refused("commit", [f"this event would change {other.name} twice, and the "
+                                     f"second change would undo the first"])
+        seen.add(other.name)
+        if base is not other.fields:
+            raise Refused("commit",
+                          [f"{other.name} has changed since this outcome was decided: "
+                           "decide it again"])
+    for sub in o.spawned or ():
+        child = sub.instance
+        if child.name in seen:
+            raise Refused("commit", [f"this event would change {child.name} twice (from two "
+                                     "signals or a chain of them), and the second change "
+                                     "would undo the first"])
+        seen.add(child.name)
+        known = registered.get(child.name)
+        if sub.base is not child.fields or (known is not None and known is not child):
+            raise Refused("commit",
+                          [f"{child.name} has changed since this outcome was decided: "
+                           "decide it again"])
+        check_related(sub, registered, seen)

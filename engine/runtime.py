@@ -8,25 +8,23 @@ instance, its intrays, letters and history stay exactly as they were.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import datetime
 
 from .controls import control_in, visible
-from .decide import decide
+from .decide import decide, refuses
 from .findings import Ambiguous, Refused
-from .instance import _EMPTY, Instance, append_history
-from .judge import option, typed_data
+from .instance import _EMPTY, Instance, append_history, kept_actor
+from .judge import option
 from .machine import CompiledMachine, compile_machine
 from .model import Query, Workflow
-from .outcome import Context, EventOption, Outcome, Trace
+from .outcome import Context, EventOption, Outcome, Trace, check_related
 from .queries import QueryIndex
+from .schedules import due_runs
 from .snapshot import read_state, write_state
 
 __all__ = ["Engine", "EventOption", "Outcome", "Trace"]
-
-# distinct actors whose copies are shared between history entries (see Engine._kept)
-_ACTORS_SHARED = 10_000
 
 
 class Engine:
@@ -57,7 +55,7 @@ class Engine:
         self.index = QueryIndex(self.workflows)
         # told what each decided event exercised (coverage)
         self.trace: Callable[[Trace], None] | None = None
-        self._actors: dict[tuple, dict] = {}  # see _kept
+        self._actors: dict[tuple, dict] = {}  # see instance.kept_actor
         self._machines = machines
         for wf in workflows:
             self.add_workflow(wf)
@@ -184,11 +182,10 @@ class Engine:
              actor: dict | None = None) -> Outcome:
         """Decide and commit: the event happens entirely, or Refused/Ambiguous and nothing
         changes."""
-        outcome = decide(self, inst, event, data, _EMPTY if actor is None else self._kept(actor),
-                         self.clock(),
-                         self.trace)
+        kept = _EMPTY if actor is None else kept_actor(self._actors, actor)
+        outcome = decide(self, inst, event, data, kept, self.clock(), self.trace)
         if outcome.spawned or outcome.others:  # decided just now from the instance as it is
-            self._check_related(outcome, {inst.name})
+            check_related(outcome, self.instances, {inst.name})
         self._commit(outcome)
         return outcome
 
@@ -196,59 +193,15 @@ class Engine:
                actor: dict | None = None) -> Outcome:
         """The outcome of an event on an instance now, computed without changing anything (see
         decide)."""
-        return decide(self, inst, event_name, data, _EMPTY if actor is None else self._kept(actor),
-                      self.clock(),
-                      self.trace)
+        kept = _EMPTY if actor is None else kept_actor(self._actors, actor)
+        return decide(self, inst, event_name, data, kept, self.clock(), self.trace)
 
     def refuses(self, inst: Instance, event_name: str, actor: dict | None = None) -> bool:
-        """Whether the event, without data, is certainly refused now by the cheap checks decide
-        begins with: no transition from the status, or the event's guards, combined, not holding.
-        False means only that it may be taken (fire it to know); nothing is built to say why. What a
-        schedule's run uses to pass over the instances it does not apply to (their refusals unread),
-        without the cost of a refusal."""
+        """Whether the event, without data, is certainly refused now: see decide.refuses."""
         if self.trace is not None:  # a trace is told of every refusal: decide it
             return False
-        wf = inst.workflow
-        event = wf.events.get(event_name)
-        if event is None or not self.compiled[wf.version].table.get((event_name, inst.status)):
-            return True
-        check = event.all_guards
-        if check is None:
-            return False
-        fields = inst.fields
-        try:
-            ctx = Context(self.clock(), inst.status, _EMPTY if actor is None else self._kept(actor),
-                          inst.trays, self,
-                          inst.name)
-            return not check.holds(typed_data(event, None, fields, ctx, wf), fields, ctx)
-        # data the event requires, or an actor that is not a mapping: fire refuses them too
-        except Refused:
-            return True
-        except Exception:  # a bound (expr.LIMITS): decide says how it is refused
-            return False
-
-    def _kept(self, actor: dict) -> dict:
-        """The actor as the history keeps it: a copy (the caller may change theirs). An actor whose
-        values are all text (or None), the usual name, role and area, has one copy shared by every
-        entry with the same actor, so that a case's history adds no dict per event. Only text is
-        shared: True, 1 and 1.0 are equal as keys but are not the same actor."""
-        if actor.__class__ is not dict and not isinstance(actor, Mapping):
-            raise Refused("actor", [f"the actor is a mapping such as {{role: SCO, name: Sam}}, not "
-                                    f"{type(actor).__name__} {actor!r:.60}"])
-        try:
-            key = tuple(actor.items())
-            kept = self._actors.get(key)
-        except TypeError:  # a value that cannot be a key (a list of roles)
-            kept = None
-        if kept is None:
-            from copy import deepcopy
-
-            kept = deepcopy(dict(actor))
-            if (len(self._actors) < _ACTORS_SHARED
-                and all(v is None or v.__class__ is str for v in kept.values())
-                    and all(k.__class__ is str for k in kept)):
-                self._actors[key] = kept
-        return kept
+        return refuses(self, inst, event_name, _EMPTY if actor is None else actor,
+                       self.clock(), self.compiled[inst.workflow.version].table, self._actors)
 
     def commit(self, o: Outcome) -> None:
         """Apply a decided outcome, all of it; or Refused, before anything changes, when it was
@@ -259,34 +212,8 @@ class Engine:
             raise Refused("commit", [f"{o.instance.name} has changed since this outcome was "
                                      f"decided: decide it again"])
         if o.spawned or o.others:
-            self._check_related(o, {o.instance.name})
+            check_related(o, self.instances, {o.instance.name})
         self._commit(o)
-
-    def _check_related(self, o: Outcome, seen: set[str]) -> None:
-        """The other instances an outcome changes: each once, and each as it was when the outcome
-        was decided."""
-        for other, _, _, base in o.others or ():
-            if other.name in seen:
-                raise Refused("commit", [f"this event would change {other.name} twice, and the "
-                                         f"second change would undo the first"])
-            seen.add(other.name)
-            if base is not other.fields:
-                raise Refused("commit",
-                              [f"{other.name} has changed since this outcome was decided: "
-                               "decide it again"])
-        for sub in o.spawned or ():
-            child = sub.instance
-            if child.name in seen:
-                raise Refused("commit", [f"this event would change {child.name} twice (from two "
-                                         "signals or a chain of them), and the second change "
-                                         "would undo the first"])
-            seen.add(child.name)
-            registered = self.instances.get(child.name)
-            if sub.base is not child.fields or (registered is not None and registered is not child):
-                raise Refused("commit",
-                              [f"{child.name} has changed since this outcome was decided: "
-                               "decide it again"])
-            self._check_related(sub, seen)
 
     def _commit(self, o: Outcome) -> None:
         """Apply an outcome checked by commit(). Nothing here can fail."""
@@ -346,23 +273,9 @@ class Engine:
         start = clock()
         if to < start:
             raise Refused("advance", [f"the clock cannot move backwards: {to} is before {start}"])
-        due: list[tuple[datetime, str, str]] = []
-        for wf in self.workflows.values():
-            for sched in wf.schedules.values():
-                hour, minute = (int(x) for x in sched.at.split(":"))
-                day = start.date()
-                while True:
-                    moment = datetime(day.year, day.month, day.day, hour, minute)
-                    if moment > to:
-                        break
-                    if moment > start:
-                        due.append((moment, wf.name, sched.event))
-                    if day == date.max:
-                        break
-                    day += timedelta(days=1)
         fired = []
         system = {"role": "system"}
-        for moment, wf_name, event in sorted(due):
+        for moment, wf_name, event in due_runs(self.workflows.values(), start, to):
             clock.set(moment)  # type: ignore[attr-defined]
             for inst in list(self.index.by_workflow.get(wf_name, _EMPTY).values()):
                 try:

@@ -17,6 +17,7 @@ LAYERS = {
     "findings": 0, "model": 0, "clock": 0, "citations": 0, "files": 0, "controls": 0, "regex": 0,
     "expr": 1,  # expressions: parsed, checked, compiled (model)
     "values": 1,  # typed values (clock, model)
+    "schedules": 1,  # when the daily schedules fire between two moments (model)
     "spec": 2,  # YAML with positions -> schema -> model
     "instance": 3, "plan": 3,  # instances as data; a transition's effects as applied
     "stored": 4,  # stores read as untrusted input
