@@ -3,6 +3,7 @@ and a bounded search."""
 from __future__ import annotations
 
 import ast
+import hashlib
 import itertools
 import random
 from collections.abc import Iterator
@@ -325,17 +326,23 @@ class Searches:
         self.memo = {} if memo is None else memo
         if len(self.memo) > MEMO_SIZE:
             self.memo.clear()
-        self._workflow = hash(shape((wf.fields, wf.lists, wf.tables)))
-        self._events: dict[str, int] = {}
+        self._workflow = _digest((wf.fields, wf.lists, wf.tables))
+        self._events: dict[str, bytes] = {}
 
     def find(self, exprs: list[Expr], event: Event,
              status: str) -> tuple[bool, dict[str, Any] | None]:
         """(opaque, witness): whether the conditions call a query (whose records are not known
         here), and an assignment under which they all hold (None when none was found)."""
         if event.name not in self._events:
-            self._events[event.name] = hash(shape(event.data))
+            self._events[event.name] = _digest(event.data)
         key = (tuple(e.text for e in exprs), status, self._events[event.name], self._workflow)
         if key not in self.memo:
             sp = space(exprs, self.wf, event)
             self.memo[key] = (sp.opaque, search(exprs, sp, status))
         return self.memo[key]
+
+
+def _digest(part: Any) -> bytes:
+    """A key for a part's shape: a digest of it, not Python's hash(), whose collisions between two
+    shapes would give one the other's remembered verdicts."""
+    return hashlib.blake2b(repr(shape(part)).encode(), digest_size=16).digest()
