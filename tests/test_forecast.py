@@ -370,3 +370,39 @@ def test_a_refused_event_is_retried_then_replaced_and_counted(tmp_path: Path, th
     # three tries two days apart, the note, then (skip) the assessment a day later
     days = len(figures["daily"]["dates"])
     assert days == (2 + 1 + 4 + 1 if then == "skip" else 2 + 1 + 4)
+
+
+# -- waits past the calendar's end -----------------------------------------------------------
+# the retries model's arrivals and save, then a wait of ~7000 days, a quarter past 9999-12-31
+FAR = RETRY.split("  - event: allocate_decision_maker")[0] + """  - event: record_case_assessment
+    after: {lognormal: {median: 7000d, sigma: 10}}
+    data: {case_assessment: Simple}
+"""
+
+
+def test_a_wait_past_the_calendars_end_never_comes(tmp_path: Path):
+    model = tmp_path / "far.yaml"
+    model.write_text(FAR)
+    figures = play(model, cases=200)["runs"]["base"]["figures"]
+    assert figures["events"]["save_application"] == 200
+    # about a quarter of the waits take the case past 9999-12-31: its step is never played
+    assert 0 < figures["events"]["record_case_assessment"] < 200
+    assert not figures["refusals"]
+
+
+def test_waits_are_exactly_the_timedeltas_of_their_days():
+    import numpy as np
+
+    from engine.forecast.draw import NEVER_DAYS, waits
+
+    rng = np.random.default_rng(5)
+    us = 1 / 86_400_000_000
+    days = np.concatenate([rng.lognormal(np.log(6), 0.6, 20_000), rng.uniform(0, 40, 20_000),
+                           rng.exponential(7000, 2_000), np.arange(0, 2_000) * us / 2,
+                           [0.0, 0.5 * us, 1.5 * us, 2.5 * us, 3999999.5, NEVER_DAYS, 1e30,
+                            np.inf]])
+    for d, wait in zip(days.tolist(), waits(days), strict=True):
+        if d >= NEVER_DAYS:
+            assert wait is None
+        else:
+            assert wait == timedelta(days=d), d

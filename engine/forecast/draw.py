@@ -90,9 +90,38 @@ def arrival_moments(model: Model, rng: np.random.Generator, share: float, start:
 
 
 def draw_cases(model: Model, rng: np.random.Generator, n: int) -> list[list]:
-    """Every slot's draws for n cases, in the model's order, as Python numbers (read one at a
-    time)."""
-    return [column(slot, rng, n).tolist() for slot in model.slots]
+    """Every slot's draws for n cases, in the model's order, read one at a time: the waits of the
+    steps as timedeltas (see waits), the rest as Python numbers."""
+    drawn = [column(slot, rng, n) for slot in model.slots]
+    return [waits(col) if isinstance(slot, Delay) else col.tolist()
+            for slot, col in zip(model.slots, drawn, strict=True)]
+
+
+US_PER_DAY = 86_400_000_000
+# a wait of this many days or more takes any moment past the calendar's last day (datetime.max)
+NEVER_DAYS = 4_000_000
+
+
+def waits(days: np.ndarray) -> list[timedelta | None]:
+    """Waits in days as timedeltas, made all at once, each exactly `timedelta(days=float(d))`: the
+    whole days, then the fraction's whole microseconds, then what is left rounded half to even,
+    as timedelta rounds them. None for a wait past the calendar's end (NEVER_DAYS or more)."""
+    days = np.asarray(days, dtype=np.float64)
+    never = ~(days < NEVER_DAYS)
+    days = np.where(never, 0.0, days)
+    whole = np.trunc(days)
+    fraction = (days - whole) * float(US_PER_DAY)
+    us_whole = np.trunc(fraction)
+    left = fraction - us_whole
+    total = whole.astype(np.int64) * US_PER_DAY + us_whole.astype(np.int64)
+    # half to even, on the sum so far (timedelta's rounding of its leftover microsecond)
+    half = np.abs(left) == 0.5
+    total += np.where(half, (total & 1) * np.sign(left), np.round(left)).astype(np.int64)
+    out: list[timedelta | None] = total.astype("timedelta64[us]").tolist()
+    if never.any():
+        for i in np.flatnonzero(never):
+            out[i] = None
+    return out
 
 
 Maker = Callable[[list, int, date, str], Any]

@@ -20,9 +20,9 @@ import numpy as np
 
 from .. import Ambiguous, Engine, Refused, SimulatedClock
 from ..model import Workflow
-from .draw import Maker, arrival_moments, data_maker, draw_cases
+from .draw import Maker, arrival_moments, data_maker, draw_cases, waits
 from .figures import Figures
-from .model import Model, Play, Step
+from .model import Delay, Model, Play, Step
 
 SYSTEM = {"role": "system"}  # who the overnight run is, as Engine.advance fires it
 # overnight runs a case is offered after each of its events (overnight: after_events)
@@ -57,6 +57,11 @@ class Partition:
     cases: int | None  # the number of cases to play, or None: as many as arrive from start to end
 
 
+def fixed_wait(delay: Delay) -> timedelta | None:
+    """A fixed wait as a timedelta (as a drawn wait is, see draw.waits)."""
+    return waits(np.array(delay.params[:1]))[0] if delay.slot < 0 else None
+
+
 def play(model: Model, workflows: dict[str, Workflow], part: Partition) -> Figures:
     """Play a partition's cases; their figures. Python's cyclic garbage collector is paused
     meanwhile: the cases, held until the partition ends, are what its collections would walk again
@@ -87,13 +92,19 @@ class _Player:
         self.heap: list[tuple] = []  # (moment, seq, case, step, attempt) of each case's next step
         self.nights: list[tuple] = []  # (moment, seq, key) of each schedule's next run, a heap
         self.seq = 0
+        self.scheduled: dict[str, tuple[str, str]] = {}  # schedule key -> (workflow, event)
+        self.after_events: set[str] = set()  # the schedules offered to recent cases only
         self.actor = model.actor or {}
         self.prefix = f"{part.index + 1}-"  # of the case ids a model's `sequence:` gives
         self.data: dict[int, Maker] = {}  # id(play) -> its data's maker
+        self.fixed: dict[Delay, timedelta | None] = {}  # the fixed waits, as timedeltas
         for step in model.steps:
+            self.fixed[step.after] = fixed_wait(step.after)
             for p in step.plays:
                 while p is not None:
                     self.data[id(p)] = data_maker(p.data)
+                    if p.retry_after is not None:
+                        self.fixed[p.retry_after] = fixed_wait(p.retry_after)
                     p = p.instead
 
     def push(self, moment: datetime, case: int, step: int, attempt: int = 0) -> None:
@@ -105,6 +116,9 @@ class _Player:
         for i, moment in enumerate(self.arrivals):
             self.push(moment, i, 0)
         for name, sched in self.schedules():
+            self.scheduled[name] = (name.split(":", 1)[0], sched.event)
+            if self.offered_after_events(name):
+                self.after_events.add(name)
             hour, minute = (int(x) for x in sched.at.split(":"))
             first = datetime(self.part.start.year, self.part.start.month, self.part.start.day, hour,
                              minute)
@@ -150,6 +164,11 @@ class _Player:
         return [(f"{wf.name}:{name}", s) for wf in self.engine.workflows.values()
                 for name, s in sorted(wf.schedules.items())]
 
+    def offered_after_events(self, key: str) -> bool:
+        """Whether a schedule is offered only to the cases with an event since the night before."""
+        return self.model.overnight == "after_events" \
+            and key.split(":", 1)[0] == self.model.workflow
+
     def run_nights(self, moment: datetime, seq: float, last: datetime | None) -> None:
         """Run the schedules due before the heap's entry (moment, seq), in the order one heap of
         cases and nights would give (the same keys: a night's seq is taken when the night before it
@@ -158,11 +177,13 @@ class _Player:
         after it until a case's event, so it goes at once to its first night after the entry (and
         takes its seq now, as the night before that would have, with no entry in between)."""
         nights = self.nights
-        while nights and nights[0][:2] < (moment, seq):
-            night, _, key = nights[0]
+        while nights:
+            night, nseq, key = nights[0]
+            if night > moment or (night == moment and nseq >= seq):
+                return
             if last is not None and night > last:
                 return
-            if self.recent or not self.after_events(key):
+            if self.recent or key not in self.after_events:
                 self.clock.set(night)
                 self.overnight(key)
                 night += DAY
@@ -173,26 +194,19 @@ class _Player:
             self.seq += 1
             heapq.heapreplace(nights, (night, self.seq, key))
 
-    def after_events(self, key: str) -> bool:
-        """Whether a schedule is offered only to the cases with an event since the night before."""
-        return self.model.overnight == "after_events" \
-            and key.split(":", 1)[0] == self.model.workflow
-
     def overnight(self, key: str) -> None:
         """A schedule's event fired on each instance it may apply to, refusals ignored (as
         Engine.advance)."""
-        wf_name, name = key.split(":", 1)
-        event = self.engine.workflows[wf_name].schedules[name].event
-        if wf_name == self.model.workflow and self.model.overnight == "after_events":
-            targets = []
-            for case in sorted(self.recent):
-                targets.append(self.cases[case])
-                self.recent[case] -= 1
-                if not self.recent[case]:
-                    del self.recent[case]
+        wf_name, event = self.scheduled[key]
+        if key in self.after_events:
+            recent = self.recent
+            cases = self.cases
+            targets = [cases[case] for case in sorted(recent)]
+            self.recent = {case: n - 1 for case, n in recent.items() if n > 1}
         else:
             targets = [i for i in self.engine.instances.values() if i.workflow.name == wf_name]
         fire, refuses = self.engine.fire, self.engine.refuses
+        accepted = 0
         for inst in targets:
             if refuses(inst, event, SYSTEM):
                 continue
@@ -200,13 +214,14 @@ class _Player:
                 fire(inst, event, None, SYSTEM)
             except (Refused, Ambiguous):
                 continue
-            self.figures.nightly[event] += 1
+            accepted += 1
+        if accepted:
+            self.figures.nightly[event] += accepted
 
     def advance(self, case: int, index: int, attempt: int, moment: datetime) -> int:
         """Play step `index` of a case (or the next one that applies); 1 when the case has no steps
-        left."""
+        left (or its next step would come after the calendar's last day: it never comes)."""
         steps = self.model.steps
-        cols = self.cols
         inst = self.cases[case]
         while index < len(steps):
             step: Step = steps[index]
@@ -214,7 +229,9 @@ class _Player:
             if play is None or (step.when is not None and inst.status not in step.when):
                 index, attempt = index + 1, 0
                 if index < len(steps):
-                    moment = self.next_moment(moment, steps[index], case)
+                    moment = self.next_moment(moment, steps[index].after, case)
+                    if moment is None:
+                        return 1
                     if moment != self.clock():
                         self.push(moment, case, index)
                         return 0
@@ -224,8 +241,10 @@ class _Player:
             elif attempt < play.retries:
                 delay = play.retry_after
                 assert delay is not None
-                days = delay.params[0] if delay.slot < 0 else cols[delay.slot + attempt][case]
-                self.push(moment + timedelta(days=float(days)), case, index, attempt + 1)
+                retry = self.next_moment(moment, delay, case, attempt)
+                if retry is None:
+                    return 1
+                self.push(retry, case, index, attempt + 1)
                 return 0
             else:
                 if play.instead is not None:
@@ -235,14 +254,24 @@ class _Player:
                 index, attempt = index + 1, 0
             if index >= len(steps):
                 break
-            self.push(self.next_moment(moment, steps[index], case), case, index)
+            moment = self.next_moment(moment, steps[index].after, case)
+            if moment is None:
+                return 1
+            self.push(moment, case, index)
             return 0
         return 1
 
-    def next_moment(self, moment: datetime, step: Step, case: int) -> datetime:
-        after = step.after
-        days = after.params[0] if after.slot < 0 else self.cols[after.slot][case]
-        return moment + timedelta(days=float(days)) if days else moment
+    def next_moment(self, moment: datetime, delay: Delay, case: int,
+                    attempt: int = 0) -> datetime | None:
+        """The moment a wait (a step's `after:`, or its `attempt`th retry's) ends; None when that is
+        after the calendar's last day."""
+        wait = self.fixed[delay] if delay.slot < 0 else self.cols[delay.slot + attempt][case]
+        if not wait:
+            return moment if wait is not None else None
+        try:
+            return moment + wait
+        except OverflowError:
+            return None
 
     def pick(self, step: Step, case: int) -> Play | None:
         """The play of a step for this case: None when the step does not happen to it (its
