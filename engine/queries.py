@@ -10,7 +10,7 @@ from .findings import Refused
 from .instance import _EMPTY, Instance
 from .model import Query, Workflow
 from .outcome import Context
-from .values import ValueProblem, coerce
+from .values import COERCERS, ValueProblem
 
 
 class QueryIndex:
@@ -24,6 +24,8 @@ class QueryIndex:
         # (workflow, field) -> value -> {instance name: instance}, for the fields queries `match` on
         self._indexes: dict[tuple[str, str], dict[Any, dict[str, Instance]]] = {}
         self.indexed: dict[str, tuple[str, ...]] = {}  # workflow name -> its fields indexed
+        # query name -> (the query, its parameters' names), for positional calls
+        self._param_names: dict[str, tuple[Query, tuple[str, ...]]] = {}
 
     def add_workflow(self, workflow: Workflow) -> None:
         """Index for the queries of a workflow (its current version)."""
@@ -58,12 +60,17 @@ class QueryIndex:
 
     def run_query(self, name: str, args: tuple | list, now: datetime) -> list[dict]:
         """The records (fields, status, instance name) a declared query finds, in its order."""
-        query = self._query(name)
+        query = self.queries.get(name) or self._query(name)
         # positional arguments of a compiled call: the builder checked their number, so none is
-        # unknown
-        return self._search(query, self._params(query, dict(zip([p.name for p in query.params],
-                                                                args, strict=False))),
-                            now)
+        # unknown; those not given are None
+        return self._search(query, self._params(query, dict(zip(self._names(query), args,
+                                                                 strict=False))), now)
+
+    def _names(self, query: Query) -> tuple[str, ...]:
+        names = self._param_names.get(query.name)
+        if names is None or names[0] is not query:
+            names = self._param_names[query.name] = (query, tuple(p.name for p in query.params))
+        return names[1]
 
     def search(self, name: str, given: dict, now: datetime) -> list[dict]:
         """A declared query with its parameters by name (as a scenario step or the CLI gives
@@ -88,14 +95,17 @@ class QueryIndex:
         return self._params(query, given)
 
     def _params(self, query: Query, given: dict) -> dict:
-        wf = self.workflows[query.workflow]
+        lists = self.workflows[query.workflow].lists
         params = {}
         for spec in query.params:
             value = given.get(spec.name)
-            if value is None and spec.required:
-                raise Refused(query.name, [f"{spec.label} is required to search"])
+            if value is None:
+                if spec.required:
+                    raise Refused(query.name, [f"{spec.label} is required to search"])
+                params[spec.name] = None
+                continue
             try:
-                params[spec.name] = coerce(spec, value, wf.lists)
+                params[spec.name] = COERCERS[spec.type](spec, value, lists)  # coerce(), no call
             except ValueProblem as exc:
                 raise Refused(query.name, [str(exc)]) from None
         return params

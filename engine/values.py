@@ -119,9 +119,9 @@ def coerce_record(spec: FieldSpec, item: Any, lists: dict[str, ChoiceList]) -> d
     assert spec.record is not None
     if not isinstance(item, dict):
         raise ValueProblem(f"each item of {spec.label} should be a record, not {_show(item)}")
-    known = {f.name: f for f in spec.record}
-    unknown = [k for k in item if k not in known]
-    if unknown:
+    known = _record_fields(spec)
+    if not item.keys() <= known.keys():
+        unknown = [k for k in item if k not in known]
         raise ValueProblem(
             f"{spec.label} has no field '{unknown[0]}' (its fields are {', '.join(known)})"
         )
@@ -132,8 +132,24 @@ def coerce_record(spec: FieldSpec, item: Any, lists: dict[str, ChoiceList]) -> d
             if sub.required:
                 raise ValueProblem(f"each item of {spec.label} needs {sub.label}")
             continue
-        out[name] = coerce(sub, got, lists)
+        out[name] = COERCERS[sub.type](sub, got, lists)  # coerce(), without its call
     return out
+
+
+# id(spec) -> (spec, its record's fields by name), for the list fields of records coerced lately
+_RECORD_FIELDS: dict[int, tuple[FieldSpec, dict[str, FieldSpec]]] = {}
+_RECORDS_KEPT = 1024
+
+
+def _record_fields(spec: FieldSpec) -> dict[str, FieldSpec]:
+    """The fields of a list field's records by name, made once per field (a record is coerced each
+    time an event's data holds one)."""
+    kept = _RECORD_FIELDS.get(id(spec))
+    if kept is None or kept[0] is not spec:
+        if len(_RECORD_FIELDS) >= _RECORDS_KEPT:  # bounded: a language server reads new ones
+            _RECORD_FIELDS.clear()
+        kept = _RECORD_FIELDS[id(spec)] = (spec, {f.name: f for f in spec.record or ()})
+    return kept[1]
 
 
 # by field type: (spec, value other than None, lists) -> the typed value, or ValueProblem
