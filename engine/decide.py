@@ -24,7 +24,7 @@ from .model import (
 )
 from .outcome import Cases, Context, Outcome, Trace
 from .plan import Assignments
-from .values import ValueProblem, coerce
+from .values import ValueProblem, coerce, coerce_record
 
 _UNSET = object()  # a field not in an instance's fields (see effects)
 
@@ -180,7 +180,7 @@ def effects(cases: Cases, inst: Instance, event: Event, step: Step, values: dict
             elif kind == "append":
                 record = {k: _eval(ef, v, values, fields, ctx) for k, v in ef.record}
                 record = {k: v for k, v in record.items() if v is not None}
-                _set(inst, event, ef, fields, [*(fields.get(ef.target) or ()), record])
+                _append(inst, event, ef, fields, record)
             elif kind == "update":
                 others = _update(cases, inst, event, tr, ef, values, fields, ctx, others)
             elif kind == "start" or kind == "signal":
@@ -314,6 +314,24 @@ def _set(inst: Instance, event: Event, ef: Effect, fields: dict, value: Any) -> 
     except ValueProblem as exc:
         where = f" ({ef.source})" if ef.source else ""
         raise Refused(event.name, [f"{exc}{where}"]) from None
+
+
+def _append(inst: Instance, event: Event, ef: Effect, fields: dict, record: dict) -> None:
+    """An `append:` effect: the record added to the end of its list. The items already there were
+    typed when they were set, so only the new record is (as a whole list is, see values._list)."""
+    name = ef.target
+    spec = inst.workflow.fields[name]
+    if spec.type != "list" or spec.record is None or ef.trusted:
+        _set(inst, event, ef, fields, [*(fields.get(name) or ()), record])
+        return
+    if name in inst.locked:  # a list with one more item is never the same list
+        raise Refused(event.name, [f"{spec.label} cannot be changed after {inst.locked[name]}"])
+    try:
+        item = coerce_record(spec, record, inst.workflow.lists)
+    except ValueProblem as exc:
+        where = f" ({ef.source})" if ef.source else ""
+        raise Refused(event.name, [f"{exc}{where}"]) from None
+    fields[name] = [*(fields.get(name) or ()), item]
 
 
 def _due(wf: Workflow, ef: Effect, values: dict, fields: dict, ctx: Context) -> datetime:

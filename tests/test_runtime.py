@@ -582,3 +582,54 @@ def test_refuses_without_deciding(engine):
     assert engine.refuses(case, "change") is False  # it may be taken: deciding it says
     engine.trace = lambda t: None
     assert engine.refuses(case, "save") is False  # a trace is told of every refusal: left to decide
+
+
+APPENDS = """\
+workflow: appends
+title: records appended to a list
+source: s
+initial: A
+lists: {level: {values: [low, high], source: s}}
+fields:
+  log:
+    type: list
+    source: s
+    locked_after: [lock]
+    record: {at: {type: date}, level: {type: choice, list: level}, n: {type: integer}}
+statuses: {A: {source: s}}
+events:
+  add:
+    title: Add
+    source: s
+    data: {word: {type: text}, n: {type: text}}
+    transitions:
+      - from: A
+        source: s
+        effects:
+          - append: {log: {at: today, level: word, n: n}}
+  lock:
+    title: Lock
+    source: s
+    transitions: [{from: A, source: s}]
+"""
+
+
+def test_an_appended_record_is_typed_and_the_items_before_it_kept():
+    engine = Engine([load_workflow_text(APPENDS)], clock=SimulatedClock("2026-01-01 09:00"))
+    case = engine.create("appends")
+    engine.fire(case, "add", {"word": "low", "n": "7"})
+    first = case.fields["log"]
+    engine.fire(case, "add", {"word": "high"})
+    assert case.fields["log"] == [{"at": date(2026, 1, 1), "level": "low", "n": 7},
+                                  {"at": date(2026, 1, 1), "level": "high"}]
+    assert first == [{"at": date(2026, 1, 1), "level": "low", "n": 7}]  # the old list unchanged
+    for data, says in [({"word": "middle"}, "level should be one of low, high"),
+                       ({"word": "low", "n": "seven"}, "n should be a whole number")]:
+        before = engine.state(case)
+        with pytest.raises(Refused, match=says):
+            engine.fire(case, "add", data)
+        assert engine.state(case) == before
+    engine.fire(case, "lock")
+    with pytest.raises(Refused, match="log cannot be changed after .Lock."):
+        engine.fire(case, "add", {"word": "low"})
+    assert len(case.fields["log"]) == 2
