@@ -406,3 +406,29 @@ def test_waits_are_exactly_the_timedeltas_of_their_days():
             assert wait is None
         else:
             assert wait == timedelta(days=d), d
+
+
+def test_poisson_arrivals_keep_the_models_rates_hours_and_order():
+    import numpy as np
+
+    from engine.forecast.draw import arrival_moments
+    from engine.forecast.model import load_model
+
+    model = load_model(COA_MODEL, WORKFLOWS)
+    a = model.arrivals
+    start, end = date(2026, 1, 1), date(2027, 12, 31)
+
+    def draw(seed: int, cases: int | None = None) -> list:
+        return arrival_moments(model, np.random.default_rng(seed), 0.5, start, end, cases)
+
+    moments = draw(1)
+    assert moments == sorted(moments) and moments == draw(1)
+    assert all(a.hours[0] <= m.hour * 60 + m.minute < a.hours[1] for m in moments)
+    assert start <= moments[0].date() and moments[-1].date() <= end
+    # half the model's rate over two years: within 4 standard deviations of a Poisson count
+    expected = 0.5 * model.expected_cases(start, end)
+    assert abs(len(moments) - expected) < 4 * expected ** 0.5
+    weekend = [m for m in moments if m.weekday() >= 5]
+    assert not weekend  # the model gives no rate on Saturdays and Sundays
+    # a number of cases: exactly that many, the first of the same draws
+    assert draw(1, 1234) == moments[:1234]

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .model import Delay, Model, Value
+from .model import Arrivals, Delay, Model, Value
 
 
 def delays(d: Delay, rng: np.random.Generator, n: int) -> np.ndarray:
@@ -43,13 +43,17 @@ def column(slot: Delay | Value, rng: np.random.Generator, n: int) -> np.ndarray:
     return np.rint(drawn).astype(np.int64) if slot.kind != "number" else drawn
 
 
+ARRIVAL_BLOCK = 366  # days whose arrivals are drawn together
+_EPOCH = date(1970, 1, 1).toordinal()  # numpy's day 0
+
+
 def arrival_moments(model: Model, rng: np.random.Generator, share: float, start: date, end: date,
                     cases: int | None) -> list[datetime]:
     """When this partition's cases arrive: each day's count (Poisson, or the rate as it is) at
     `share` of the model's rate, from `start` to `end`, or until `cases` have arrived when a number
-    is given (at most 100 years). Days are counted by ordinals and a day with no arrival draws
-    nothing more: a partition of a large run spans tens of thousands of days, most of them without a
-    case."""
+    is given (at most 100 years). The days are drawn a block of ARRIVAL_BLOCK at a time: each day's
+    count, then the minute of each arrival of the block (sorted within its day), all with numpy: a
+    partition of a large run spans tens of thousands of days, most of them without a case."""
     a = model.arrivals
     out: list[datetime] = []
     if cases is not None and cases <= 0:
@@ -60,33 +64,43 @@ def arrival_moments(model: Model, rng: np.random.Generator, share: float, start:
         wanted = cases
     else:
         stop, wanted = min(stop, end.toordinal()), -1
-    per_weekday, changes = a.per_weekday, {day.toordinal() for day, _ in a.profile}
-    factor = a.factor(start)
-    poisson, owed = rng.poisson, 0.0
-    for day in range(first, stop + 1):
-        if day in changes:
-            factor = a.factor(date.fromordinal(day))
-        # (day + 6) % 7: Monday is 0, as date.weekday()
-        rate = per_weekday[(day + 6) % 7] * factor * share
+    owed = 0.0
+    for block in range(first, stop + 1, ARRIVAL_BLOCK):
+        days = np.arange(block, min(block + ARRIVAL_BLOCK, stop + 1), dtype=np.int64)
+        rates = _rates(a, days) * share
         if a.poisson:
-            count = int(poisson(rate))
+            counts = rng.poisson(rates)
         else:  # the rate as it is: whole cases, the fractions carried from day to day
-            owed += rate
-            count = int(owed + 1e-9)
-            owed -= count
-        if not count:
+            counts = np.zeros(len(days), dtype=np.int64)
+            for i, rate in enumerate(rates.tolist()):
+                owed += rate
+                counts[i] = int(owed + 1e-9)
+                owed -= counts[i]
+        total = int(counts.sum())
+        if not total:
             continue
-        if wanted >= 0:
-            count = min(count, wanted - len(out))
-        base = datetime.fromordinal(day)
+        day_of = np.repeat(days, counts)
         if a.at is not None:
-            minutes = np.full(count, a.at, dtype=np.float64)
+            minutes = np.full(total, a.at, dtype=np.float64)
         else:
-            minutes = np.sort(rng.uniform(a.hours[0], a.hours[1], count))
-        out.extend(base + timedelta(minutes=float(m)) for m in np.floor(minutes))
-        if len(out) == wanted:
+            minutes = rng.uniform(a.hours[0], a.hours[1], total)
+            minutes = minutes[np.lexsort((minutes, day_of))]
+        moments = (day_of - _EPOCH).astype("datetime64[D]") \
+            + np.floor(minutes).astype(np.int64).astype("timedelta64[m]")
+        out.extend(moments.astype("datetime64[us]").tolist())
+        if 0 <= wanted <= len(out):
+            del out[wanted:]
             break
     return out
+
+
+def _rates(a: Arrivals, days: np.ndarray) -> np.ndarray:
+    """The model's rate on each day (ordinals): its weekday's, times the profile's factor."""
+    per_weekday = np.asarray(a.per_weekday, dtype=np.float64)
+    factors = np.ones(len(days))
+    for since, f in a.profile:  # as Arrivals.factor: the last date at or before the day counts
+        factors[days >= since.toordinal()] = f
+    return per_weekday[(days + 6) % 7] * factors  # (day + 6) % 7: Monday is 0, as date.weekday()
 
 
 def draw_cases(model: Model, rng: np.random.Generator, n: int) -> list[list]:
