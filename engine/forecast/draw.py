@@ -169,7 +169,22 @@ def maker(v: Value) -> Maker:
         return lambda cols, i, today, prefix: f"{text}{prefix}{i + 1}"
     parts = [(k, maker(p)) for k, p in v.parts]
     if kind == "record":
-        return lambda cols, i, today, prefix: {k: make(cols, i, today, prefix) for k, make in parts}
+        # the constant parts made once, copied; the others made for each case
+        fixed = {k: p.const for k, p in v.parts if p.kind == "const"}
+        drawn = [(k, make) for (k, make), (_, p) in zip(parts, v.parts, strict=True)
+                 if p.kind != "const"]
+        if not drawn:
+            return lambda cols, i, today, prefix: fixed.copy()
+        if not fixed:
+            return lambda cols, i, today, prefix: {k: make(cols, i, today, prefix)
+                                                   for k, make in drawn}
+
+        def record(cols: list, i: int, today: date, prefix: str) -> dict:
+            made = fixed.copy()
+            for k, make in drawn:
+                made[k] = make(cols, i, today, prefix)
+            return made
+        return record
     makers = [make for _, make in parts]
     return lambda cols, i, today, prefix: [make(cols, i, today, prefix) for make in makers]  # items
 
