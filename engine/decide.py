@@ -83,7 +83,8 @@ def refuses(cases: Cases, inst: Instance, event_name: str, actor: Any, now: date
     try:
         kept = actor if actor is _EMPTY else kept_actor(actors, actor)
         ctx = Context(now, inst.status, kept, inst.trays, cases, inst.name)
-        return not check.holds(typed_data(event, None, fields, ctx, wf), fields, ctx)
+        values = typed_data(event, None, fields, ctx, wf) if event.data else {}
+        return not check.holds(values, fields, ctx)
     # data the event requires, or an actor that is not a mapping: fire refuses them too
     except Refused:
         return True
