@@ -131,6 +131,8 @@ class QueryIndex:
                                                                           inst.trays)):
                 continue
             found.append({**f, "status": inst.status, "instance": inst.name})
+        if len(found) < 2:  # nothing to order
+            return found
         for key in reversed(query.order_by):
             found.sort(key=lambda r,
                        k=key: (r.get(k) is None, r.get(k) if r.get(k) is not None else 0))
