@@ -633,3 +633,23 @@ def test_an_appended_record_is_typed_and_the_items_before_it_kept():
     with pytest.raises(Refused, match="log cannot be changed after .Lock."):
         engine.fire(case, "add", {"word": "low"})
     assert len(case.fields["log"]) == 2
+
+
+def test_a_list_of_records_requiring_more_of_its_parts_is_trusted_by_one_requiring_less():
+    from engine.model import FieldSpec
+    from engine.spec.effects import same_type
+
+    def records(required: bool) -> FieldSpec:
+        return FieldSpec("r", "list", record=(FieldSpec("reason", "integer", required=required),
+                                              FieldSpec("sub", "text")))
+
+    assert same_type(records(True), records(False))  # data requiring a reason, a field not
+    assert same_type(records(True), records(True))
+    assert not same_type(records(False), records(True))  # a record without one would fail
+    # the save's reasons (COA Table 1 Step 2) are set without being checked again
+    from engine import load_workflow
+
+    wf = load_workflow(Path(__file__).resolve().parent.parent / "workflows" / "coa.yaml")
+    sets = [ef for tr in wf.events["save_application"].transitions for ef in tr.effects
+            if ef.kind == "set" and ef.target == "reasons"]
+    assert sets and all(ef.trusted for ef in sets)

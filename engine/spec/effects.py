@@ -28,8 +28,9 @@ def same_type(a: FieldSpec, b: FieldSpec) -> bool:
         return False
     if a.record is not None and b.record is not None:
         ra, rb = {f.name: f for f in a.record}, {f.name: f for f in b.record}
+        # a record with every part `b` requires passes `b` (a data field may require more)
         return ra.keys() == rb.keys() and all(
-            same_type(ra[k], rb[k]) and ra[k].required == rb[k].required
+            same_type(ra[k], rb[k]) and (ra[k].required or not rb[k].required)
             and (ra[k].default.text if ra[k].default else None)
             == (rb[k].default.text if rb[k].default else None)
             for k in ra)
