@@ -24,33 +24,37 @@ PERCENTILES = (50, 90)
 class Series:
     """Named daily series of whole numbers: while cases are folded into them, a count by day in a
     dict (a case adds to a few days at a time, and a run of a given number of cases may span decades
-    of days); packed into numpy arrays, from day 0, to be merged."""
+    of days); packed, to be sent to the process that merges them, as the days that have a count and
+    their counts (a partition of a large run has counts on a few thousand of its tens of thousands
+    of days); merged into numpy arrays from day 0."""
 
     def __init__(self) -> None:
-        self.rows: dict[str, Any] = {}  # name -> {day: count} while folding, np.ndarray once packed
+        # name -> {day: count} while folding, (days, counts) once packed, an array from day 0 merged
+        self.rows: dict[str, Any] = {}
+
+    def counts(self, name: str) -> dict[int, int]:
+        """A series' counts by day, to add to (see Figures.fold)."""
+        row = self.rows.get(name)
+        if row.__class__ is dict:
+            return row
+        self.rows[name] = row = {} if row is None else _counts(row)
+        return row
 
     def add(self, name: str, day: int, n: int = 1) -> None:
-        row = self.rows.get(name)
-        if row is None:
-            row = self.rows[name] = {}
-        elif row.__class__ is not dict:
-            row = self.rows[name] = {d: int(x) for d, x in enumerate(row) if x}
+        row = self.counts(name)
         row[day] = row.get(day, 0) + n
 
     def pack(self) -> None:
-        self.rows = {name: _array(row) for name, row in self.rows.items()}
+        self.rows = {name: _sparse(row) for name, row in self.rows.items()}
 
     def merge(self, other: Series) -> None:
         for name, row in other.rows.items():
-            row = _array(row)
             mine = self.rows.get(name)
-            if mine is None:
-                self.rows[name] = row.copy()
-                continue
-            mine = _array(mine)
-            if len(mine) < len(row):
-                mine = np.concatenate([mine, np.zeros(len(row) - len(mine), dtype=np.int64)])
-            mine[:len(row)] += row
+            mine = np.zeros(0, dtype=np.int64) if mine is None else _array(mine)
+            days, counts = _sparse(row)
+            if len(days) and days[-1] >= len(mine):
+                mine = np.concatenate([mine, np.zeros(days[-1] + 1 - len(mine), dtype=np.int64)])
+            mine[days] += counts  # each day once in a row
             self.rows[name] = mine
 
     def total(self, name: str) -> int:
@@ -62,16 +66,34 @@ class Series:
         return [int(x) for x in (np.cumsum(row) if cumulative else row)]
 
 
+def _sparse(row: Any) -> tuple[np.ndarray, np.ndarray]:
+    """A series' row as the days with a count, in order, and their counts."""
+    if row.__class__ is tuple:
+        return row
+    if row.__class__ is dict:
+        days = np.fromiter(row.keys(), dtype=np.int64, count=len(row))
+        counts = np.fromiter(row.values(), dtype=np.int64, count=len(row))
+        order = np.argsort(days)
+        return days[order], counts[order]
+    row = np.asarray(row, dtype=np.int64)
+    days = np.flatnonzero(row)
+    return days, row[days]
+
+
 def _array(row: Any) -> np.ndarray:
-    """A series' row as an array from day 0: a packed row as it is, a dict of counts by day spread
-    out."""
-    if row.__class__ is not dict:
-        return np.asarray(row, dtype=np.int64)
-    out = np.zeros(max(row, default=-1) + 1, dtype=np.int64)
-    out[np.fromiter(row.keys(), dtype=np.int64, count=len(row))] = np.fromiter(row.values(),
-                                                                               dtype=np.int64,
-                                                                                count=len(row))
+    """A series' row as an array from day 0."""
+    if row.__class__ is np.ndarray:
+        return row
+    days, counts = _sparse(row)
+    out = np.zeros(int(days[-1]) + 1 if len(days) else 0, dtype=np.int64)
+    out[days] = counts
     return out
+
+
+def _counts(row: Any) -> dict[int, int]:
+    """A packed or merged row as counts by day again."""
+    days, counts = _sparse(row)
+    return {int(d): int(c) for d, c in zip(days, counts, strict=True) if c}
 
 
 class Figures:
