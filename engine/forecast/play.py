@@ -187,8 +187,9 @@ class _Player:
                 self.clock.set(night)
                 self.overnight(key)
                 night += DAY
-            elif len(nights) == 1:
-                night += DAY * max(1, -((night - moment) // DAY))  # the first at or after `moment`
+            elif len(nights) == 1:  # the first night at or after `moment`, a day on at least
+                days = moment.toordinal() - night.toordinal() + (moment.time() > night.time())
+                night += timedelta(days=days if days > 1 else 1)
             else:
                 night += DAY
             self.seq += 1
