@@ -115,36 +115,55 @@ class Figures:
 
     # -- folding
     def fold(self, inst: Any, arrived: datetime, cycle_times: tuple = ()) -> None:
-        """One case, as it stands at the end of the run."""
+        """One case, as it stands at the end of the run. (Its counts are added to the series' dicts
+        here, not through Series.add: a partition folds thousands of cases, each adding to
+        dozens of counts.)"""
         self.cases += 1
         self.finals[inst.status] += 1
         origin = self.start.toordinal()
-        add = self.status.add
-        add(inst.workflow.initial, max(0, arrived.toordinal() - origin))
+        status = self.status.counts
+        initial = inst.workflow.initial
+        day = arrived.toordinal() - origin
+        day = day if day > 0 else 0
+        row = status(initial)
+        row[day] = row.get(day, 0) + 1
         log = inst.log
-        entered: list[tuple[datetime, str]] = [(arrived, inst.workflow.initial)]
-        for i in range(0, len(log), HISTORY_STRIDE):
-            at, old, new = log[i], log[i + 4], log[i + 5]
+        entered: list[tuple[datetime, str]] = [(arrived, initial)]
+        stride = HISTORY_STRIDE
+        for at, old, new in zip(log[0::stride], log[4::stride], log[5::stride], strict=True):
             if old != new:
-                d = max(0, at.toordinal() - origin)
-                add(old, d, -1)
-                add(new, d)
+                day = at.toordinal() - origin
+                day = day if day > 0 else 0
+                row = status(old)
+                row[day] = row.get(day, 0) - 1
+                row = status(new)
+                row[day] = row.get(day, 0) + 1
                 entered.append((at, new))
+        opened, closed, open_, overdue = (self.opened.counts, self.closed.counts, self.open.counts,
+                                          self.overdue.counts)
         for t in inst.trays:
-            code, opened, closed, due = t[TRAY_CODE], t[TRAY_OPENED], t[TRAY_CLOSED], t[TRAY_DUE]
-            d0 = max(0, opened.toordinal() - origin)
-            self.opened.add(code, d0)
-            self.open.add(code, d0)
-            late = max(0, due.toordinal() - origin)
-            if closed is not None:
-                d1 = max(0, closed.toordinal() - origin)
-                self.closed.add(code, d1)
-                self.open.add(code, d1, -1)
+            code, shut = t[TRAY_CODE], t[TRAY_CLOSED]
+            d0 = t[TRAY_OPENED].toordinal() - origin
+            d0 = d0 if d0 > 0 else 0
+            row = opened(code)
+            row[d0] = row.get(d0, 0) + 1
+            level = open_(code)
+            level[d0] = level.get(d0, 0) + 1
+            late = t[TRAY_DUE].toordinal() - origin
+            late = late if late > 0 else 0
+            if shut is not None:
+                d1 = shut.toordinal() - origin
+                d1 = d1 if d1 > 0 else 0
+                row = closed(code)
+                row[d1] = row.get(d1, 0) + 1
+                level[d1] = level.get(d1, 0) - 1
                 if d1 > late:
-                    self.overdue.add(code, late)
-                    self.overdue.add(code, d1, -1)
+                    row = overdue(code)
+                    row[late] = row.get(late, 0) + 1
+                    row[d1] = row.get(d1, 0) - 1
             else:
-                self.overdue.add(code, late)
+                row = overdue(code)
+                row[late] = row.get(late, 0) + 1
         for letter in inst.letters:
             self.letters[(letter.code, "+".join(letter.to))] += 1
             self.letters_weekly.add(letter.code, max(0, letter.issued.toordinal() - origin) // 7)
