@@ -19,6 +19,7 @@ from .model import (
     Effect,
     Event,
     Expr,
+    FieldSpec,
     Transition,
     Workflow,
 )
@@ -306,15 +307,14 @@ def _set(inst: Instance, event: Event, ef: Effect, fields: dict, value: Any) -> 
     name = ef.target
     spec = inst.workflow.fields[name]
     if name in inst.locked and fields.get(name) != value:
-        raise Refused(event.name, [f"{spec.label} cannot be changed after {inst.locked[name]}"])
+        raise _locked(event, spec, inst.locked[name])
     if ef.trusted:  # a data field of the same type, checked when the event's data was read
         fields[name] = value
         return
     try:
         fields[name] = coerce(spec, value, inst.workflow.lists)
     except ValueProblem as exc:
-        where = f" ({ef.source})" if ef.source else ""
-        raise Refused(event.name, [f"{exc}{where}"]) from None
+        raise _bad_value(event, ef, exc) from None
 
 
 def _append(inst: Instance, event: Event, ef: Effect, fields: dict, record: dict) -> None:
@@ -326,13 +326,22 @@ def _append(inst: Instance, event: Event, ef: Effect, fields: dict, record: dict
         _set(inst, event, ef, fields, [*(fields.get(name) or ()), record])
         return
     if name in inst.locked:  # a list with one more item is never the same list
-        raise Refused(event.name, [f"{spec.label} cannot be changed after {inst.locked[name]}"])
+        raise _locked(event, spec, inst.locked[name])
     try:
         item = coerce_record(spec, record, inst.workflow.lists)
     except ValueProblem as exc:
-        where = f" ({ef.source})" if ef.source else ""
-        raise Refused(event.name, [f"{exc}{where}"]) from None
+        raise _bad_value(event, ef, exc) from None
     fields[name] = [*(fields.get(name) or ()), item]
+
+
+def _locked(event: Event, spec: FieldSpec, after: str) -> Refused:
+    return Refused(event.name, [f"{spec.label} cannot be changed after {after}"])
+
+
+def _bad_value(event: Event, ef: Effect, exc: ValueProblem) -> Refused:
+    """The refusal for a value an effect sets that does not fit its field."""
+    where = f" ({ef.source})" if ef.source else ""
+    return Refused(event.name, [f"{exc}{where}"])
 
 
 def _due(wf: Workflow, ef: Effect, values: dict, fields: dict, ctx: Context) -> datetime:

@@ -24,13 +24,13 @@ class QueryIndex:
         # (workflow, field) -> value -> {instance name: instance}, for the fields queries `match` on
         self._indexes: dict[tuple[str, str], dict[Any, dict[str, Instance]]] = {}
         self.indexed: dict[str, tuple[str, ...]] = {}  # workflow name -> its fields indexed
-        # query name -> (the query, its parameters' names), for positional calls
-        self._param_names: dict[str, tuple[Query, tuple[str, ...]]] = {}
+        self._param_names: dict[str, tuple[str, ...]] = {}  # by query, for positional calls
 
     def add_workflow(self, workflow: Workflow) -> None:
         """Index for the queries of a workflow (its current version)."""
         for query in workflow.queries.values():
             self.queries[query.name] = query
+            self._param_names[query.name] = tuple(p.name for p in query.params)
             for field_name, _ in query.match:
                 self._indexes.setdefault((workflow.name, field_name), {})
         self.indexed[workflow.name] = tuple(f for (w, f) in self._indexes if w == workflow.name)
@@ -63,14 +63,8 @@ class QueryIndex:
         query = self.queries.get(name) or self._query(name)
         # positional arguments of a compiled call: the builder checked their number, so none is
         # unknown; those not given are None
-        return self._search(query, self._params(query, dict(zip(self._names(query), args,
-                                                                 strict=False))), now)
-
-    def _names(self, query: Query) -> tuple[str, ...]:
-        names = self._param_names.get(query.name)
-        if names is None or names[0] is not query:
-            names = self._param_names[query.name] = (query, tuple(p.name for p in query.params))
-        return names[1]
+        given = dict(zip(self._param_names[query.name], args, strict=False))
+        return self._search(query, self._params(query, given), now)
 
     def search(self, name: str, given: dict, now: datetime) -> list[dict]:
         """A declared query with its parameters by name (as a scenario step or the CLI gives

@@ -175,9 +175,6 @@ def maker(v: Value) -> Maker:
                  if p.kind != "const"]
         if not drawn:
             return lambda cols, i, today, prefix: fixed.copy()
-        if not fixed:
-            return lambda cols, i, today, prefix: {k: make(cols, i, today, prefix)
-                                                   for k, make in drawn}
 
         def record(cols: list, i: int, today: date, prefix: str) -> dict:
             made = fixed.copy()

@@ -200,15 +200,9 @@ class _Player:
         Engine.advance)."""
         wf_name, event = self.scheduled[key]
         if key in self.after_events:
-            recent = self.recent
-            cases = self.cases
-            if NIGHTS_AFTER_EVENT == 1:  # every case offered is offered for the last time
-                targets = [cases[case] for case in sorted(recent)] if len(recent) > 1 \
-                    else [cases[case] for case in recent]
-                self.recent = {}
-            else:
-                targets = [cases[case] for case in sorted(recent)]
-                self.recent = {case: n - 1 for case, n in recent.items() if n > 1}
+            recent, cases = self.recent, self.cases
+            targets = [cases[case] for case in sorted(recent)]
+            self.recent = {case: n - 1 for case, n in recent.items() if n > 1}
         else:
             targets = [i for i in self.engine.instances.values() if i.workflow.name == wf_name]
         fire, refuses = self.engine.fire, self.engine.refuses
