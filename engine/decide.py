@@ -73,18 +73,40 @@ def refuses(cases: Cases, inst: Instance, event_name: str, actor: Any, now: date
     False means only that it may be taken (fire it to know); nothing is built to say why. What a
     schedule's run uses to pass over the instances it does not apply to (their refusals unread),
     without the cost of a refusal."""
-    wf = inst.workflow
+    event = inst.workflow.events.get(event_name)
+    if event is None:
+        return True
+    return _refused(cases, inst, event, actor, actors, now, table)
+
+
+def screen(cases: Cases, wf: Workflow, event_name: str, actor: Any, clock: Callable[[], datetime],
+           table: dict, actors: dict[tuple, dict]) -> Callable[[Instance], bool]:
+    """refuses() for one event of one version of a workflow and one actor, what it looks up made
+    once: a schedule's run asks it of every instance of `wf` it offers the event to."""
     event = wf.events.get(event_name)
-    if event is None or not table.get((event_name, inst.status)):
+    if event is None:
+        return lambda inst: True
+    try:
+        kept = actor if actor is _EMPTY else kept_actor(actors, actor)
+    except Exception:  # as refuses() finds it, when it comes to the actor
+        return lambda inst: refuses(cases, inst, event_name, actor, clock(), table, actors)
+    return lambda inst: _refused(cases, inst, event, kept, None, clock(), table)
+
+
+def _refused(cases: Cases, inst: Instance, event: Event, actor: Any,
+             actors: dict[tuple, dict] | None, now: datetime, table: dict) -> bool:
+    """refuses() once the event is found; `actors` None: `actor` is kept already."""
+    status = inst.status
+    if not table.get((event.name, status)):
         return True
     check = event.all_guards
     if check is None:
         return False
     fields = inst.fields
     try:
-        kept = actor if actor is _EMPTY else kept_actor(actors, actor)
-        ctx = Context(now, inst.status, kept, inst.trays, cases, inst.name)
-        values = typed_data(event, None, fields, ctx, wf) if event.data else {}
+        kept = actor if actors is None or actor is _EMPTY else kept_actor(actors, actor)
+        ctx = Context(now, status, kept, inst.trays, cases, inst.name)
+        values = typed_data(event, None, fields, ctx, inst.workflow) if event.data else {}
         return not check.holds(values, fields, ctx)
     # data the event requires, or an actor that is not a mapping: fire refuses them too
     except Refused:

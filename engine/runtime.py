@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from .controls import control_in, visible
-from .decide import decide, refuses
+from .decide import decide, refuses, screen
 from .findings import Ambiguous, Refused
 from .instance import _EMPTY, Instance, append_history, kept_actor
 from .judge import option
@@ -202,6 +202,22 @@ class Engine:
             return False
         return refuses(self, inst, event_name, _EMPTY if actor is None else actor,
                        self.clock(), self.compiled[inst.workflow.version].table, self._actors)
+
+    def screen(self, workflow: str, event_name: str,
+               actor: dict | None = None) -> Callable[[Instance], bool]:
+        """Engine.refuses for one event of a workflow and one actor, made once and asked of each
+        instance (what a schedule's run does), at the clock's time when asked."""
+        wf = self.workflows[workflow]
+        fast = screen(self, wf, event_name, _EMPTY if actor is None else actor, self.clock,
+                      self.compiled[wf.version].table, self._actors)
+
+        def refused(inst: Instance) -> bool:
+            if self.trace is not None:  # a trace is told of every refusal: decide it
+                return False
+            if inst.workflow is wf:
+                return fast(inst)
+            return self.refuses(inst, event_name, actor)
+        return refused
 
     def commit(self, o: Outcome) -> None:
         """Apply a decided outcome, all of it; or Refused, before anything changes, when it was

@@ -130,7 +130,8 @@ def test_events_are_all_or_nothing(path):
 @pytest.mark.parametrize("path", WORKFLOWS, ids=[p.stem for p in WORKFLOWS])
 def test_refuses_only_what_decide_refuses(path):
     """Engine.refuses (what a schedule's run passes over without deciding) is True only for an event
-    that decide refuses, without data, as the instance stands."""
+    that decide refuses, without data, as the instance stands; Engine.screen, made once for an event
+    and an actor, says the same."""
     wf = load_workflow(path)
     seen = {"refuses": 0, "decided": 0}
 
@@ -141,7 +142,9 @@ def test_refuses_only_what_decide_refuses(path):
             actor = draw.draw(st.sampled_from([None, {"role": "system"},
                                                {"role": "service_officer"}]))
             for name in sorted(wf.events):
-                if engine.refuses(case, name, actor):
+                refused = engine.refuses(case, name, actor)
+                assert engine.screen(wf.name, name, actor)(case) is refused
+                if refused:
                     seen["refuses"] += 1
                     with pytest.raises((Refused, Ambiguous)):
                         engine.decide(case, name, None, actor)

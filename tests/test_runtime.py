@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -386,3 +387,20 @@ def test_refuses_without_deciding(engine):
     assert engine.refuses(case, "change") is False  # it may be taken: deciding it says
     engine.trace = lambda t: None
     assert engine.refuses(case, "save") is False  # a trace is told of every refusal: left to decide
+
+
+def test_a_screen_is_refuses_made_once(engine, mini):
+    """Engine.screen: Engine.refuses for one event and actor, asked of each instance at the clock's
+    time; an instance of another version of the workflow is asked as Engine.refuses asks it."""
+    new, case = engine.create("mini", "new"), saved(engine)
+    save, change = engine.screen("mini", "save"), engine.screen("mini", "change")
+    assert (save(new), save(case), change(new), change(case)) == (True, True, True, False)
+    assert engine.screen("mini", "no_such_event")(case) is True
+    for name in ("save", "change"):  # as refuses finds an actor that is not a mapping
+        bad = "no actor"
+        assert engine.screen("mini", name, bad)(case) is engine.refuses(case, name, bad)
+    engine.add_workflow(replace(mini, version="a newer one"))  # `case` stays on its version
+    for name in ("save", "change"):
+        assert engine.screen("mini", name)(case) is engine.refuses(case, name)
+    engine.trace = lambda t: None
+    assert save(case) is False  # a trace is told of every refusal: left to decide

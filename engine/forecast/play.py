@@ -25,8 +25,6 @@ from .figures import Figures
 from .model import Delay, Model, Play, Step
 
 SYSTEM = {"role": "system"}  # who the overnight run is, as Engine.advance fires it
-# overnight runs a case is offered after each of its events (overnight: after_events)
-NIGHTS_AFTER_EVENT = 1
 DAY = timedelta(days=1)
 
 
@@ -88,11 +86,12 @@ class _Player:
         self.cols = draw_cases(model, rng, len(self.arrivals))
         self.figures = Figures(part.start, 0)
         self.cases: list[Any] = [None] * len(self.arrivals)
-        self.recent: dict[int, int] = {}  # case -> overnight runs still to offer it (after_events)
+        self.recent: set[int] = set()  # the cases to offer the next overnight run (after_events)
         self.heap: list[tuple] = []  # (moment, seq, case, step, attempt) of each case's next step
         self.nights: list[tuple] = []  # (moment, seq, key) of each schedule's next run, a heap
         self.seq = 0
         self.scheduled: dict[str, tuple[str, str]] = {}  # schedule key -> (workflow, event)
+        self.screens: dict[str, Any] = {}  # schedule key -> Engine.screen of its event
         self.after_events: set[str] = set()  # the schedules offered to recent cases only
         self.actor = model.actor or {}
         self.prefix = f"{part.index + 1}-"  # of the case ids a model's `sequence:` gives
@@ -116,7 +115,9 @@ class _Player:
         for i, moment in enumerate(self.arrivals):
             self.push(moment, i, 0)
         for name, sched in self.schedules():
-            self.scheduled[name] = (name.split(":", 1)[0], sched.event)
+            wf_name = name.split(":", 1)[0]
+            self.scheduled[name] = (wf_name, sched.event)
+            self.screens[name] = self.engine.screen(wf_name, sched.event, SYSTEM)
             if self.offered_after_events(name):
                 self.after_events.add(name)
             hour, minute = (int(x) for x in sched.at.split(":"))
@@ -199,16 +200,16 @@ class _Player:
         """A schedule's event fired on each instance it may apply to, refusals ignored (as
         Engine.advance)."""
         wf_name, event = self.scheduled[key]
-        if key in self.after_events:
+        if key in self.after_events:  # each case is offered the first run after its events
             recent, cases = self.recent, self.cases
-            targets = [cases[case] for case in sorted(recent)]
-            self.recent = {case: n - 1 for case, n in recent.items() if n > 1}
+            targets = [cases[case] for case in (sorted(recent) if len(recent) > 1 else recent)]
+            self.recent = set()
         else:
             targets = [i for i in self.engine.instances.values() if i.workflow.name == wf_name]
-        fire, refuses = self.engine.fire, self.engine.refuses
+        fire, refused = self.engine.fire, self.screens[key]
         accepted = 0
         for inst in targets:
-            if refuses(inst, event, SYSTEM):
+            if refused(inst):
                 continue
             try:
                 fire(inst, event, None, SYSTEM)
@@ -303,5 +304,5 @@ class _Player:
             self.figures.refusals[(play.event, f"ambiguous: {'; '.join(exc.transitions)}")] += 1
             return False
         self.figures.events[play.event] += 1
-        self.recent[case] = NIGHTS_AFTER_EVENT
+        self.recent.add(case)
         return True
