@@ -13,6 +13,8 @@ it changes, the guards' verdicts when they all hold, and the fields locked after
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from transitions import Machine
 
 from .instance import _EMPTY
@@ -44,11 +46,14 @@ class CompiledMachine:
     from that status, in declaration order; `held` gives each event's guards with the verdict True
     (all passed)."""
 
-    __slots__ = ("workflow", "table", "held", "_locks")
+    __slots__ = ("workflow", "table", "held", "fast", "_locks")
 
     def __init__(self, workflow: Workflow, table: dict[tuple[str, str], tuple[Step, ...]]):
         self.workflow = workflow
         self.table = table
+        # (event, status) of `table` -> that event decided by one function (see fast), made by the
+        # engine the first time the event is fired from the status
+        self.fast: dict[tuple[str, str], Callable] = {}
         self.held = {name: tuple((g, True) for g in event.guards)
                      for name, event in workflow.events.items()}
         self._locks = _lock_maps(workflow)

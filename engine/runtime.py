@@ -14,6 +14,7 @@ from datetime import datetime
 
 from .controls import control_in, visible
 from .decide import decide, refuses, screen
+from .fast import compile_fast
 from .findings import Ambiguous, Refused
 from .instance import _EMPTY, Instance, append_history, kept_actor
 from .judge import option
@@ -183,7 +184,17 @@ class Engine:
         """Decide and commit: the event happens entirely, or Refused/Ambiguous and nothing
         changes."""
         kept = _EMPTY if actor is None else kept_actor(self._actors, actor)
-        outcome = decide(self, inst, event, data, kept, self.clock(), self.trace)
+        outcome = None
+        if self.trace is None:  # the event decided by the function made for it, when it is plain
+            machine = self.compiled[inst.workflow.version]
+            key = (event, inst.status)
+            fast = machine.fast.get(key)
+            if fast is None and key in machine.table:
+                fast = machine.fast[key] = compile_fast(inst.workflow, machine, event, inst.status)
+            if fast is not None:
+                outcome = fast(self, inst, data, kept, self.clock())
+        if outcome is None:  # decided in full: it says why an event is refused
+            outcome = decide(self, inst, event, data, kept, self.clock(), self.trace)
         if outcome.spawned or outcome.others:  # decided just now from the instance as it is
             check_related(outcome, self.instances, {inst.name})
         self._commit(outcome)

@@ -25,6 +25,7 @@ LAYERS = {
     "outcome": 5,  # the records of judging an event
     "judge": 6, "queries": 6, "snapshot": 6,
     "decide": 7,  # judge, then the chosen transition's effects
+    "fast": 7.5,  # an event from a status decided by one function made for it (decide's helpers)
     "runtime": 8,  # the Engine: holds instances, commits
     "boundary_values": 9, "coverage": 9, "render": 9,
     "analysis": 10, "diff": 10, "scenario": 10,
