@@ -126,6 +126,30 @@ def test_same_seed_same_figures_whatever_the_workers():
         != without_timings(one)["runs"]["base"]["figures"]
 
 
+def test_partitions_are_consecutive_windows_of_arrivals():
+    """A number of cases is cut into runs of consecutive arrivals at the model's full rate, each
+    partition from the day its first case is expected; a period into spans of it with equal
+    expected arrivals, played to its end. The hand model's 10 cases a day make the windows exact."""
+    from engine.forecast.run import make_plan, play_partition
+
+    plan = make_plan(HAND, WORKFLOWS, cases=600, partition_cases=150)
+    assert [(p.start, p.cases) for p in plan.partitions] \
+        == [(date(2026, 3, 2) + timedelta(days=15 * i), 150) for i in range(4)]
+    arrived = []
+    for part in plan.partitions:
+        figures = play_partition(plan.model, plan.sources, part)
+        figures.pack()
+        days, counts = figures.opened.rows["COAASREQ"]  # opened by the save, on arrival
+        arrived.append({int(d): int(c) for d, c in zip(days, counts, strict=True)})
+    assert arrived == [{d: 10 for d in range(15 * i, 15 * i + 15)} for i in range(4)]
+
+    period = make_plan(HAND, WORKFLOWS, partition_cases=100).partitions  # 300 expected: 3 spans
+    assert [(p.start.day, p.until.day, p.end.day, p.cases) for p in period] \
+        == [(2, 11, 31, None), (12, 21, 31, None), (22, 31, 31, None)]
+    whole = play(HAND)["runs"]["base"]["figures"]
+    assert whole["cases"] == 300 and whole["daily"]["dates"][-1] == "2026-03-31"
+
+
 def test_dask_local_cluster_gives_the_local_figures():
     distributed = pytest.importorskip("distributed", reason="dask.distributed is in the test extra")
     local = play(COA_MODEL, cases=300, workers=1, partition_cases=100)

@@ -94,6 +94,23 @@ def arrival_moments(model: Model, rng: np.random.Generator, share: float, start:
     return out
 
 
+def expected_by_day(model: Model, start: date, days: int | None = None,
+                    reach: float | None = None) -> np.ndarray:
+    """The expected number of arrivals from `start` to the end of each day, at the model's rate:
+    for `days` days, or until it reaches `reach` (or the calendar's end)."""
+    first = start.toordinal()
+    stop = date.max.toordinal() - 1
+    if days is not None:
+        stop = min(stop, first + max(days, 1))
+    out: list[np.ndarray] = []
+    total = 0.0
+    while first < stop and (reach is None or total < reach):
+        block = np.arange(first, min(first + 100 * 366, stop), dtype=np.int64)
+        out.append(np.cumsum(_rates(model.arrivals, block)) + total)
+        total, first = float(out[-1][-1]), int(block[-1]) + 1
+    return np.concatenate(out) if out else np.zeros(1)
+
+
 def _rates(a: Arrivals, days: np.ndarray) -> np.ndarray:
     """The model's rate on each day (ordinals): its weekday's, times the profile's factor."""
     per_weekday = np.asarray(a.per_weekday, dtype=np.float64)

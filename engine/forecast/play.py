@@ -44,15 +44,16 @@ def _machines(workflows: dict[str, Workflow]) -> dict | None:
 
 @dataclass(frozen=True, slots=True)
 class Partition:
-    """One independent share of a run: its number, its seed, its share of the arrivals and its
-    cases."""
+    """One independent part of a run: its number, its seed, the window of time its cases arrive in
+    (at the model's rate) and their number."""
 
     index: int
     seed: Any  # a numpy SeedSequence (spawned from the run's seed)
-    share: float  # of the model's arrival rate
-    start: date
-    end: date
-    cases: int | None  # the number of cases to play, or None: as many as arrive from start to end
+    origin: date  # the run's first day: day 0 of the figures
+    start: date  # the first day of its arrivals
+    until: date  # the last day of its arrivals, when they are not a number of cases
+    end: date  # the run's last day: with a period, its cases are played to its end
+    cases: int | None  # the number of cases to play, or None: as many as arrive from start to until
 
 
 def fixed_wait(delay: Delay) -> timedelta | None:
@@ -82,9 +83,9 @@ class _Player:
         self.engine = Engine(workflows.values(), clock=self.clock, machines=_machines(workflows))
         self.workflow = workflows[model.workflow]
         rng = np.random.Generator(np.random.PCG64(part.seed))
-        self.arrivals = arrival_moments(model, rng, part.share, part.start, part.end, part.cases)
+        self.arrivals = arrival_moments(model, rng, 1.0, part.start, part.until, part.cases)
         self.cols = draw_cases(model, rng, len(self.arrivals))
-        self.figures = Figures(part.start, 0)
+        self.figures = Figures(part.origin, 0)
         self.cases: list[Any] = [None] * len(self.arrivals)
         self.recent: set[int] = set()  # the cases to offer the next overnight run (after_events)
         self.heap: list[tuple] = []  # (moment, seq, case, step, attempt) of each case's next step
@@ -146,7 +147,7 @@ class _Player:
         if last is not None:
             self.run_nights(last, math.inf, last)
         end_day = self.part.end if last is not None else self.clock().date()
-        self.figures.days = max(self.figures.days, (end_day - self.part.start).days + 1)
+        self.figures.days = max(self.figures.days, (end_day - self.part.origin).days + 1)
         cycles = self.model.cycle_times
         for inst, arrived in zip(self.cases, self.arrivals, strict=True):
             if inst is not None:

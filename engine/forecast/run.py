@@ -11,7 +11,7 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -106,19 +106,38 @@ def make_plan(model_file: str | Path, workflows_dir: Path | None, seed: int | No
 
 def partitions(model: Model, seed: int, cases: int | None, start: date, end: date,
                partition_cases: int = PARTITION_CASES) -> tuple[Any, ...]:
-    """The run's partitions: their number from the expected number of cases alone, their seeds
-    spawned."""
+    """The run's partitions, each the cases arriving in one window of time at the model's full
+    rate: their number from the expected number of cases alone, their seeds spawned. The windows
+    follow one another, each holding an equal share of the expected arrivals: a number of cases
+    is cut into runs of consecutive arrivals (each partition draws its own from the day its first
+    case is expected), a period into spans of it (each partition's cases arrive in its span and are
+    played to the period's end). So a case meets the other cases of its time, as at an office."""
     import numpy as np
 
+    from .draw import expected_by_day
     from .play import Partition
 
     expected = cases if cases is not None else model.expected_cases(start, end)
     count = max(1, math.ceil(expected / partition_cases))
     seeds = np.random.SeedSequence(seed).spawn(count)
+    # the expected arrivals up to the end of each day, from `start`
+    through = expected_by_day(model, start, reach=cases) if cases is not None \
+        else expected_by_day(model, start, days=(end - start).days + 1)
+    if cases is not None:
+        sizes = [cases // count + (1 if i < cases % count else 0) for i in range(count)]
+        before = np.cumsum([0, *sizes[:-1]])
+    else:
+        before = np.arange(count) * (float(through[-1]) / count)
+    # the day of each window's first expected case (the first window starts with the run)
+    first = np.minimum(np.searchsorted(through, before, side="right"), len(through) - 1)
+    first[0] = 0
     out = []
     for i, s in enumerate(seeds):
-        n = None if cases is None else cases // count + (1 if i < cases % count else 0)
-        out.append(Partition(i, s, 1 / count, start, end, n))
+        begins = start + timedelta(days=int(first[i]))
+        until = end if cases is not None or i == count - 1 \
+            else start + timedelta(days=int(first[i + 1]) - 1)
+        out.append(Partition(i, s, start, begins, until, end,
+                             None if cases is None else sizes[i]))
     return tuple(out)
 
 
