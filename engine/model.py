@@ -72,6 +72,11 @@ class ChoiceList:
     source: str = ""
     assumption: str = ""
     pos: Pos = None
+    # the values as a set, to test a value against without reading them all (see values._choice)
+    members: frozenset = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "members", frozenset(self.values))
 
 
 @dataclass(frozen=True, slots=True)

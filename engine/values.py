@@ -89,9 +89,12 @@ def _choice(spec: FieldSpec, value: Any, lists: dict[str, ChoiceList]) -> Any:
     # no list, or one the workflow does not declare (reported when it is loaded)
     if choices is None:
         return value
-    if value in choices.values and (value.__class__ is str or value.__class__ is int
-                                    or any(type(c) is type(value)
-                                           and c == value for c in choices.values)):
+    try:
+        known = value in choices.members
+    except TypeError:  # a value that is no member of any set (a list): not a choice
+        known = False
+    if known and (value.__class__ is str or value.__class__ is int
+                  or any(type(c) is type(value) and c == value for c in choices.values)):
         # of the same type: True == 1 and 1.0 == 1 are not choices of a list of numbers
         return value
     if isinstance(value, str):

@@ -274,7 +274,7 @@ def test_a_due_period_no_date_of_the_calendar_can_reach_is_a_finding(tmp_path):
         result.output
 
 
-@pytest.mark.parametrize("value", [True, 1.0, "1", False])
+@pytest.mark.parametrize("value", [True, 1.0, "1", False, [1], {"1": 1}])
 def test_a_list_of_numbers_takes_numbers_only(value):
     spec, lists = FieldSpec(name="reason", type="choice", list="r"), \
         {"r": ChoiceList(name="r", values=(1, 2, 3))}
