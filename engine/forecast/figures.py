@@ -8,7 +8,7 @@ becoming overdue) and summed into levels when read; cycle times as a histogram i
 from __future__ import annotations
 
 import math
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -29,25 +29,28 @@ class Series:
     of days); merged into numpy arrays from day 0."""
 
     def __init__(self) -> None:
-        # name -> {day: count} while folding, (days, counts) once packed, an array from day 0 merged
-        self.rows: dict[str, Any] = {}
+        # name -> {day: count} while folding (a row made when first read), (days, counts) once
+        # packed, an array from day 0 merged
+        self.rows: dict[str, Any] = defaultdict(dict)
 
-    def counts(self, name: str) -> dict[int, int]:
-        """A series' counts by day, to add to (see Figures.fold)."""
-        row = self.rows.get(name)
-        if row.__class__ is dict:
-            return row
-        self.rows[name] = row = {} if row is None else _counts(row)
-        return row
+    def counts(self) -> defaultdict[str, dict[int, int]]:
+        """Every series' counts by day, to add to (see Figures.fold): a new name's row is made when
+        it is first read."""
+        rows = self.rows
+        if rows.__class__ is not defaultdict:  # packed or merged: counts by day again
+            self.rows = rows = defaultdict(dict, {name: _counts(row) for name, row in rows.items()})
+        return rows
 
     def add(self, name: str, day: int, n: int = 1) -> None:
-        row = self.counts(name)
+        row = self.counts()[name]
         row[day] = row.get(day, 0) + n
 
     def pack(self) -> None:
         self.rows = {name: _sparse(row) for name, row in self.rows.items()}
 
     def merge(self, other: Series) -> None:
+        if self.rows.__class__ is defaultdict:  # merged rows are arrays: counts() converts them
+            self.rows = dict(self.rows)
         for name, row in other.rows.items():
             mine = self.rows.get(name)
             mine = np.zeros(0, dtype=np.int64) if mine is None else _array(mine)
@@ -121,11 +124,11 @@ class Figures:
         self.cases += 1
         self.finals[inst.status] += 1
         origin = self.start.toordinal()
-        status = self.status.counts
+        status = self.status.counts()
         initial = inst.workflow.initial
         day = arrived.toordinal() - origin
         day = day if day > 0 else 0
-        row = status(initial)
+        row = status[initial]
         row[day] = row.get(day, 0) + 1
         log = inst.log
         entered: list[tuple[datetime, str]] = [(arrived, initial)]
@@ -134,35 +137,35 @@ class Figures:
             if old != new:
                 day = at.toordinal() - origin
                 day = day if day > 0 else 0
-                row = status(old)
+                row = status[old]
                 row[day] = row.get(day, 0) - 1
-                row = status(new)
+                row = status[new]
                 row[day] = row.get(day, 0) + 1
                 entered.append((at, new))
-        opened, closed, open_, overdue = (self.opened.counts, self.closed.counts, self.open.counts,
-                                          self.overdue.counts)
+        opened, closed, open_, overdue = (self.opened.counts(), self.closed.counts(),
+                                          self.open.counts(), self.overdue.counts())
         for t in inst.trays:
             code, shut = t[TRAY_CODE], t[TRAY_CLOSED]
             d0 = t[TRAY_OPENED].toordinal() - origin
             d0 = d0 if d0 > 0 else 0
-            row = opened(code)
+            row = opened[code]
             row[d0] = row.get(d0, 0) + 1
-            level = open_(code)
+            level = open_[code]
             level[d0] = level.get(d0, 0) + 1
             late = t[TRAY_DUE].toordinal() - origin
             late = late if late > 0 else 0
             if shut is not None:
                 d1 = shut.toordinal() - origin
                 d1 = d1 if d1 > 0 else 0
-                row = closed(code)
+                row = closed[code]
                 row[d1] = row.get(d1, 0) + 1
                 level[d1] = level.get(d1, 0) - 1
                 if d1 > late:
-                    row = overdue(code)
+                    row = overdue[code]
                     row[late] = row.get(late, 0) + 1
                     row[d1] = row.get(d1, 0) - 1
             else:
-                row = overdue(code)
+                row = overdue[code]
                 row[late] = row.get(late, 0) + 1
         for letter in inst.letters:
             self.letters[(letter.code, "+".join(letter.to))] += 1
@@ -170,7 +173,10 @@ class Figures:
         for ct in cycle_times:
             hours = cycle_hours(entered, ct.start, ct.end)
             if hours is not None:
-                self.cycles.setdefault(ct.name, Counter())[hours] += 1
+                hist = self.cycles.get(ct.name)
+                if hist is None:
+                    hist = self.cycles[ct.name] = Counter()
+                hist[hours] += 1
 
     # -- merging
     def series(self) -> tuple[Series, ...]:
