@@ -456,3 +456,32 @@ def test_poisson_arrivals_keep_the_models_rates_hours_and_order():
     assert not weekend  # the model gives no rate on Saturdays and Sundays
     # a number of cases: exactly that many, the first of the same draws
     assert draw(1, 1234) == moments[:1234]
+
+
+def test_a_steps_play_for_each_case_is_its_draw_spread_over_the_choices():
+    """play.picks decides every case's play of a step at once: the same choice as spreading each
+    draw over the shares one by one (the step's share first), boundaries included."""
+    import numpy as np
+
+    from engine.forecast.model import Delay, Play, Step
+    from engine.forecast.play import picks
+
+    def one_by_one(step: Step, u: float):
+        if u >= step.share:
+            return None
+        u /= step.share
+        total = 0.0
+        for play in step.plays:
+            total += play.share
+            if u < total:
+                return play
+        return step.plays[-1]
+
+    rng = np.random.default_rng(5)
+    for share, shares in [(1.0, (0.1, 0.2, 0.3, 0.4)), (0.3, (1.0,)), (0.75, (0.7, 0.2, 0.1)),
+                          (1.0, (0.5, 0.0, 0.5))]:
+        step = Step(tuple(Play(f"e{i}", share=s) for i, s in enumerate(shares)),
+                    Delay("fixed", (0.0,)), share=share, pick_slot=0)
+        edges = [share, share * 0.1, share * 0.3, share * 0.7, np.nextafter(share, 0), 0.0]
+        draws = [*rng.random(5000).tolist(), *edges]
+        assert picks(step, [draws], len(draws)) == [one_by_one(step, u) for u in draws]

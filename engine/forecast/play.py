@@ -61,6 +61,23 @@ def fixed_wait(delay: Delay) -> timedelta | None:
     return waits(np.array(delay.params[:1]))[0] if delay.slot < 0 else None
 
 
+def picks(step: Step, cols: list, n: int) -> list[Play | None]:
+    """The play of a step for each of n cases, from its uniform draw: None where the step does not
+    happen (the draw is at or above its share), else the choice the same draw, spread again over
+    the choices by their shares, falls in (the last when rounding leaves it past them all)."""
+    if step.pick_slot < 0:
+        return [step.plays[0]] * n
+    u = np.asarray(cols[step.pick_slot], dtype=np.float64)
+    if len(step.plays) == 1:
+        chosen = np.zeros(n, dtype=np.int64)
+    else:  # the shares added up in order, as a running total would add them
+        totals = np.cumsum([p.share for p in step.plays])
+        chosen = np.minimum(np.searchsorted(totals, u / step.share, side="right"),
+                            len(step.plays) - 1)
+    table = [*step.plays, None]  # -1: none
+    return [table[i] for i in np.where(u < step.share, chosen, -1).tolist()]
+
+
 def play(model: Model, workflows: dict[str, Workflow], part: Partition) -> Figures:
     """Play a partition's cases; their figures. Python's cyclic garbage collector is paused
     meanwhile: the cases, held until the partition ends, are what its collections would walk again
@@ -87,6 +104,8 @@ class _Player:
         self.cols = draw_cases(model, rng, len(self.arrivals))
         self.figures = Figures(part.origin, 0)
         self.cases: list[Any] = [None] * len(self.arrivals)
+        # each step's play for each case (None: the step does not happen to it), see picks()
+        self.picks = [picks(step, self.cols, len(self.arrivals)) for step in model.steps]
         self.recent: set[int] = set()  # the cases to offer the next overnight run (after_events)
         self.heap: list[tuple] = []  # (moment, seq, case, step, attempt) of each case's next step
         self.nights: list[tuple] = []  # (moment, seq, key) of each schedule's next run, a heap
@@ -96,13 +115,14 @@ class _Player:
         self.after_events: set[str] = set()  # the schedules offered to recent cases only
         self.actor = model.actor or {}
         self.prefix = f"{part.index + 1}-"  # of the case ids a model's `sequence:` gives
-        self.data: dict[int, Maker] = {}  # id(play) -> its data's maker
+        # id(play) -> (its data's maker, its event, who fires it)
+        self.how: dict[int, tuple[Maker, str, dict | None]] = {}
         self.fixed: dict[Delay, timedelta | None] = {}  # the fixed waits, as timedeltas
         for step in model.steps:
             self.fixed[step.after] = fixed_wait(step.after)
             for p in step.plays:
                 while p is not None:
-                    self.data[id(p)] = data_maker(p.data)
+                    self.how[id(p)] = (data_maker(p.data), p.event, p.actor or self.actor or None)
                     if p.retry_after is not None:
                         self.fixed[p.retry_after] = fixed_wait(p.retry_after)
                     p = p.instead
@@ -227,7 +247,7 @@ class _Player:
         inst = self.cases[case]
         while index < len(steps):
             step: Step = steps[index]
-            play = self.pick(step, case)
+            play = self.picks[index][case]
             if play is None or (step.when is not None and inst.status not in step.when):
                 index, attempt = index + 1, 0
                 if index < len(steps):
@@ -275,35 +295,17 @@ class _Player:
         except OverflowError:
             return None
 
-    def pick(self, step: Step, case: int) -> Play | None:
-        """The play of a step for this case: None when the step does not happen to it (its
-        share)."""
-        if step.pick_slot < 0:
-            return step.plays[0]
-        u = float(self.cols[step.pick_slot][case])
-        if u >= step.share:
-            return None
-        if len(step.plays) == 1:
-            return step.plays[0]
-        u /= step.share  # the same draw, spread again over the choices
-        total = 0.0
-        for play in step.plays:
-            total += play.share
-            if u < total:
-                return play
-        return step.plays[-1]
-
     def fire(self, inst: Any, play: Play, case: int, moment: datetime) -> bool:
-        data = self.data[id(play)](self.cols, case, moment.date(), self.prefix)
+        make, event, actor = self.how[id(play)]
         try:
-            self.engine.fire(inst, play.event, data, play.actor or self.actor or None)
+            self.engine.fire(inst, event, make(self.cols, case, moment.date(), self.prefix), actor)
         except Refused as exc:
             for says in exc.reasons:
-                self.figures.refusals[(play.event, says)] += 1
+                self.figures.refusals[(event, says)] += 1
             return False
         except Ambiguous as exc:
-            self.figures.refusals[(play.event, f"ambiguous: {'; '.join(exc.transitions)}")] += 1
+            self.figures.refusals[(event, f"ambiguous: {'; '.join(exc.transitions)}")] += 1
             return False
-        self.figures.events[play.event] += 1
+        self.figures.events[event] += 1
         self.recent.add(case)
         return True
