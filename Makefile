@@ -80,7 +80,8 @@ docs: install
 	$(BIN)/procflow docs --format html -o docs/site
 
 # bench/lsp.py: the language server's answers (diagnostics, hover, completion) on coa.yaml
-# bench/forecast.py: models/coa.yaml at 10,000 and 40,000 cases; FORECAST_BENCH="--full" adds 100,000 and 1,000,000
+# bench/forecast.py: models/coa.yaml at 10,000, 100,000 and 1,000,000 cases, the goal measured (about 70 s);
+#   FORECAST_BENCH="--sizes 10000,40000" for a quick look
 # bench/store.py: the case store's events per second (SQLite, PostgreSQL when a server answers) and size per case
 bench: install-test
 	$(BIN)/python bench/lsp.py
