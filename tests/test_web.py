@@ -131,7 +131,15 @@ def test_a_form_without_its_csrf_code_or_from_elsewhere_changes_nothing(store):
     assert foreign.status_code == 403
     assert c.post("/clock", data={"csrf": "nope", "action": "advance", "value": "3d"}).status_code \
         == 403
+    # `Origin: null` is what a browser sends with the server's own forms (its pages say
+    # Referrer-Policy: no-referrer): it still needs the form's code
+    masked = c.post("/cases/c-1/fire/save_application",
+                    data={"csrf": "x" * 32, "version": "1", **SAVE}, headers={"origin": "null"})
+    assert masked.status_code == 403
     assert store.case("c-1").version == 1 and str(store.clock()) == "2026-03-02 09:00:00"
+    own = c.post("/cases/c-1/fire/save_application", data={"csrf": token, "version": "1", **SAVE},
+                 headers={"origin": "null"})
+    assert own.status_code == 200 and store.case("c-1").version == 2
 
 
 def test_the_clock_advances_and_an_intray_is_shown_overdue(store):
