@@ -38,7 +38,7 @@ SUITS = {"save": ("New",), "status": ("None",), "finalise": ("App to Proceed",),
          "refer": ("W'drawn-Other", "Var-Decrease", "Refusal-Before")}
 CASES = ("C1", "C2", "C3")
 PEOPLE = ("P1", "P2", "P3", "P4")
-COA_KINDS = ["save"] * 4 + ["status"] * 2 + ["finalise", "refer", "decide", "advance"]
+COA_KINDS = ["save"] * 4 + ["status"] * 2 + ["finalise", "refer", "decide"] + ["advance"] * 2
 SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -182,7 +182,7 @@ def draw_coa_event(draw, kind: str, today: date,
         outcome = draw.draw(st.sampled_from(["W'drawn-Other", "Var-Decrease", "Refusal-Before"]),
                             label="outcome")
         data = {"outcome": outcome}
-        if draw.draw(st.booleans(), label="complete"):
+        if draw.draw(st.integers(0, 3), label="complete"):  # mostly complete, so that some finalise
             data.update(ntd_return_date=today.isoformat(), parental_agreement="SCO decision",
                         outcome_reason="Other")
         return "finalise", data
@@ -253,9 +253,14 @@ def test_cross_application_ticks_under_interleaving(workflows):
         for name in APPS:
             engine.create("coa", name)
         expect = Applications()
-        for _ in range(draw.draw(st.integers(4, 30), label="steps")):
+        for _ in range(draw.draw(st.integers(4, 40), label="steps")):
             today = clock().date()
-            kind = draw.draw(st.sampled_from(COA_KINDS), label="kind")
+            # mostly a kind of event some application is in a status for, so that walks reach
+            # the finalisations and the referrals for amendment (R14)
+            able = [k for k in COA_KINDS
+                    if k == "advance" or any(s in SUITS[k] for s in expect.status.values())]
+            kind = draw.draw(st.sampled_from(able if draw.draw(st.integers(0, 3), label="able")
+                                             else COA_KINDS), label="kind")
             if kind == "advance":
                 before = snapshot(engine)
                 hours = draw.draw(st.sampled_from([1, 15, 24, 48]), label="hours")
@@ -275,6 +280,7 @@ def test_cross_application_ticks_under_interleaving(workflows):
             if save:
                 assert should_pass, (name, data)
             seen["saves" if save else "other_events"] += 1
+            seen[event] = seen.get(event, 0) + 1
             expect.accept(name, event, data, current)
             assert {n: i.status for n, i in engine.instances.items()} == expect.status
             check_numbers_and_ticks(engine, expect.saves, seen, f"{event} on {name}")
@@ -282,6 +288,10 @@ def test_cross_application_ticks_under_interleaving(workflows):
     run()
     # the comparison is only worth something if every tick was really set, and refusals happened
     assert all(seen[t] > 10 for t in TICKS), seen
+    # and walks reached the finalisations and the referrals for amendment, which end and restore
+    # an application's being current (R14, R45)
+    assert min(seen.get(e, 0) for e in ("finalise", "refer_for_amendment",
+                                         "decide_amendment")) > 5, seen
     assert seen["refused"] > 50 and seen["saves"] > 100 and seen["other_events"] > 30, seen
 
 
