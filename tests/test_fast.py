@@ -62,3 +62,24 @@ def test_the_fast_function_decides_as_decide(path):
     # worth something only if both really happened, and the function decided most taken events
     assert seen["same"] > 20 and seen["refused"] > 20, seen
     assert seen["same"] > seen["declined"], seen
+
+
+def test_fire_uses_the_function_made_for_the_event_only_without_a_trace(engine):
+    """Engine.fire makes the function for an event from a status the first time it is fired
+    there (a refusal included), keeps it with the workflow's machine, and leaves it alone while a
+    trace is set (the trace is told what decide judged)."""
+    machine = engine.compiled[engine.workflows["mini"].version]
+    case = engine.create("mini", "main")
+    with pytest.raises(Refused):
+        engine.fire(case, "save", {"applicant": "nobody"})
+    assert set(machine.fast) == {("save", "New")}
+    made = machine.fast[("save", "New")]
+    engine.fire(case, "save", {"applicant": "payer", "lodgement_date": "2026-03-01"})
+    assert machine.fast[("save", "New")] is made and case.status == "Open"
+    for name in ("no_such_event", "save"):  # no transition from Open: nothing is made
+        with pytest.raises(Refused):
+            engine.fire(case, name)
+    assert set(machine.fast) == {("save", "New")}
+    engine.trace = lambda t: None
+    engine.fire(case, "change")
+    assert set(machine.fast) == {("save", "New")}
