@@ -175,6 +175,65 @@ def test_overnight_after_events_matches_every_night():
     assert a["figures"] == b["figures"]
 
 
+TWICE = """workflow: twice
+title: Two overnight runs
+source: test
+initial: New
+fields:
+  a: {type: integer, source: test}
+  b: {type: integer, source: test}
+statuses:
+  New: {source: test}
+  Open: {source: test}
+  Done: {final: true, source: test}
+events:
+  open:
+    title: Open it
+    source: test
+    transitions:
+      - {from: New, to: Open, source: test, effects: [{set: {a: 0, b: 0}}]}
+  poke:
+    title: Poke it
+    source: test
+    transitions:
+      - {from: Open, source: test}
+  close:
+    title: Close it
+    source: test
+    transitions:
+      - {from: Open, to: Done, source: test}
+""" + "".join("""  night_@:
+    title: Run @
+    source: test
+    guards:
+      - {check: "actor.role == 'system' and field.@ < 2", says: done}
+    transitions:
+      - {from: Open, source: test, effects: [{set: {@: field.@ + 1}}]}
+""".replace("@", x) for x in "ab") + """schedules:
+  run_a: {event: night_a, at: "00:00", source: test}
+  run_b: {event: night_b, at: "01:00", source: test}
+"""
+
+
+@pytest.mark.parametrize("overnight", ["after_events", "every_night"])
+def test_a_case_is_offered_every_schedules_next_run_after_its_events(tmp_path: Path, overnight):
+    """Two schedules a night: after its events a case is offered the next run of each (the first
+    run of the night does not take it from the second), as when every case is offered every
+    night. Each run raises its field while it is under 2: after the opening, and after the poke 3
+    days later (the run ends with the last step: the last day's 2 cases miss the night after it)."""
+    (tmp_path / "workflows").mkdir()
+    (tmp_path / "workflows" / "twice.yaml").write_text(TWICE)
+    model = tmp_path / "twice.yaml"
+    model.write_text("model: two runs a night\nworkflow: twice\n"
+                     "period: {from: 2026-03-02, to: 2026-03-31}\n"
+                     f"overnight: {overnight}\n"
+                     'arrivals: {per_day: 2, random: none, at: "09:00"}\n'
+                     "steps:\n  - event: open\n  - {event: poke, after: 3d}\n")
+    figures = play(model, cases=40, workflows_dir=tmp_path / "workflows")["runs"]["base"]["figures"]
+    runs = 78 if overnight == "after_events" else 80
+    assert figures["nightly"] == {"night_a": runs, "night_b": runs}
+
+
 # -- the shipped model
 # ------------------------------------------------------------------------------
 def test_the_coa_model_plays_every_step_on_the_current_workflows():

@@ -106,7 +106,9 @@ class _Player:
         self.cases: list[Any] = [None] * len(self.arrivals)
         # each step's play for each case (None: the step does not happen to it), see picks()
         self.picks = [picks(step, self.cols, len(self.arrivals)) for step in model.steps]
-        self.recent: set[int] = set()  # the cases to offer the next overnight run (after_events)
+        # after_events schedule -> the cases with an event since its last run, to offer its next
+        self.recent: dict[str, set[int]] = {}
+        self.waiting: list[set[int]] = []  # the same sets, each case's event adds to
         self.heap: list[tuple] = []  # (moment, seq, case, step, attempt) of each case's next step
         self.nights: list[tuple] = []  # (moment, seq, key) of each schedule's next run, a heap
         self.seq = 0
@@ -141,6 +143,8 @@ class _Player:
             self.screens[name] = self.engine.screen(wf_name, sched.event, SYSTEM)
             if self.offered_after_events(name):
                 self.after_events.add(name)
+                self.recent[name] = set()
+                self.waiting.append(self.recent[name])
             hour, minute = (int(x) for x in sched.at.split(":"))
             first = datetime(self.part.start.year, self.part.start.month, self.part.start.day, hour,
                              minute)
@@ -187,7 +191,7 @@ class _Player:
                 for name, s in sorted(wf.schedules.items())]
 
     def offered_after_events(self, key: str) -> bool:
-        """Whether a schedule is offered only to the cases with an event since the night before."""
+        """Whether a schedule is offered only to the cases with an event since its last run."""
         return self.model.overnight == "after_events" \
             and key.split(":", 1)[0] == self.model.workflow
 
@@ -195,9 +199,9 @@ class _Player:
         """Run the schedules due before the heap's entry (moment, seq), in the order one heap of
         cases and nights would give (the same keys: a night's seq is taken when the night before it
         runs). A night with no case to offer (the model's workflow, overnight after events, no event
-        since the night before) does nothing; when it is the only schedule, neither does any night
-        after it until a case's event, so it goes at once to its first night after the entry (and
-        takes its seq now, as the night before that would have, with no entry in between)."""
+        since that schedule's last run) does nothing; when it is the only schedule, neither does any
+        night after it until a case's event, so it goes at once to its first night after the entry
+        (and takes its seq now, as the night before that would have, with no entry in between)."""
         nights = self.nights
         while nights:
             night, nseq, key = nights[0]
@@ -205,7 +209,7 @@ class _Player:
                 return
             if last is not None and night > last:
                 return
-            if self.recent or key not in self.after_events:
+            if key not in self.after_events or self.recent[key]:
                 self.clock.set(night)
                 self.overnight(key)
                 night += DAY
@@ -221,10 +225,10 @@ class _Player:
         """A schedule's event fired on each instance it may apply to, refusals ignored (as
         Engine.advance)."""
         wf_name, event = self.scheduled[key]
-        if key in self.after_events:  # each case is offered the first run after its events
-            recent, cases = self.recent, self.cases
+        if key in self.after_events:  # a case is offered each schedule's first run after its events
+            recent, cases = self.recent[key], self.cases
             targets = [cases[case] for case in (sorted(recent) if len(recent) > 1 else recent)]
-            self.recent = set()
+            recent.clear()
         else:
             targets = [i for i in self.engine.instances.values() if i.workflow.name == wf_name]
         fire, refused = self.engine.fire, self.screens[key]
@@ -307,5 +311,6 @@ class _Player:
             self.figures.refusals[(event, f"ambiguous: {'; '.join(exc.transitions)}")] += 1
             return False
         self.figures.events[event] += 1
-        self.recent.add(case)
+        for waiting in self.waiting:
+            waiting.add(case)
         return True
