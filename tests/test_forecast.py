@@ -150,6 +150,16 @@ def test_partitions_are_consecutive_windows_of_arrivals():
     assert whole["cases"] == 300 and whole["daily"]["dates"][-1] == "2026-03-31"
 
 
+def test_a_number_of_cases_at_no_rate_arrives_nowhere(tmp_path: Path):
+    """A model whose rate is 0 asked for a number of cases: none arrives (within the 100 years a
+    number of cases may take), and the figures hold no day, as before partitions were windows (the
+    windows after the first then started at the calendar's end, and the days ran to it)."""
+    model = tmp_path / "none.yaml"
+    model.write_text(HAND.read_text().replace("per_day: 10", "per_day: 0"))
+    figures = play(model, cases=5000)["runs"]["base"]["figures"]
+    assert figures["cases"] == 0 and figures["daily"]["dates"] == []
+
+
 def test_dask_local_cluster_gives_the_local_figures():
     distributed = pytest.importorskip("distributed", reason="dask.distributed is in the test extra")
     local = play(COA_MODEL, cases=300, workers=1, partition_cases=100)

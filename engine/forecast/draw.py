@@ -44,6 +44,7 @@ def column(slot: Delay | Value, rng: np.random.Generator, n: int) -> np.ndarray:
 
 
 ARRIVAL_BLOCK = 366  # days whose arrivals are drawn together
+MAX_SPAN_DAYS = 100 * 366  # a number of cases arrives within this many days (about 100 years)
 _EPOCH = date(1970, 1, 1).toordinal()  # numpy's day 0
 
 
@@ -51,15 +52,15 @@ def arrival_moments(model: Model, rng: np.random.Generator, share: float, start:
                     cases: int | None) -> list[datetime]:
     """When this partition's cases arrive: each day's count (Poisson, or the rate as it is) at
     `share` of the model's rate, from `start` to `end`, or until `cases` have arrived when a number
-    is given (at most 100 years). The days are drawn a block of ARRIVAL_BLOCK at a time: each day's
-    count, then the minute of each arrival of the block (sorted within its day), all with numpy: a
-    partition of a large run spans tens of thousands of days, most of them without a case."""
+    is given (within MAX_SPAN_DAYS). The days are drawn a block of ARRIVAL_BLOCK at a time: each
+    day's count, then the minute of each arrival of the block (sorted within its day), all with
+    numpy."""
     a = model.arrivals
     out: list[datetime] = []
     if cases is not None and cases <= 0:
         return out
     first = start.toordinal()
-    stop = max(first, min(first + 100 * 366, date.max.toordinal() - 2))
+    stop = max(first, min(first + MAX_SPAN_DAYS, date.max.toordinal() - 2))
     if cases is not None:
         wanted = cases
     else:
@@ -94,18 +95,16 @@ def arrival_moments(model: Model, rng: np.random.Generator, share: float, start:
     return out
 
 
-def expected_by_day(model: Model, start: date, days: int | None = None,
+def expected_by_day(model: Model, start: date, days: int,
                     reach: float | None = None) -> np.ndarray:
     """The expected number of arrivals from `start` to the end of each day, at the model's rate:
     for `days` days, or until it reaches `reach` (or the calendar's end)."""
     first = start.toordinal()
-    stop = date.max.toordinal() - 1
-    if days is not None:
-        stop = min(stop, first + max(days, 1))
+    stop = min(date.max.toordinal() - 1, first + max(days, 1))
     out: list[np.ndarray] = []
     total = 0.0
     while first < stop and (reach is None or total < reach):
-        block = np.arange(first, min(first + 100 * 366, stop), dtype=np.int64)
+        block = np.arange(first, min(first + MAX_SPAN_DAYS, stop), dtype=np.int64)
         out.append(np.cumsum(_rates(model.arrivals, block)) + total)
         total, first = float(out[-1][-1]), int(block[-1]) + 1
     return np.concatenate(out) if out else np.zeros(1)

@@ -170,8 +170,9 @@ class _Player:
         # a period's nights run to its end; a number of cases ends with its last step
         if last is not None:
             self.run_nights(last, math.inf, last)
-        end_day = self.part.end if last is not None else self.clock().date()
-        self.figures.days = max(self.figures.days, (end_day - self.part.origin).days + 1)
+        if last is not None or self.arrivals:  # a number of cases: to the day of the last step
+            end_day = self.part.end if last is not None else self.clock().date()
+            self.figures.days = max(self.figures.days, (end_day - self.part.origin).days + 1)
         cycles = self.model.cycle_times
         for inst, arrived in zip(self.cases, self.arrivals, strict=True):
             if inst is not None:

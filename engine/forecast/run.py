@@ -114,15 +114,15 @@ def partitions(model: Model, seed: int, cases: int | None, start: date, end: dat
     played to the period's end). So a case meets the other cases of its time, as at an office."""
     import numpy as np
 
-    from .draw import expected_by_day
+    from .draw import MAX_SPAN_DAYS, expected_by_day
     from .play import Partition
 
     expected = cases if cases is not None else model.expected_cases(start, end)
     count = max(1, math.ceil(expected / partition_cases))
     seeds = np.random.SeedSequence(seed).spawn(count)
     # the expected arrivals up to the end of each day, from `start`
-    through = expected_by_day(model, start, reach=cases) if cases is not None \
-        else expected_by_day(model, start, days=(end - start).days + 1)
+    through = expected_by_day(model, start, MAX_SPAN_DAYS, reach=cases) if cases is not None \
+        else expected_by_day(model, start, (end - start).days + 1)
     if cases is not None:
         sizes = [cases // count + (1 if i < cases % count else 0) for i in range(count)]
         before = np.cumsum([0, *sizes[:-1]])
