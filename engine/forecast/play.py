@@ -153,7 +153,6 @@ class _Player:
         heapq.heapify(self.nights)
         last = datetime.combine(self.part.end, datetime.max.time()) if self.part.cases is None \
             else None
-        live = len(self.arrivals)  # cases whose steps are not all played
         heap, nights = self.heap, self.nights
         while heap:
             entry = heapq.heappop(heap)
@@ -166,7 +165,7 @@ class _Player:
             if self.cases[case] is None:
                 self.cases[case] = self.engine.create(self.model.workflow,
                                                       f"{self.model.workflow}-{case + 1}")
-            live -= self.advance(case, step, attempt, moment)
+            self.advance(case, step, attempt, moment)
         # a period's nights run to its end; a number of cases ends with its last step
         if last is not None:
             self.run_nights(last, math.inf, last)
@@ -245,9 +244,10 @@ class _Player:
         if accepted:
             self.figures.nightly[event] += accepted
 
-    def advance(self, case: int, index: int, attempt: int, moment: datetime) -> int:
-        """Play step `index` of a case (or the next one that applies); 1 when the case has no steps
-        left (or its next step would come after the calendar's last day: it never comes)."""
+    def advance(self, case: int, index: int, attempt: int, moment: datetime) -> None:
+        """Play step `index` of a case (or the next one that applies) and put its next step on the
+        heap; none when the case has no steps left (or its next step would come after the
+        calendar's last day: it never comes)."""
         steps = self.model.steps
         inst = self.cases[case]
         while index < len(steps):
@@ -258,10 +258,10 @@ class _Player:
                 if index < len(steps):
                     moment = self.next_moment(moment, steps[index].after, case)
                     if moment is None:
-                        return 1
+                        return
                     if moment != self.clock():
                         self.push(moment, case, index)
-                        return 0
+                        return
                 continue
             if self.fire(inst, play, case, moment):
                 index += 1
@@ -270,23 +270,22 @@ class _Player:
                 assert delay is not None
                 retry = self.next_moment(moment, delay, case, attempt)
                 if retry is None:
-                    return 1
+                    return
                 self.push(retry, case, index, attempt + 1)
-                return 0
+                return
             else:
                 if play.instead is not None:
                     self.fire(inst, play.instead, case, moment)
                 if play.then == "stop":
-                    return 1
+                    return
                 index, attempt = index + 1, 0
             if index >= len(steps):
                 break
             moment = self.next_moment(moment, steps[index].after, case)
             if moment is None:
-                return 1
+                return
             self.push(moment, case, index)
-            return 0
-        return 1
+            return
 
     def next_moment(self, moment: datetime, delay: Delay, case: int,
                     attempt: int = 0) -> datetime | None:
